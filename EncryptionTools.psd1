@@ -1,0 +1,28 @@
+@{
+    # The version here is the only one: Directory.Build.props reads it for every assembly.
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'bd6a38f4-2bcc-46e6-8cf0-64a2e699384d'
+    RootModule           = 'EncryptionTools.dll'
+    Author               = 'EncryptionTools contributors'
+    CompanyName          = 'EncryptionTools'
+    Copyright            = '(c) EncryptionTools contributors. MIT License.'
+    Description          = 'KMS-style master keys in a local encrypted key store, and envelope encryption of files in the AWS Encryption SDK message format (v2, committing suites).'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('EncryptionTools.Format.ps1xml')
+    TypesToProcess       = @('EncryptionTools.Types.ps1xml')
+    CmdletsToExport      = @(
+        'Get-EncFileInfo'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Encryption', 'KMS', 'AES-GCM', 'EnvelopeEncryption', 'AWSEncryptionSDK', 'Security', 'Compliance', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/encryptiontools/EncryptionTools'
+            LicenseUri   = 'https://github.com/encryptiontools/EncryptionTools/blob/main/LICENSE'
+            ReleaseNotes = '0.1.0: the streaming envelope engine (AWS Encryption SDK message format v2, suite 0x0478) and the module skeleton.'
+        }
+    }
+}

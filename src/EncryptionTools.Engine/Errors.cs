@@ -1,0 +1,113 @@
+namespace EncryptionTools.Engine;
+
+/// <summary>
+/// The engine's own error categories. They mirror PowerShell's ErrorCategory by name so the module maps them
+/// one to one, without the engine referencing System.Management.Automation.
+/// </summary>
+public enum EngineErrorCategory
+{
+    NotSpecified,
+    InvalidArgument,
+    InvalidData,
+    InvalidOperation,
+    ObjectNotFound,
+    PermissionDenied,
+    ResourceExists,
+    ResourceUnavailable,
+    SecurityError,
+    OperationStopped,
+    WriteError,
+    ReadError,
+    NotImplemented,
+    AuthenticationError,
+}
+
+/// <summary>Base of every error the engine raises on purpose. <see cref="ErrorId"/> is stable: scripts match on it.</summary>
+public class EncryptionToolsException : Exception
+{
+    public EncryptionToolsException(string errorId, EngineErrorCategory category, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Category = category;
+    }
+
+    public string ErrorId { get; }
+    public EngineErrorCategory Category { get; }
+    /// <summary>The file, key or other object the error is about, when there is one.</summary>
+    public object? Target { get; init; }
+}
+
+/// <summary>The input is not an AWS Encryption SDK message at all.</summary>
+public sealed class NotAnEncryptedMessageException(string message)
+    : EncryptionToolsException("NotAnEncryptedMessage", EngineErrorCategory.InvalidData, message);
+
+/// <summary>A real message, but in a format or algorithm suite we refuse (v1, non-committing, unframed).</summary>
+public sealed class UnsupportedMessageFormatException(string message)
+    : EncryptionToolsException("UnsupportedMessageFormat", EngineErrorCategory.InvalidData, message);
+
+/// <summary>The message ends before its final frame or footer.</summary>
+public sealed class MessageTruncatedException(string message)
+    : EncryptionToolsException("MessageTruncated", EngineErrorCategory.InvalidData, message);
+
+/// <summary>Authentication failed: the header, a frame, the commitment or the signature does not verify.</summary>
+public sealed class MessageTamperedException(string message, Exception? inner = null)
+    : EncryptionToolsException("MessageTampered", EngineErrorCategory.SecurityError, message, inner);
+
+/// <summary>A length or count in the message exceeds what the caller allows (a hostile header cannot make us allocate).</summary>
+public sealed class MessageLimitExceededException(string message)
+    : EncryptionToolsException("MessageLimitExceeded", EngineErrorCategory.InvalidData, message);
+
+/// <summary>The encryption context given on encryption is not valid (reserved prefix, too large, bad text).</summary>
+public sealed class InvalidEncryptionContextException(string message)
+    : EncryptionToolsException("InvalidEncryptionContext", EngineErrorCategory.InvalidArgument, message);
+
+/// <summary>The message's encryption context lacks pairs the caller requires.</summary>
+public sealed class EncryptionContextMismatchException(string message)
+    : EncryptionToolsException("EncryptionContextMismatch", EngineErrorCategory.SecurityError, message);
+
+/// <summary>None of the message's encrypted data keys could be decrypted; <see cref="Failures"/> says why for each.</summary>
+public sealed class NoDecryptableKeyException : EncryptionToolsException
+{
+    public NoDecryptableKeyException(IReadOnlyList<EdkFailure> failures)
+        : base("NoDecryptableKey", EngineErrorCategory.PermissionDenied, Describe(failures))
+    {
+        Failures = failures;
+    }
+
+    public IReadOnlyList<EdkFailure> Failures { get; }
+
+    private static string Describe(IReadOnlyList<EdkFailure> failures)
+    {
+        var lines = failures.Select((f, i) => $"  EDK {i + 1} ({f.ProviderId} / {f.KeyName}): {f.Reason}");
+        return "None of the message's " + failures.Count + " encrypted data key(s) could be decrypted:"
+            + Environment.NewLine + string.Join(Environment.NewLine, lines);
+    }
+}
+
+/// <summary>Why one encrypted data key could not be decrypted.</summary>
+public sealed record EdkFailure(string ProviderId, string KeyName, EdkFailureKind Kind, string Reason);
+
+public enum EdkFailureKind
+{
+    /// <summary>No keyring we hold knows this key.</summary>
+    UnknownKey,
+    /// <summary>A keyring claims the key but unwrapping failed (wrong key material or tampered EDK).</summary>
+    WrongKey,
+    /// <summary>The key exists but its state or the caller's rights forbid its use.</summary>
+    KeyUnusable,
+    /// <summary>The caller restricted decryption to other keys.</summary>
+    NotAllowed,
+}
+
+/// <summary>Writing the output failed; nothing was left under the final name.</summary>
+public sealed class OutputWriteException(string message, Exception? inner = null)
+    : EncryptionToolsException("OutputWriteFailed", EngineErrorCategory.WriteError, message, inner);
+
+/// <summary>The destination exists and overwriting was not allowed.</summary>
+public sealed class DestinationExistsException(string path)
+    : EncryptionToolsException("DestinationExists", EngineErrorCategory.ResourceExists,
+        $"The destination '{path}' already exists. Use -Force to overwrite it.")
+{
+    public string Path { get; } = path;
+}

@@ -1,0 +1,133 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace EncryptionTools.Engine.IO;
+
+/// <summary>
+/// Output that appears under its final name whole or not at all: a private temporary file beside the
+/// destination, flushed to disk, then renamed into place. A writer holds an exclusive lock on its temporary
+/// file, so a later run can tell the leftovers of a killed process from live work and remove them.
+/// </summary>
+public sealed class AtomicFile : IDisposable
+{
+    /// <summary>Temporary files end with this, and start with a dot so they stay out of listings.</summary>
+    public const string TempSuffix = ".etpart";
+
+    private readonly string _finalPath;
+    private readonly bool _overwrite;
+    private bool _committed;
+
+    private AtomicFile(string finalPath, string tempPath, FileStream stream, bool overwrite)
+    {
+        _finalPath = finalPath;
+        TempPath = tempPath;
+        Stream = stream;
+        _overwrite = overwrite;
+    }
+
+    public FileStream Stream { get; }
+    public string TempPath { get; }
+
+    /// <summary>Starts a new output for <paramref name="finalPath"/>; fails at once when it exists and may not be overwritten.</summary>
+    public static AtomicFile Create(string finalPath, bool overwrite)
+    {
+        finalPath = Path.GetFullPath(finalPath);
+        var directory = Path.GetDirectoryName(finalPath)!;
+        if (!overwrite && Path.Exists(finalPath)) throw new DestinationExistsException(finalPath);
+        if (Directory.Exists(finalPath))
+            throw new OutputWriteException($"The destination '{finalPath}' is a directory.");
+        CleanupStale(directory);
+        var tempPath = Path.Combine(directory, "." + Path.GetFileName(finalPath) + "." + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant() + TempSuffix);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None, // the lock that tells a live writer from a dead one
+            BufferSize = 0,
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            return new AtomicFile(finalPath, tempPath, new FileStream(tempPath, options), overwrite);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputWriteException($"Cannot create a temporary file in '{directory}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Flushes to disk, then renames into place and makes the rename durable.</summary>
+    public void Commit(UnixFileMode? finalMode = null)
+    {
+        if (_committed) throw new InvalidOperationException("Already committed.");
+        try
+        {
+            Stream.Flush(flushToDisk: true);
+            if (finalMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(Stream.SafeFileHandle, mode);
+            Stream.Dispose();
+            // Without overwrite, .NET links then unlinks on Unix, so an existing file is never replaced by a race.
+            File.Move(TempPath, _finalPath, _overwrite);
+            _committed = true;
+            FsyncDirectory(Path.GetDirectoryName(_finalPath)!);
+        }
+        catch (IOException ex) when (!_overwrite && Path.Exists(_finalPath) && !_committed)
+        {
+            throw new DestinationExistsException(_finalPath) { Target = ex };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !_committed)
+        {
+            throw new OutputWriteException($"Cannot write '{_finalPath}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Not committed: the temporary file goes, and nothing appears under the final name.</summary>
+    public void Dispose()
+    {
+        if (_committed) return;
+        try { Stream.Dispose(); } catch (IOException) { /* a full disk can fail the final flush; the file goes anyway */ }
+        try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Removes temporary files that no live writer holds (left by a killed process). Returns how many.</summary>
+    public static int CleanupStale(string directory)
+    {
+        var removed = 0;
+        IEnumerable<string> candidates;
+        try { candidates = Directory.EnumerateFiles(directory, "." + "*" + TempSuffix); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return 0; }
+        foreach (var path in candidates)
+        {
+            try
+            {
+                // Taking the exclusive lock proves the writer is gone.
+                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
+                File.Delete(path);
+                removed++;
+            }
+            catch (IOException) { /* held by a live writer */ }
+            catch (UnauthorizedAccessException) { /* not ours to remove */ }
+        }
+        return removed;
+    }
+
+    /// <summary>A rename is durable only once its directory is synced (POSIX); Windows has no equivalent call.</summary>
+    public static void FsyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var fd = Native.open(directory, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        try { Native.fsync(fd); } finally { Native.close(fd); }
+    }
+
+    private static class Native
+    {
+        [DllImport("libc", SetLastError = true)]
+        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int fsync(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int close(int fd);
+    }
+}

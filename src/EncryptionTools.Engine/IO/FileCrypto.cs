@@ -1,0 +1,78 @@
+using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.Keyrings;
+using EncryptionTools.Engine.Streaming;
+
+namespace EncryptionTools.Engine.IO;
+
+/// <summary>
+/// File to file encryption and decryption through <see cref="AtomicFile"/>: the output appears whole under its
+/// final name only after every frame (and, on decryption, the end marker and any signature) verified;
+/// on failure or cancellation nothing appears and the temporary file is gone.
+/// </summary>
+public static class FileCrypto
+{
+    private const int ReadBuffer = 128 * 1024;
+
+    public static EncryptResult EncryptFile(string source, string destination, IReadOnlyList<IKeyring> keyrings, EncryptOptions? options = null,
+        bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        CheckDistinct(source, destination);
+        using var input = OpenSource(source);
+        using var output = AtomicFile.Create(destination, overwrite);
+        var result = MessageEncryptor.Encrypt(input, output.Stream, keyrings, options, cancellationToken);
+        output.Commit();
+        return result;
+    }
+
+    public static DecryptResult DecryptFile(string source, string destination, IReadOnlyList<IKeyring> keyrings, DecryptOptions? options = null,
+        bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        CheckDistinct(source, destination);
+        using var input = OpenSource(source);
+        using var output = AtomicFile.Create(destination, overwrite);
+        var result = MessageDecryptor.Decrypt(input, output.Stream, keyrings, options, cancellationToken);
+        output.Commit();
+        return result;
+    }
+
+    /// <summary>Reads only the header: cheap whatever the file size.</summary>
+    public static MessageHeader ReadHeader(string path, MessageLimits? limits = null)
+    {
+        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        return MessageHeader.Read(input, limits);
+    }
+
+    internal static FileStream OpenSource(string path)
+    {
+        try
+        {
+            return new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.Read,
+                BufferSize = ReadBuffer,
+                Options = FileOptions.SequentialScan,
+            });
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new EncryptionToolsException("SourceAccessDenied", EngineErrorCategory.PermissionDenied, $"The file '{path}' cannot be read: {ex.Message}", ex) { Target = path };
+        }
+    }
+
+    private static void CheckDistinct(string source, string destination)
+    {
+        if (string.Equals(Path.GetFullPath(source), Path.GetFullPath(destination), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            throw new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
+                $"The source and the destination are the same file '{source}'.") { Target = source };
+    }
+}

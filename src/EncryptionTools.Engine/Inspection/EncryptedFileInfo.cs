@@ -1,0 +1,65 @@
+using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.Keyrings;
+
+namespace EncryptionTools.Engine.Inspection;
+
+/// <summary>One encrypted data key of a message, as a user sees it.</summary>
+public sealed record EncryptedDataKeyInfo(string ProviderId, string KeyName, string Wrapping, int CiphertextLength);
+
+/// <summary>What a message's header says, read without any key. Emitted by Get-EncFileInfo.</summary>
+public sealed class EncryptedFileInfo
+{
+    public required string Path { get; init; }
+    public int FormatVersion { get; init; } = 2;
+    public required string AlgorithmSuiteId { get; init; }
+    public required string AlgorithmSuite { get; init; }
+    public bool IsCommitting { get; init; }
+    public bool IsSigned { get; init; }
+    public required string MessageId { get; init; }
+    public required IReadOnlyDictionary<string, string> EncryptionContext { get; init; }
+    public required IReadOnlyList<EncryptedDataKeyInfo> EncryptedDataKeys { get; init; }
+    public int FrameLength { get; init; }
+    public int HeaderLength { get; init; }
+    public long FileLength { get; init; }
+    /// <summary>Exact for unsigned messages (derived from the file length); null for signed ones, whose footer length varies.</summary>
+    public long? PlaintextLength { get; init; }
+
+    public static EncryptedFileInfo Read(string path, MessageLimits? limits = null)
+    {
+        var header = IO.FileCrypto.ReadHeader(path, limits);
+        var fileLength = new FileInfo(path).Length;
+        return new EncryptedFileInfo
+        {
+            Path = path,
+            AlgorithmSuiteId = $"0x{header.Suite.Id:X4}",
+            AlgorithmSuite = header.Suite.Name,
+            IsCommitting = true,
+            IsSigned = header.Suite.IsSigned,
+            MessageId = Convert.ToHexString(header.MessageId).ToLowerInvariant(),
+            EncryptionContext = Format.EncryptionContext.UserVisible(header.EncryptionContext),
+            EncryptedDataKeys = header.EncryptedDataKeys.Select(Describe).ToList(),
+            FrameLength = header.FrameLength,
+            HeaderLength = header.TotalLength,
+            FileLength = fileLength,
+            PlaintextLength = header.Suite.IsSigned ? null : PlaintextFromBody(fileLength - header.TotalLength, header.FrameLength),
+        };
+    }
+
+    private static EncryptedDataKeyInfo Describe(EncryptedDataKey edk)
+    {
+        var wrapping = edk.ProviderId.StartsWith("aws-kms", StringComparison.Ordinal) ? "aws-kms"
+            : RawAesKeyring.TryParseInfo(edk.ProviderInfo, out _, out _) ? "raw-aes"
+            : "raw-rsa";
+        return new EncryptedDataKeyInfo(edk.ProviderId, EdkNames.KeyName(edk), wrapping, edk.Ciphertext.Length);
+    }
+
+    /// <summary>Inverts the body layout: n regular frames of (32 + F) bytes, then a final frame of 40 + r bytes, r ≤ F.</summary>
+    internal static long? PlaintextFromBody(long body, int frameLength)
+    {
+        const int regularOverhead = 4 + 12 + 16, finalOverhead = regularOverhead + 8;
+        if (body < finalOverhead) return null;
+        var n = (body - finalOverhead) / (regularOverhead + frameLength);
+        var r = body - finalOverhead - n * (regularOverhead + frameLength);
+        return r <= frameLength ? n * frameLength + r : null;
+    }
+}

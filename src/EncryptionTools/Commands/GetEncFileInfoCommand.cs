@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using EncryptionTools.Engine.Inspection;
+
+namespace EncryptionTools.Module.Commands;
+
+/// <summary>Reads the header of encrypted files (no key needed) and describes suite, context and data keys.</summary>
+[Cmdlet(VerbsCommon.Get, "EncFileInfo", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(EncryptedFileInfo))]
+public sealed class GetEncFileInfoCommand : EncryptionToolsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        var literal = ParameterSetName == LiteralPathSet;
+        foreach (var file in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+        {
+            try
+            {
+                WriteObject(EncryptedFileInfo.Read(file));
+            }
+            catch (Exception ex) when (ex is Engine.EncryptionToolsException or IOException or UnauthorizedAccessException)
+            {
+                WriteEngineError(ex, file);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Management.Automation;
+using EncryptionTools.Engine;
+
+namespace EncryptionTools.Module;
+
+/// <summary>
+/// What every cmdlet shares: engine errors become ErrorRecords with stable ids, Ctrl+C becomes a cancellation
+/// token, and paths resolve against PowerShell's location (never the process's working directory).
+/// </summary>
+public abstract class EncryptionToolsCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Cancelled when the user presses Ctrl+C; the engine stops promptly and leaves no partial output.</summary>
+    protected CancellationToken CancellationToken => _stopping.Token;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    protected override void EndProcessing() => _stopping.Dispose();
+
+    /// <summary>A non-terminating error for one item, so the pipeline goes on.</summary>
+    protected void WriteEngineError(Exception exception, object? target)
+    {
+        WriteError(ErrorRecordFactory.Create(exception, target));
+    }
+
+    /// <summary>Resolves -Path (wildcards) or -LiteralPath to FileSystem paths; unresolvable items become per-item errors.</summary>
+    protected IEnumerable<string> ResolveFileSystemPaths(string[] paths, bool literal)
+    {
+        foreach (var path in paths)
+        {
+            List<string> resolved = [];
+            try
+            {
+                if (literal)
+                {
+                    var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+                    EnsureFileSystem(provider, path);
+                    if (!File.Exists(full) && !Directory.Exists(full))
+                        throw new ItemNotFoundException($"Cannot find path '{full}' because it does not exist.");
+                    resolved.Add(full);
+                }
+                else
+                {
+                    resolved.AddRange(GetResolvedProviderPathFromPSPath(path, out var provider));
+                    EnsureFileSystem(provider, path);
+                }
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
+                continue;
+            }
+            catch (PSInvalidOperationException ex)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.PathNotFileSystem, ErrorCategory.InvalidArgument, path));
+                continue;
+            }
+            foreach (var item in resolved) yield return item;
+        }
+    }
+
+    private static void EnsureFileSystem(ProviderInfo provider, string path)
+    {
+        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+            throw new PSInvalidOperationException($"The path '{path}' is not a file system path; only the FileSystem provider is supported.");
+    }
+}
