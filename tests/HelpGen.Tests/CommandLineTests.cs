@@ -70,6 +70,8 @@ public class CommandLineTests
         string docs = Samples.CopyDocs(dir);
         dir.Write("docs/EncryptionTools.md", "---\nModule Name: EncryptionTools\nModule Guid: 00000000-0000-0000-0000-000000000000\nDownload Help Link: \nHelp Version: 1.0.0\nLocale: en-US\n---\n\n# EncryptionTools Module\n## Description\nText.\n");
         dir.Write("docs/README.md", "# Docs\nHow to edit these pages.\n");
+        dir.Write("docs/performance.md", "# Performance\nNot a cmdlet page.\n");
+        Assert.Equal(PageKind.Ignored, HelpGenerator.Classify(Path.Combine(docs, "performance.md")));
         Assert.Equal(PageKind.Module, HelpGenerator.Classify(Path.Combine(docs, "EncryptionTools.md")));
         var (code, stdout, stderr) = Run("--docs", docs, "--out", dir.Combine("en-US"), "--module", "EncryptionTools");
         Assert.True(code == 0, stderr);

@@ -37,7 +37,8 @@ public static class HelpGenerator
         {
             // Unclosed front matter: let the cmdlet parser report it.
         }
-        return PageKind.Command;
+        // Guides such as performance.md live beside the cmdlet pages; only Verb-Noun pages are cmdlet help.
+        return System.Text.RegularExpressions.Regex.IsMatch(file, @"^[A-Za-z]+-[A-Za-z]+\.md$") ? PageKind.Command : PageKind.Ignored;
     }
 
     public static GenerationResult Generate(string docsDir, string outDir, string moduleName)
