@@ -14,23 +14,20 @@ public static class FileCrypto
     private const int ReadBuffer = 128 * 1024;
 
     public static EncryptResult EncryptFile(string source, string destination, IReadOnlyList<IKeyring> keyrings, EncryptOptions? options = null,
-        bool overwrite = false, CancellationToken cancellationToken = default)
-    {
-        CheckDistinct(source, destination);
-        using var input = OpenSource(source);
-        using var output = AtomicFile.Create(destination, overwrite);
-        var result = MessageEncryptor.Encrypt(input, output.Stream, keyrings, options, cancellationToken);
-        output.Commit();
-        return result;
-    }
+        bool overwrite = false, CancellationToken cancellationToken = default) =>
+        Transform(source, destination, overwrite, (input, output) => MessageEncryptor.Encrypt(input, output, keyrings, options, cancellationToken));
 
     public static DecryptResult DecryptFile(string source, string destination, IReadOnlyList<IKeyring> keyrings, DecryptOptions? options = null,
-        bool overwrite = false, CancellationToken cancellationToken = default)
+        bool overwrite = false, CancellationToken cancellationToken = default) =>
+        Transform(source, destination, overwrite, (input, output) => MessageDecryptor.Decrypt(input, output, keyrings, options, cancellationToken));
+
+    /// <summary>Source to a private temporary output, published under the destination name only if <paramref name="body"/> succeeds.</summary>
+    private static T Transform<T>(string source, string destination, bool overwrite, Func<Stream, Stream, T> body)
     {
         CheckDistinct(source, destination);
         using var input = OpenSource(source);
         using var output = AtomicFile.Create(destination, overwrite);
-        var result = MessageDecryptor.Decrypt(input, output.Stream, keyrings, options, cancellationToken);
+        var result = body(input, output.Stream);
         output.Commit();
         return result;
     }
