@@ -99,7 +99,11 @@ public class CmdletConventionTests
             var fresh = Path.Combine(temp, "EncryptionTools.dll-Help.xml");
             var committed = Path.Combine(ModuleLayout.RepoRoot, "en-US", "EncryptionTools.dll-Help.xml");
             Assert.True(File.Exists(committed), "en-US/EncryptionTools.dll-Help.xml is missing: run bash build.sh.");
-            Assert.True(File.ReadAllText(fresh) == File.ReadAllText(committed), "en-US/ is stale: run bash build.sh and commit en-US/.");
+            var enUs = Path.Combine(ModuleLayout.RepoRoot, "en-US");
+            Assert.Equal(Directory.GetFiles(temp).Select(Path.GetFileName).Order(), Directory.GetFiles(enUs).Select(Path.GetFileName).Order());
+            foreach (var file in Directory.GetFiles(temp))
+                Assert.True(File.ReadAllText(file) == File.ReadAllText(Path.Combine(enUs, Path.GetFileName(file))),
+                    $"en-US/{Path.GetFileName(file)} is stale: run bash build.sh and commit en-US/.");
             var commands = MamlReader.ReadCommandNames(committed);
             var parameters = MamlReader.ReadParameters(committed);
             foreach (var (name, type) in ModuleLayout.Cmdlets)
