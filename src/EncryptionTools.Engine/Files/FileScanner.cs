@@ -56,6 +56,8 @@ public static class FileScanner
 
     private static IEnumerable<ScanEntry> Iterate(ScanRequest request, GlobPattern[] include, GlobPattern[] exclude, CancellationToken cancellationToken)
     {
+        // The caller's thread enumerates the next chunk while the previous one is classified in parallel.
+        Task<ScanEntry[]>? pending = null;
         var chunk = new List<Found>(ChunkSize);
         foreach (var root in request.Roots)
         {
@@ -63,9 +65,18 @@ public static class FileScanner
             {
                 chunk.Add(found);
                 if (chunk.Count < ChunkSize) continue;
-                foreach (var entry in Classify(chunk, request, cancellationToken)) yield return entry;
-                chunk.Clear();
+                if (pending is not null)
+                {
+                    foreach (var entry in pending.GetAwaiter().GetResult()) yield return entry;
+                }
+                var full = chunk;
+                pending = Task.Run(() => Classify(full, request, cancellationToken), cancellationToken);
+                chunk = new List<Found>(ChunkSize);
             }
+        }
+        if (pending is not null)
+        {
+            foreach (var entry in pending.GetAwaiter().GetResult()) yield return entry;
         }
         foreach (var entry in Classify(chunk, request, cancellationToken)) yield return entry;
     }
