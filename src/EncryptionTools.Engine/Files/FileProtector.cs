@@ -43,6 +43,7 @@ public static class FileProtector
         if (request.FrameLength is < 1 or > EncryptOptions.MaxFrameLength)
             throw new ArgumentOutOfRangeException(nameof(request), $"The frame length must be between 1 and {EncryptOptions.MaxFrameLength} bytes.");
         Format.EncryptionContext.ValidateForEncrypt(request.EncryptionContext);
+        if (request.HeaderReserve is { } reserve) HeaderReserve.Normalize(reserve);
         var plan = Plan(paths, request, encrypting: true);
         return Run(plan, progress, cancellationToken, (item, p, ct) => ProtectItem(item, request, p, ct));
     }
@@ -391,6 +392,9 @@ public static class FileProtector
     {
         if (inPlace)
         {
+            if (new FileInfo(source).LinkTarget is not null)
+                throw new EncryptionToolsException("SourceIsLink", EngineErrorCategory.InvalidArgument,
+                    $"'{source}' is a symbolic link: replacing it in place would replace the link and leave the file it points to as it was. Give the target's path.") { Target = source };
             if (IsReadOnly(source)) throw new SourceReadOnlyException(source) { Target = source };
             return;
         }

@@ -30,6 +30,12 @@ public static class HeaderReserve
     /// </summary>
     public const long Threshold = 1024 * 1024;
 
+    /// <summary>
+    /// Largest reserve accepted (1 MiB, 16 padding EDKs): far more than any recipient list needs, and well inside the
+    /// default limit of 256 EDKs a reader accepts.
+    /// </summary>
+    public const int MaximumBytes = 1024 * 1024;
+
     private static readonly byte[] ProviderIdBytes = Encoding.UTF8.GetBytes(ProviderId);
 
     /// <summary>The padding EDK's provider info.</summary>
@@ -60,11 +66,12 @@ public static class HeaderReserve
 
     /// <summary>
     /// A requested reserve rounded to what padding EDKs can hold: 0 stays 0, anything from 1 up to
-    /// <see cref="MinimumBytes"/> becomes <see cref="MinimumBytes"/>.
+    /// <see cref="MinimumBytes"/> becomes <see cref="MinimumBytes"/>; above <see cref="MaximumBytes"/> is refused.
     /// </summary>
     public static int Normalize(int requested)
     {
-        if (requested < 0) throw new ArgumentOutOfRangeException(nameof(requested), "A header reserve cannot be negative.");
+        if (requested is < 0 or > MaximumBytes)
+            throw new ArgumentOutOfRangeException(nameof(requested), $"A header reserve is between 0 and {MaximumBytes} bytes.");
         return requested == 0 ? 0 : Math.Max(requested, MinimumBytes);
     }
 

@@ -109,8 +109,9 @@ public static class HeaderRewrap
     public static RewrapResult Rewrap(string path, RewrapRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        path = Path.GetFullPath(path);
+        path = ResolveLinks(Path.GetFullPath(path)); // rewrite the file a link points to, never replace the link
         foreach (var keyring in request.AddKeyrings) ArgumentNullException.ThrowIfNull(keyring);
+        if (request.FullRewriteReserve is { } asked) HeaderReserve.Normalize(asked); // a bad value fails before any work
         RecoverFile(path); // a leftover journal first: the header we read must be the one that stands
 
         using var file = OpenExclusive(path);
@@ -143,9 +144,10 @@ public static class HeaderRewrap
             // The header without padding, then the padding that brings it back to the old length.
             var bare = MessageHeader.SerializeBody(suite, header.MessageId, header.EncryptionContext, edks, header.FrameLength, header.CommitKey);
             var slack = oldHeader.Length - (bare.Length + suite.TagLength);
-            if (slack >= 0 && HeaderReserve.CanFill(slack))
+            var padding = slack >= 0 && HeaderReserve.CanFill(slack) ? HeaderReserve.CreatePadding(slack) : null;
+            if (padding is not null && edks.Count + padding.Count <= request.Limits.MaxEncryptedDataKeys)
             {
-                var newHeader = BuildHeader(suite, header, edks, HeaderReserve.CreatePadding(slack), key);
+                var newHeader = BuildHeader(suite, header, edks, padding, key);
                 Debug.Assert(newHeader.Length == oldHeader.Length);
                 cancellationToken.ThrowIfCancellationRequested(); // the last point where stopping leaves nothing to undo
                 WriteInPlace(file, path, new RewrapJournal(Path.GetFileName(path), header.MessageId, fileLength, oldHeader, newHeader), request);
@@ -155,7 +157,9 @@ public static class HeaderRewrap
 
             var reason = slack < 0
                 ? $"the new header needs {-slack} bytes more than the {oldHeader.Length} the file's header has (reserve {reserveBefore} bytes)"
-                : $"{slack} bytes would be left over, fewer than the {HeaderReserve.MinimumBytes} a padding key takes";
+                : padding is null
+                    ? $"{slack} bytes would be left over, fewer than the {HeaderReserve.MinimumBytes} a padding key takes"
+                    : $"filling {slack} bytes would need more encrypted data keys than the {request.Limits.MaxEncryptedDataKeys} a reader accepts";
             if (!request.AllowFullRewrite)
                 throw new RewrapNoRoomException(path, bare.Length + suite.TagLength, oldHeader.Length) { Target = path };
             var bodyLength = fileLength - oldHeader.Length;
@@ -358,6 +362,18 @@ public static class HeaderRewrap
         MessageLimitExceededException => new MessageLimitExceededException($"'{path}': {ex.Message}") { Target = path },
         _ => ex,
     };
+
+    internal static string ResolveLinks(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path; // a dangling or looping link: the open reports it
+        }
+    }
 
     /// <summary>Read-write with an exclusive lock (advisory flock on Unix), so two rewraps or a rewrap and a recovery never interleave.</summary>
     internal static FileStream OpenExclusive(string path)

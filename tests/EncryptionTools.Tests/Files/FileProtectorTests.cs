@@ -542,3 +542,73 @@ public sealed class FileProtectorTests : IDisposable
         Assert.False(Directory.Exists(_dir.File("o")));
     }
 }
+
+public sealed class FileProtectorEdgeTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly TestKey _key = new("key-a");
+
+    public void Dispose()
+    {
+        _key.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public void A_read_past_the_starting_length_is_a_source_change()
+    {
+        var guard = new GuardedReadStream(new MemoryStream(new byte[100]), "f", 60, null);
+        var buffer = new byte[50];
+        Assert.Equal(50, guard.Read(buffer));
+        var ex = Assert.Throws<SourceChangedException>(() => guard.Read(buffer));
+        Assert.Equal("SourceChanged", ex.ErrorId);
+
+        var shorter = new GuardedReadStream(new MemoryStream(new byte[10]), "f", 60, null);
+        while (shorter.Read(buffer) > 0) { }
+        Assert.Throws<SourceChangedException>(shorter.Finish);
+    }
+
+    [Fact]
+    public void In_place_on_a_symbolic_link_is_refused_and_both_stay()
+    {
+        if (OperatingSystem.IsWindows()) return; // creating links needs a privilege there
+        var target = _dir.Write("real.txt", [1, 2, 3]);
+        var link = _dir.File("link.txt");
+        File.CreateSymbolicLink(link, target);
+
+        var outcome = Assert.Single(FileProtector.Protect([link], new ProtectRequest { Keyrings = [_key.Keyring], InPlace = true }));
+
+        Assert.Equal("SourceIsLink", outcome.Error!.ErrorId);
+        Assert.Equal(target, new FileInfo(link).LinkTarget);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(target));
+    }
+
+    [Fact]
+    public void A_rewrap_through_a_symbolic_link_rewrites_the_target_and_keeps_the_link()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var b = new TestKey("key-b");
+        var plain = FilesSupport.Random(1000);
+        var src = _dir.Write("p", plain);
+        var cipher = FilesSupport.EncryptFile(src, _dir.File("c.enc"), [_key.Keyring], reserve: 0);
+        var link = _dir.File("link.enc");
+        File.CreateSymbolicLink(link, cipher);
+
+        var result = HeaderRewrap.Rewrap(link, new RewrapRequest { UnwrapKeyrings = [_key.Keyring], AddKeyrings = [b.Keyring] });
+
+        Assert.Equal(RewrapMethod.FullRewrite, result.Method);
+        Assert.Equal(cipher, result.Path);
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Equal(plain, FilesSupport.DecryptFileToBytes(link, [b.Keyring]));
+    }
+
+    [Fact]
+    public void Out_of_range_reserves_are_refused_up_front()
+    {
+        var src = _dir.Write("a", [1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            FileProtector.Protect([src], new ProtectRequest { Keyrings = [_key.Keyring], HeaderReserve = HeaderReserve.MaximumBytes + 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HeaderReserve.Normalize(-1));
+        Assert.Equal(["a"], FilesSupport.Listing(_dir.Path));
+    }
+}
