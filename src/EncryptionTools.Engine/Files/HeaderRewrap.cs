@@ -73,8 +73,13 @@ public enum JournalOutcome
     AlreadyApplied,
     /// <summary>The journal was torn while being written, so the header was never touched; the journal was removed.</summary>
     DiscardedTornJournal,
-    /// <summary>The file no longer holds the old (or new) header, or is gone: something else changed it; the journal was removed, the file left as is.</summary>
+    /// <summary>The file no longer holds the old (or new) header, or has another length: something else changed it; the journal was removed, the file left as is.</summary>
     DiscardedStale,
+    /// <summary>
+    /// No file has the journal's target name (deleted, or renamed after a crash). The journal is kept, as it may be
+    /// the only copy of a torn header: rename the file back and recover, or delete the journal if the file is gone for good.
+    /// </summary>
+    TargetMissing,
     /// <summary>Another process holds the file (a rewrap in progress); the journal was left for it.</summary>
     InUse,
 }
@@ -209,11 +214,11 @@ public static class HeaderRewrap
         try { journal = RewrapJournal.TryRead(journalPath); }
         catch (FileNotFoundException) { return new JournalRecovery(journalPath, target, JournalOutcome.AlreadyApplied); }
 
-        if (journal is null || journal.TargetName != Path.GetFileName(target))
-            return Discard(JournalOutcome.DiscardedTornJournal);
+        if (journal is null) return Discard(JournalOutcome.DiscardedTornJournal);
+        if (journal.TargetName != Path.GetFileName(target)) return Discard(JournalOutcome.DiscardedStale);
         FileStream file;
         try { file = OpenExclusive(target); }
-        catch (EncryptionToolsException ex) when (ex.ErrorId == "SourceNotFound") { return Discard(JournalOutcome.DiscardedStale); }
+        catch (EncryptionToolsException ex) when (ex.ErrorId == "SourceNotFound") { return new JournalRecovery(journalPath, target, JournalOutcome.TargetMissing); }
         catch (EncryptionToolsException ex) when (ex.ErrorId == "FileInUse") { return new JournalRecovery(journalPath, target, JournalOutcome.InUse); }
         using (file)
         {
@@ -304,8 +309,15 @@ public static class HeaderRewrap
             throw new OutputWriteException(
                 $"Writing the new header of '{path}' failed ({ex.Message}); the journal '{journalPath}' completes it on the next rewrap or recovery.", ex) { Target = path };
         }
-        File.Delete(journalPath);
-        AtomicFile.FsyncDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            File.Delete(journalPath);
+            AtomicFile.FsyncDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The header is complete and durable; a journal left behind is found to be applied and removed later.
+        }
     }
 
     private static void FullRewrite(FileStream file, string path, int oldHeaderLength, byte[] newHeader, CancellationToken cancellationToken)

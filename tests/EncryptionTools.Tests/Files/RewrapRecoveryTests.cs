@@ -182,13 +182,19 @@ public sealed class RewrapRecoveryTests : IDisposable
     }
 
     [Fact]
-    public void A_journal_whose_file_is_gone_is_discarded()
+    public void A_journal_whose_file_is_missing_is_kept_until_the_file_is_back()
     {
         var (target, oldHeader, newHeader) = Prepared();
         WriteJournal(target, oldHeader, newHeader);
-        File.Delete(target);
-        Assert.Equal(JournalOutcome.DiscardedStale, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
-        Assert.Empty(FilesSupport.Listing(_dir.Path));
+        WriteAt(target, newHeader[..50], 0);
+        File.Move(target, target + ".moved"); // renamed after the crash: the journal may be the only copy of the header
+
+        Assert.Equal(JournalOutcome.TargetMissing, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.True(File.Exists(HeaderRewrap.JournalPath(target)));
+
+        File.Move(target + ".moved", target);
+        Assert.Equal(JournalOutcome.RolledForward, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.Equal(_plain, FilesSupport.DecryptFileToBytes(target, [_b.Keyring]));
     }
 
     [Fact]
