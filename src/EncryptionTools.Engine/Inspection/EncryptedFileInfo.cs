@@ -20,6 +20,8 @@ public sealed class EncryptedFileInfo
     public required IReadOnlyList<EncryptedDataKeyInfo> EncryptedDataKeys { get; init; }
     public int FrameLength { get; init; }
     public int HeaderLength { get; init; }
+    /// <summary>Header bytes kept free for in-place rewraps (a padding EDK, not listed in <see cref="EncryptedDataKeys"/>).</summary>
+    public int HeaderReserve { get; init; }
     public long FileLength { get; init; }
     /// <summary>Exact for unsigned messages (derived from the file length); null for signed ones, whose footer length varies.</summary>
     public long? PlaintextLength { get; init; }
@@ -37,7 +39,8 @@ public sealed class EncryptedFileInfo
             IsSigned = header.Suite.IsSigned,
             MessageId = Convert.ToHexString(header.MessageId).ToLowerInvariant(),
             EncryptionContext = Format.EncryptionContext.UserVisible(header.EncryptionContext),
-            EncryptedDataKeys = header.EncryptedDataKeys.Select(Describe).ToList(),
+            EncryptedDataKeys = header.EncryptedDataKeys.Where(e => !Files.HeaderReserve.IsPadding(e)).Select(Describe).ToList(),
+            HeaderReserve = Files.HeaderReserve.ReservedBytes(header),
             FrameLength = header.FrameLength,
             HeaderLength = header.TotalLength,
             FileLength = fileLength,

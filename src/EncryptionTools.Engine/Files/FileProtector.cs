@@ -1,0 +1,506 @@
+using System.Security.Cryptography;
+using EncryptionTools.Engine.IO;
+using EncryptionTools.Engine.Keyrings;
+using EncryptionTools.Engine.Streaming;
+
+namespace EncryptionTools.Engine.Files;
+
+/// <summary>
+/// The file operations behind Protect-File, Unprotect-File and the CLI: destination rules, recursion, skipping
+/// files already encrypted, verified in-place replacement, source-change detection, progress, cancellation, and one
+/// result or typed error per file. Callers stay thin: resolve paths, build a request, emit the outcomes.
+/// <para>
+/// Guarantees per file: the output appears under its final name whole or not at all (<see cref="AtomicFile"/>); a
+/// source that changes while read fails with <see cref="SourceChangedException"/> and leaves nothing; in place, the
+/// original is replaced only after the temporary result is synced and verified, keeping the original's Unix mode;
+/// on any error or cancellation no temporary file remains.
+/// </para>
+/// </summary>
+public static class FileProtector
+{
+    /// <summary>
+    /// ".enc": what the CLI already writes, short, and not claimed by another common tool (aws-encryption-cli's own
+    /// default ".encrypted" is wordy, and it also appends on decryption, which we do not).
+    /// </summary>
+    public const string DefaultSuffix = ".enc";
+
+    private const int ReadBuffer = 128 * 1024;
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Batches
+
+    /// <summary>
+    /// Encrypts every file the paths name (directories with <see cref="FileOperationOptions.Recurse"/>), one outcome per
+    /// file, in order, lazily so a caller can emit each as it comes. Request-level mistakes (e.g. InPlace with a
+    /// Destination) throw before any file is touched; cancellation throws <see cref="OperationCanceledException"/>
+    /// after the current file's partial output is removed.
+    /// </summary>
+    public static IEnumerable<FileOutcome> Protect(IEnumerable<string> paths, ProtectRequest request,
+        IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Keyrings is not { Count: > 0 }) throw new ArgumentException("At least one keyring is needed to encrypt.", nameof(request));
+        if (request.FrameLength is < 1 or > EncryptOptions.MaxFrameLength)
+            throw new ArgumentOutOfRangeException(nameof(request), $"The frame length must be between 1 and {EncryptOptions.MaxFrameLength} bytes.");
+        Format.EncryptionContext.ValidateForEncrypt(request.EncryptionContext);
+        if (request.HeaderReserve is { } reserve) HeaderReserve.Normalize(reserve);
+        var plan = Plan(paths, request, encrypting: true);
+        return Run(plan, progress, cancellationToken, (item, p, ct) => ProtectItem(item, request, p, ct));
+    }
+
+    /// <summary>Decrypts every file the paths name; see <see cref="Protect"/> for the batch rules.</summary>
+    public static IEnumerable<FileOutcome> Unprotect(IEnumerable<string> paths, UnprotectRequest request,
+        IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Keyrings is null) throw new ArgumentException("Keyrings are needed to decrypt.", nameof(request));
+        var plan = Plan(paths, request, encrypting: false);
+        return Run(plan, progress, cancellationToken, (item, p, ct) => UnprotectItem(item, request, p, ct));
+    }
+
+    /// <summary>
+    /// Expands the inputs into per-file sources and destinations under the destination rules, without touching any
+    /// file. Per-file problems (a missing input, a directory without Recurse, a name without the suffix) become items
+    /// with <see cref="FilePlanItem.Error"/>; a request that cannot work at all throws <see cref="InvalidDestinationException"/>.
+    /// </summary>
+    public static IReadOnlyList<FilePlanItem> Plan(IEnumerable<string> paths, FileOperationOptions options, bool encrypting)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var inputs = paths.Select(p => Path.GetFullPath(p)).ToList();
+        var suffix = options.Suffix;
+        if (string.IsNullOrEmpty(suffix) || suffix.IndexOfAny(['/', '\\', '\0']) >= 0 || suffix.Trim('.').Length == 0)
+            throw new InvalidDestinationException($"The suffix '{suffix}' is not usable: it must be a non-empty file-name ending such as '.enc'.");
+        if (options.InPlace && options.Destination is not null)
+            throw new InvalidDestinationException("InPlace replaces each file under its own name; it cannot be combined with a Destination.");
+
+        string? destination = options.Destination is null ? null : Path.GetFullPath(options.Destination);
+        var destinationIsDirectory = false;
+        if (destination is not null)
+        {
+            var several = inputs.Count > 1 || inputs.Any(Directory.Exists);
+            destinationIsDirectory = Directory.Exists(destination) || EndsInSeparator(options.Destination!) || several;
+            if (destinationIsDirectory && File.Exists(destination))
+                throw new InvalidDestinationException(
+                    $"The destination '{destination}' is a file, but the inputs need a directory (there are several, or a directory among them).");
+        }
+
+        var items = new List<FilePlanItem>();
+        var seen = new HashSet<string>(PathComparer);
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                if (!options.Recurse)
+                {
+                    items.Add(Failed(input, new EncryptionToolsException("SourceIsDirectory", EngineErrorCategory.InvalidArgument,
+                        $"'{input}' is a directory; use -Recurse to process the files under it.") { Target = input }));
+                    continue;
+                }
+                foreach (var (file, relative, length) in EnumerateTree(input, destinationIsDirectory ? destination : null))
+                {
+                    if (seen.Add(file)) items.Add(PlanFile(file, relative, length, foundByRecursion: true));
+                }
+            }
+            else if (File.Exists(input))
+            {
+                if (seen.Add(input)) items.Add(PlanFile(input, Path.GetFileName(input), new FileInfo(input).Length, foundByRecursion: false));
+            }
+            else
+            {
+                items.Add(Failed(input, new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound,
+                    $"The file '{input}' does not exist.") { Target = input }));
+            }
+        }
+        return items;
+
+        FilePlanItem PlanFile(string file, string relative, long length, bool foundByRecursion)
+        {
+            if (options.InPlace) return new FilePlanItem(file, file, length, foundByRecursion, null);
+            var name = Path.GetFileName(relative);
+            var mapped = encrypting ? name + suffix : StripSuffix(name, suffix);
+            string target;
+            if (destination is not null && destinationIsDirectory)
+                target = Path.Combine(destination, Path.GetDirectoryName(relative) ?? "", mapped ?? name);
+            else if (destination is not null)
+                target = destination;
+            else if (mapped is null)
+                // Found by recursion it may simply not be a message (skipped then); named by the caller it is an error now.
+                return new FilePlanItem(file, null, length, foundByRecursion, foundByRecursion ? null : CannotName(file, suffix));
+            else
+                target = Path.Combine(Path.GetDirectoryName(file)!, mapped);
+            if (PathComparer.Equals(target, file))
+                return new FilePlanItem(file, target, length, foundByRecursion, new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
+                    $"The source and the destination are the same file '{file}'; use InPlace to replace it.") { Target = file });
+            return new FilePlanItem(file, target, length, foundByRecursion, null);
+        }
+
+        static FilePlanItem Failed(string input, EncryptionToolsException error) => new(input, null, 0, false, error);
+    }
+
+    private static IEnumerable<FileOutcome> Run(IReadOnlyList<FilePlanItem> plan, IProgress<FileProgress>? progress, CancellationToken cancellationToken,
+        Func<FilePlanItem, Action<FileProgressPhase, long>, CancellationToken, FileOperationResult> work)
+    {
+        var overallTotal = plan.Where(i => i.Error is null).Sum(i => i.Length);
+        long overallDone = 0;
+        for (var index = 0; index < plan.Count; index++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = plan[index];
+            var number = index + 1;
+            Action<FileProgressPhase, long> report = progress is null
+                ? (_, _) => { }
+                : (phase, done) => progress.Report(new FileProgress(item.Source, phase, done, item.Length, number, plan.Count,
+                    overallDone + (phase == FileProgressPhase.Verifying ? item.Length : Math.Min(done, item.Length)), overallTotal));
+            var outcome = Execute(item, report, cancellationToken, work);
+            overallDone += item.Error is null ? item.Length : 0;
+            yield return outcome;
+        }
+    }
+
+    private static FileOutcome Execute(FilePlanItem item, Action<FileProgressPhase, long> report, CancellationToken cancellationToken,
+        Func<FilePlanItem, Action<FileProgressPhase, long>, CancellationToken, FileOperationResult> work)
+    {
+        if (item.Error is not null) return new FileOutcome(item.Source, item.Destination, null, item.Error);
+        try
+        {
+            var result = work(item, report, cancellationToken);
+            return new FileOutcome(item.Source, result.Destination, result, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw; // stopping is not one file's error: the batch ends
+        }
+        catch (Exception ex) when (ToTyped(ex, item) is { } typed)
+        {
+            return new FileOutcome(item.Source, item.Destination, null, typed);
+        }
+    }
+
+    /// <summary>Every failure of one file becomes a typed engine error; only programming errors escape.</summary>
+    private static EncryptionToolsException? ToTyped(Exception ex, FilePlanItem item)
+    {
+        var target = item.Destination ?? item.Source;
+        return ex switch
+        {
+            EncryptionToolsException e when IoErrors.IsDiskFull(e) && e is not OutputDiskFullException => new OutputDiskFullException(target, e) { Target = target },
+            EncryptionToolsException e => e,
+            IOException e when IoErrors.IsDiskFull(e) => new OutputDiskFullException(target, e) { Target = target },
+            IOException e => new EncryptionToolsException("FileOperationFailed", EngineErrorCategory.WriteError,
+                $"Processing '{item.Source}' failed: {e.Message}", e) { Target = item.Source },
+            UnauthorizedAccessException e => new EncryptionToolsException("AccessDenied", EngineErrorCategory.PermissionDenied,
+                $"Processing '{item.Source}' was refused: {e.Message}", e) { Target = item.Source },
+            _ => null,
+        };
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // One file
+
+    /// <summary>
+    /// Encrypts one file to <paramref name="destination"/> (equal to <paramref name="source"/>: in place). Throws typed
+    /// errors; the batch method <see cref="Protect"/> turns them into outcomes.
+    /// </summary>
+    public static FileOperationResult ProtectFile(string source, string destination, ProtectRequest request,
+        IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        source = Path.GetFullPath(source);
+        destination = Path.GetFullPath(destination);
+        var item = new FilePlanItem(source, destination, SourceSnapshot.Take(source).Length, false, null);
+        return ProtectItem(item, request with { InPlace = PathComparer.Equals(source, destination) },
+            (phase, done) => progress?.Report(new FileProgress(source, phase, done, item.Length, 1, 1, done, item.Length)), cancellationToken);
+    }
+
+    /// <summary>Decrypts one file to <paramref name="destination"/> (equal to <paramref name="source"/>: in place).</summary>
+    public static FileOperationResult UnprotectFile(string source, string destination, UnprotectRequest request,
+        IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        source = Path.GetFullPath(source);
+        destination = Path.GetFullPath(destination);
+        var item = new FilePlanItem(source, destination, SourceSnapshot.Take(source).Length, false, null);
+        return UnprotectItem(item, request with { InPlace = PathComparer.Equals(source, destination) },
+            (phase, done) => progress?.Report(new FileProgress(source, phase, done, item.Length, 1, 1, done, item.Length)), cancellationToken);
+    }
+
+    private static FileOperationResult ProtectItem(FilePlanItem item, ProtectRequest request, Action<FileProgressPhase, long> report,
+        CancellationToken cancellationToken)
+    {
+        var source = item.Source;
+        var destination = item.Destination!;
+        var inPlace = request.InPlace;
+        var before = SourceSnapshot.Take(source);
+
+        var sniff = MessageSniffer.SniffFile(source);
+        if (sniff.IsEncryptedMessage && !request.Force)
+        {
+            return new FileOperationResult
+            {
+                Source = source,
+                Destination = destination,
+                Action = FileAction.Skipped,
+                InPlace = inPlace,
+                BytesIn = before.Length,
+                AlgorithmSuite = sniff.SuiteName,
+                Warning = $"'{source}' is already an encrypted message ({Describe(sniff)}); it was skipped. Use -Force to encrypt it again.",
+            };
+        }
+        PreflightDestination(source, destination, inPlace, request.Force);
+
+        var reserve = HeaderReserve.Normalize(request.HeaderReserve ?? HeaderReserve.ForPlaintextLength(before.Length));
+        UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
+        using var plaintextHash = inPlace ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        using var output = AtomicFile.Create(destination, overwrite: inPlace || request.Force);
+        EncryptResult result;
+        using (var input = FileCrypto.OpenSource(source))
+        {
+            var guarded = new GuardedReadStream(input, source, before.Length, plaintextHash);
+            result = MessageEncryptor.Encrypt(guarded, output.Stream, request.Keyrings, new EncryptOptions
+            {
+                EncryptionContext = request.EncryptionContext,
+                FrameLength = request.FrameLength,
+                MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
+                HeaderReserve = reserve,
+                Progress = new SyncProgress<long>(done => report(FileProgressPhase.Encrypting, done)),
+            }, cancellationToken);
+            guarded.Finish();
+        }
+        before.Verify(source);
+
+        if (inPlace)
+        {
+            output.Stream.Flush(flushToDisk: true);
+            VerifyEncrypted(output.Stream, source, request, plaintextHash!.GetHashAndReset(), before.Length, report, cancellationToken);
+            before.Verify(source); // nothing wrote to the original while we verified
+        }
+        output.Commit(mode);
+
+        return new FileOperationResult
+        {
+            Source = source,
+            Destination = destination,
+            Action = FileAction.Encrypted,
+            InPlace = inPlace,
+            Keys = FileKeyIdentity.OfKeys(result.EncryptedDataKeys),
+            EncryptionContext = Format.EncryptionContext.UserVisible(result.EncryptionContext),
+            BytesIn = result.PlaintextLength,
+            BytesOut = result.CiphertextLength,
+            FrameLength = result.FrameLength,
+            HeaderReserve = reserve,
+            AlgorithmSuite = result.Suite.Name,
+        };
+    }
+
+    /// <summary>Decrypts the whole temporary file to a hashing null sink and compares with the hash taken while encrypting.</summary>
+    private static void VerifyEncrypted(FileStream temp, string source, ProtectRequest request, byte[] expected, long expectedLength,
+        Action<FileProgressPhase, long> report, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var sink = new HashingNullStream(hash);
+        temp.Position = 0;
+        try
+        {
+            using var reader = new BufferedStream(new NonClosingReadStream(temp), ReadBuffer);
+            MessageDecryptor.Decrypt(reader, sink, request.VerifyKeyrings ?? request.Keyrings, new DecryptOptions
+            {
+                MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
+                Progress = new SyncProgress<long>(done => report(FileProgressPhase.Verifying, done)),
+            }, cancellationToken);
+        }
+        catch (NoDecryptableKeyException ex)
+        {
+            throw new InPlaceVerificationException(source,
+                "the keys it was encrypted under cannot decrypt it here, so it could not be checked; give keys that can decrypt (VerifyKeyrings), or encrypt to another file", ex) { Target = source };
+        }
+        catch (EncryptionToolsException ex) when (ex is MessageTamperedException or MessageTruncatedException)
+        {
+            throw new InPlaceVerificationException(source, "it does not decrypt: " + ex.Message, ex) { Target = source };
+        }
+        var actual = hash.GetHashAndReset();
+        if (sink.BytesWritten != expectedLength || !CryptographicOperations.FixedTimeEquals(actual, expected))
+            throw new InPlaceVerificationException(source, "it decrypts to different bytes than were read") { Target = source };
+    }
+
+    private static FileOperationResult UnprotectItem(FilePlanItem item, UnprotectRequest request, Action<FileProgressPhase, long> report,
+        CancellationToken cancellationToken)
+    {
+        var source = item.Source;
+        var inPlace = request.InPlace;
+        HeaderRewrap.RecoverFile(source); // a rewrap interrupted by a crash is completed before the header is read
+        var before = SourceSnapshot.Take(source);
+
+        var sniff = MessageSniffer.SniffFile(source, request.Limits);
+        if (!sniff.IsEncryptedMessage && sniff.Kind != MessageKind.Malformed && item.FoundByRecursion)
+        {
+            return new FileOperationResult
+            {
+                Source = source,
+                Destination = item.Destination,
+                Action = FileAction.Skipped,
+                InPlace = inPlace,
+                BytesIn = item.Length,
+                Warning = $"'{source}' is not an encrypted message; it was skipped.",
+            };
+        }
+        var destination = item.Destination ?? throw CannotName(source, request.Suffix);
+        PreflightDestination(source, destination, inPlace, request.Force);
+
+        UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
+        using var output = AtomicFile.Create(destination, overwrite: inPlace || request.Force);
+        DecryptResult result;
+        using (var input = FileCrypto.OpenSource(source))
+        {
+            var guarded = new GuardedReadStream(input, source, before.Length, null);
+            try
+            {
+                result = MessageDecryptor.Decrypt(guarded, output.Stream, request.Keyrings, new DecryptOptions
+                {
+                    RequiredEncryptionContext = request.RequiredEncryptionContext,
+                    Limits = request.Limits,
+                    MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
+                    Progress = new SyncProgress<long>(done => report(FileProgressPhase.Decrypting, done)),
+                }, cancellationToken);
+            }
+            catch (EncryptionToolsException ex) when (ex.Target is null)
+            {
+                throw WithTarget(ex, source);
+            }
+            guarded.Finish();
+        }
+        before.Verify(source);
+        // Decryption authenticated every frame, the final-frame marker, the end of input and any signature:
+        // the synced temporary file is verified plaintext. Only now may it replace anything.
+        output.Commit(mode);
+
+        var header = result.Header;
+        return new FileOperationResult
+        {
+            Source = source,
+            Destination = destination,
+            Action = FileAction.Decrypted,
+            InPlace = inPlace,
+            Keys = [FileKeyIdentity.Of(result.DecryptedWith)],
+            EncryptionContext = Format.EncryptionContext.UserVisible(header.EncryptionContext),
+            BytesIn = before.Length,
+            BytesOut = result.PlaintextLength,
+            FrameLength = header.FrameLength,
+            HeaderReserve = HeaderReserve.ReservedBytes(header),
+            AlgorithmSuite = header.Suite.Name,
+        };
+    }
+
+    /// <summary>The checks that must pass before anything is created: the file survives a refusal untouched.</summary>
+    private static void PreflightDestination(string source, string destination, bool inPlace, bool force)
+    {
+        if (inPlace)
+        {
+            if (new FileInfo(source).LinkTarget is not null)
+                throw new EncryptionToolsException("SourceIsLink", EngineErrorCategory.InvalidArgument,
+                    $"'{source}' is a symbolic link: replacing it in place would replace the link and leave the file it points to as it was. Give the target's path.") { Target = source };
+            if (IsReadOnly(source)) throw new SourceReadOnlyException(source) { Target = source };
+            return;
+        }
+        if (PathComparer.Equals(source, destination))
+            throw new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
+                $"The source and the destination are the same file '{source}'; use InPlace to replace it.") { Target = source };
+        if (Directory.Exists(destination))
+            throw new InvalidDestinationException($"The destination '{destination}' is a directory.") { Target = destination };
+        if (!force && Path.Exists(destination)) throw new DestinationExistsException(destination) { Target = destination };
+        var directory = Path.GetDirectoryName(destination)!;
+        try { Directory.CreateDirectory(directory); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputWriteException($"Cannot create the directory '{directory}': {ex.Message}", ex) { Target = destination };
+        }
+    }
+
+    /// <summary>
+    /// Read-only: the read-only attribute, or (Unix) no write permission bit at all, or a write open refused. Checked
+    /// by mode bits too because root may open anything for writing, and replacing a file its owner marked read-only
+    /// must still be refused.
+    /// </summary>
+    internal static bool IsReadOnly(string path)
+    {
+        if (File.GetAttributes(path).HasFlag(FileAttributes.ReadOnly)) return true;
+        if (!OperatingSystem.IsWindows() &&
+            (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+            return true;
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // locked or busy: not a permission question; the operation itself reports what happens
+        }
+    }
+
+    private static string Describe(SniffResult sniff) => sniff.Kind switch
+    {
+        MessageKind.Committing => $"suite 0x{sniff.SuiteId:X4}",
+        MessageKind.EsdkV1 => $"format version 1, suite 0x{sniff.SuiteId:X4}",
+        _ => $"suite 0x{sniff.SuiteId:X4}",
+    };
+
+    private static EncryptionToolsException WithTarget(EncryptionToolsException ex, string path) => ex switch
+    {
+        NotAnEncryptedMessageException => new NotAnEncryptedMessageException($"'{path}': {ex.Message}") { Target = path },
+        UnsupportedMessageFormatException => new UnsupportedMessageFormatException($"'{path}': {ex.Message}") { Target = path },
+        MessageTruncatedException => new MessageTruncatedException($"'{path}': {ex.Message}") { Target = path },
+        MessageTamperedException => new MessageTamperedException($"'{path}': {ex.Message}", ex) { Target = path },
+        MessageLimitExceededException => new MessageLimitExceededException($"'{path}': {ex.Message}") { Target = path },
+        NoDecryptableKeyException nk => new NoDecryptableKeyException(nk.Failures) { Target = path },
+        EncryptionContextMismatchException => new EncryptionContextMismatchException($"'{path}': {ex.Message}") { Target = path },
+        _ => ex,
+    };
+
+    private static InvalidDestinationException CannotName(string file, string suffix) =>
+        new($"Cannot name the decrypted file for '{file}': its name does not end with '{suffix}'. Give a Destination, or the Suffix it uses.") { Target = file };
+
+    private static bool EndsInSeparator(string path) =>
+        path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar);
+
+    private static string? StripSuffix(string name, string suffix) =>
+        name.Length > suffix.Length && name.EndsWith(suffix, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)
+            ? name[..^suffix.Length]
+            : null;
+
+    internal static StringComparer PathComparer => OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    /// <summary>Files under a directory, depth first in name order, with paths relative to it; skips symlinked directories, the engine's own temporaries and the destination tree.</summary>
+    private static IEnumerable<(string Path, string Relative, long Length)> EnumerateTree(string root, string? excludeTree)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true, ReturnSpecialDirectories = false };
+        var stack = new Stack<string>();
+        stack.Push(root);
+        var found = new List<(string, string, long)>();
+        while (stack.Count > 0)
+        {
+            var dir = stack.Pop();
+            if (excludeTree is not null && IsUnder(dir, excludeTree)) continue;
+            var entries = new DirectoryInfo(dir).EnumerateFileSystemInfos("*", options).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+            foreach (var entry in entries)
+            {
+                if (entry is DirectoryInfo sub)
+                {
+                    if (!sub.Attributes.HasFlag(FileAttributes.ReparsePoint)) stack.Push(sub.FullName);
+                }
+                else if (entry is FileInfo file && !IsEngineTemporary(file.Name) && !file.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                {
+                    found.Add((file.FullName, Path.GetRelativePath(root, file.FullName), file.Length));
+                }
+            }
+        }
+        return found.OrderBy(f => f.Item2, StringComparer.Ordinal);
+    }
+
+    private static bool IsUnder(string path, string tree) =>
+        PathComparer.Equals(path, tree) ||
+        path.StartsWith(Path.TrimEndingDirectorySeparator(tree) + Path.DirectorySeparatorChar, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    internal static bool IsEngineTemporary(string name) =>
+        name.StartsWith('.') && (name.EndsWith(AtomicFile.TempSuffix, StringComparison.Ordinal) || name.EndsWith(HeaderRewrap.JournalSuffix, StringComparison.Ordinal));
+}

@@ -1,0 +1,417 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.IO;
+using EncryptionTools.Engine.Keyrings;
+using EncryptionTools.Engine.Streaming;
+
+namespace EncryptionTools.Engine.Files;
+
+/// <summary>What a rewrap should do to a message's encrypted data keys.</summary>
+public sealed record RewrapRequest
+{
+    /// <summary>Keyrings that can unwrap the message's data key (any one EDK suffices).</summary>
+    public required IReadOnlyList<IKeyring> UnwrapKeyrings { get; init; }
+
+    /// <summary>
+    /// Keyrings to wrap the data key under (new recipients). An existing EDK of the same provider id and key name is
+    /// replaced by the fresh one, so adding a key twice never duplicates it.
+    /// </summary>
+    public IReadOnlyList<IKeyring> AddKeyrings { get; init; } = [];
+
+    /// <summary>EDKs to drop (e.g. <c>edk => identity.Matches(edk)</c>). Padding never reaches this predicate.</summary>
+    public Func<EncryptedDataKey, bool>? Remove { get; init; }
+
+    /// <summary>Drop every existing EDK: the message's recipients become exactly <see cref="AddKeyrings"/>.</summary>
+    public bool RemoveAllExisting { get; init; }
+
+    /// <summary>Pairs the message's encryption context must hold; checked before anything is written.</summary>
+    public IReadOnlyDictionary<string, string>? RequiredEncryptionContext { get; init; }
+
+    public MessageLimits Limits { get; init; } = MessageLimits.Default;
+
+    /// <summary>When the new header does not fit in the old one's length: rewrite the whole file (true) or fail with RewrapNoRoom.</summary>
+    public bool AllowFullRewrite { get; init; } = true;
+
+    /// <summary>Reserve for the header written by a full rewrite; null applies <see cref="HeaderReserve.ForPlaintextLength"/> to the body length.</summary>
+    public int? FullRewriteReserve { get; init; }
+
+    /// <summary>Tests only: runs after the journal is durable and before the header is overwritten (throw to simulate a crash).</summary>
+    internal Action<string>? AfterJournalWritten { get; init; }
+}
+
+/// <summary>How a rewrap changed the file.</summary>
+public enum RewrapMethod
+{
+    /// <summary>The header bytes were overwritten in place (journaled); the body was not read or moved.</summary>
+    InPlace,
+    /// <summary>The new header did not fit: a new file (new header, body bytes copied unchanged) replaced the old one atomically.</summary>
+    FullRewrite,
+    /// <summary>The request asked for no change; nothing was written.</summary>
+    Unchanged,
+}
+
+/// <summary>One rewrap's outcome: what was done, and the recipients before and after.</summary>
+public sealed record RewrapResult(
+    string Path,
+    RewrapMethod Method,
+    string? FallbackReason,
+    int HeaderLengthBefore,
+    int HeaderLengthAfter,
+    int ReserveBefore,
+    int ReserveAfter,
+    IReadOnlyList<FileKeyIdentity> KeysBefore,
+    IReadOnlyList<FileKeyIdentity> KeysAfter,
+    long FileLength);
+
+/// <summary>What recovery did with one leftover journal.</summary>
+public enum JournalOutcome
+{
+    /// <summary>The header (old, or torn mid-write) was completed to the journal's new header.</summary>
+    RolledForward,
+    /// <summary>The new header was already in place; the journal was only left behind.</summary>
+    AlreadyApplied,
+    /// <summary>The journal was torn while being written, so the header was never touched; the journal was removed.</summary>
+    DiscardedTornJournal,
+    /// <summary>The file no longer holds the old (or new) header, or has another length: something else changed it; the journal was removed, the file left as is.</summary>
+    DiscardedStale,
+    /// <summary>
+    /// No file has the journal's target name (deleted, or renamed after a crash). The journal is kept, as it may be
+    /// the only copy of a torn header: rename the file back and recover, or delete the journal if the file is gone for good.
+    /// </summary>
+    TargetMissing,
+    /// <summary>Another process holds the file (a rewrap in progress); the journal was left for it.</summary>
+    InUse,
+}
+
+public sealed record JournalRecovery(string JournalPath, string TargetPath, JournalOutcome Outcome);
+
+/// <summary>
+/// Changes who can open an encrypted file (re-wraps its data key under other keys, adds or removes recipients)
+/// by rewriting only the header, so the cost does not grow with the file size.
+/// <para>
+/// The data key and message id stay the same, so the key commitment, the derived data encryption key and every frame
+/// stay valid; only the EDK list changes and the header authentication tag is recomputed. Before anything is written
+/// the data key is unwrapped with the caller's keyrings and the commitment and the old header tag are verified, so a
+/// tampered file is refused untouched. The header keeps its length by resizing the padding EDK that encryption
+/// reserved (<see cref="HeaderReserve"/>); the rewrite in place is crash-safe through a redo journal beside the file
+/// (".NAME.etjournal": new header, old header, file identity; synced before the header is overwritten, removed after
+/// the header is synced). When the new header does not fit, the file is rewritten whole through
+/// <see cref="AtomicFile"/> with the body bytes copied unchanged.
+/// </para>
+/// Signed messages (0x0578) are refused: their signature covers the header.
+/// </summary>
+public static class HeaderRewrap
+{
+    /// <summary>Journal files end with this; see <see cref="JournalPath"/>.</summary>
+    public const string JournalSuffix = RewrapJournal.Suffix;
+
+    private const int CopyBuffer = 1024 * 1024;
+
+    /// <summary>Where the journal of <paramref name="path"/> lives: ".NAME.etjournal" in the same directory.</summary>
+    public static string JournalPath(string path) => RewrapJournal.PathFor(path);
+
+    public static RewrapResult Rewrap(string path, RewrapRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        path = ResolveLinks(Path.GetFullPath(path)); // rewrite the file a link points to, never replace the link
+        foreach (var keyring in request.AddKeyrings) ArgumentNullException.ThrowIfNull(keyring);
+        if (request.FullRewriteReserve is { } asked) HeaderReserve.Normalize(asked); // a bad value fails before any work
+        RecoverFile(path); // a leftover journal first: the header we read must be the one that stands
+
+        using var file = OpenExclusive(path);
+        var fileLength = file.Length;
+        var (header, oldHeader) = ReadHeader(file, request.Limits, path);
+        if (header.Suite.IsSigned) throw new SignedMessageRewrapException(path) { Target = path };
+
+        var suite = header.Suite;
+        var serializedContext = EncryptionContext.Serialize(header.EncryptionContext);
+        var (dataKey, _) = MessageDecryptor.UnwrapDataKey(header, request.UnwrapKeyrings, serializedContext);
+        byte[]? key = null;
+        try
+        {
+            key = MessageCrypto.DeriveEncryptionKey(suite, dataKey, header.MessageId);
+            var commitKey = MessageCrypto.DeriveCommitKey(suite, dataKey, header.MessageId);
+            if (!CryptographicOperations.FixedTimeEquals(commitKey, header.CommitKey))
+                throw new MessageTamperedException($"The key commitment of '{path}' does not match its data key: the file was altered; nothing was changed.") { Target = path };
+            if (!MessageCrypto.VerifyHeader(suite, key, header.BodyBytes, header.AuthTag))
+                throw new MessageTamperedException($"The header of '{path}' failed authentication: the file was altered; nothing was changed.") { Target = path };
+            EncryptionContext.RequirePairs(header.EncryptionContext, request.RequiredEncryptionContext);
+
+            var keysBefore = FileKeyIdentity.OfKeys(header.EncryptedDataKeys);
+            var reserveBefore = HeaderReserve.ReservedBytes(header);
+            var edks = NewKeyList(header, request, dataKey, serializedContext, path, out var changed);
+            if (!changed)
+                return new RewrapResult(path, RewrapMethod.Unchanged, null, oldHeader.Length, oldHeader.Length, reserveBefore, reserveBefore,
+                    keysBefore, keysBefore, fileLength);
+            var keysAfter = FileKeyIdentity.OfKeys(edks);
+
+            // The header without padding, then the padding that brings it back to the old length.
+            var bare = MessageHeader.SerializeBody(suite, header.MessageId, header.EncryptionContext, edks, header.FrameLength, header.CommitKey);
+            var slack = oldHeader.Length - (bare.Length + suite.TagLength);
+            var padding = slack >= 0 && HeaderReserve.CanFill(slack) ? HeaderReserve.CreatePadding(slack) : null;
+            if (padding is not null && edks.Count + padding.Count <= request.Limits.MaxEncryptedDataKeys)
+            {
+                var newHeader = BuildHeader(suite, header, edks, padding, key);
+                Debug.Assert(newHeader.Length == oldHeader.Length);
+                cancellationToken.ThrowIfCancellationRequested(); // the last point where stopping leaves nothing to undo
+                WriteInPlace(file, path, new RewrapJournal(Path.GetFileName(path), header.MessageId, fileLength, oldHeader, newHeader), request);
+                return new RewrapResult(path, RewrapMethod.InPlace, null, oldHeader.Length, newHeader.Length, reserveBefore, slack,
+                    keysBefore, keysAfter, fileLength);
+            }
+
+            var reason = slack < 0
+                ? $"the new header needs {-slack} bytes more than the {oldHeader.Length} the file's header has (reserve {reserveBefore} bytes)"
+                : padding is null
+                    ? $"{slack} bytes would be left over, fewer than the {HeaderReserve.MinimumBytes} a padding key takes"
+                    : $"filling {slack} bytes would need more encrypted data keys than the {request.Limits.MaxEncryptedDataKeys} a reader accepts";
+            if (!request.AllowFullRewrite)
+                throw new RewrapNoRoomException(path, bare.Length + suite.TagLength, oldHeader.Length) { Target = path };
+            var bodyLength = fileLength - oldHeader.Length;
+            var reserve = HeaderReserve.Normalize(request.FullRewriteReserve ?? HeaderReserve.ForPlaintextLength(bodyLength));
+            var rewritten = BuildHeader(suite, header, edks, HeaderReserve.CreatePadding(reserve), key);
+            FullRewrite(file, path, oldHeader.Length, rewritten, cancellationToken);
+            return new RewrapResult(path, RewrapMethod.FullRewrite, reason, oldHeader.Length, rewritten.Length, reserveBefore, reserve,
+                keysBefore, keysAfter, bodyLength + rewritten.Length);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+            if (key is not null) CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>
+    /// Completes or discards leftover journals: for a file, its own journal; for a directory, every journal in it
+    /// (and below it with <paramref name="recurse"/>). Safe to run at any time: a journal whose file is held by a live
+    /// rewrap is left alone.
+    /// </summary>
+    public static IReadOnlyList<JournalRecovery> Recover(string path, bool recurse = false)
+    {
+        path = Path.GetFullPath(path);
+        if (!Directory.Exists(path))
+            return RecoverFile(path) is { } one ? [one] : [];
+        var results = new List<JournalRecovery>();
+        var options = new EnumerationOptions { RecurseSubdirectories = recurse, AttributesToSkip = 0, IgnoreInaccessible = true, MatchType = MatchType.Simple };
+        foreach (var journal in Directory.EnumerateFiles(path, "." + "*" + JournalSuffix, options))
+        {
+            var target = RewrapJournal.TargetFor(journal);
+            if (target is not null) results.Add(RecoverJournal(journal, target));
+        }
+        return results;
+    }
+
+    /// <summary>The recovery of one file's journal; null when it has none (the common case, one stat).</summary>
+    public static JournalRecovery? RecoverFile(string path)
+    {
+        var journal = JournalPath(path);
+        return File.Exists(journal) ? RecoverJournal(journal, Path.GetFullPath(path)) : null;
+    }
+
+    private static JournalRecovery RecoverJournal(string journalPath, string target)
+    {
+        RewrapJournal? journal;
+        try { journal = RewrapJournal.TryRead(journalPath); }
+        catch (FileNotFoundException) { return new JournalRecovery(journalPath, target, JournalOutcome.AlreadyApplied); }
+
+        if (journal is null) return Discard(JournalOutcome.DiscardedTornJournal);
+        if (journal.TargetName != Path.GetFileName(target)) return Discard(JournalOutcome.DiscardedStale);
+        FileStream file;
+        try { file = OpenExclusive(target); }
+        catch (EncryptionToolsException ex) when (ex.ErrorId == "SourceNotFound") { return new JournalRecovery(journalPath, target, JournalOutcome.TargetMissing); }
+        catch (EncryptionToolsException ex) when (ex.ErrorId == "FileInUse") { return new JournalRecovery(journalPath, target, JournalOutcome.InUse); }
+        using (file)
+        {
+            var length = journal.OldHeader.Length;
+            if (file.Length != journal.FileLength) return Discard(JournalOutcome.DiscardedStale);
+            var region = new byte[length];
+            file.Position = 0;
+            file.ReadExactly(region);
+            if (region.AsSpan().SequenceEqual(journal.NewHeader)) return Discard(JournalOutcome.AlreadyApplied);
+            // The old header, or a write torn part way: every byte is the old one or the new one.
+            for (var i = 0; i < length; i++)
+            {
+                if (region[i] != journal.OldHeader[i] && region[i] != journal.NewHeader[i])
+                    return Discard(JournalOutcome.DiscardedStale);
+            }
+            file.Position = 0;
+            file.Write(journal.NewHeader);
+            file.Flush(flushToDisk: true);
+        }
+        return Discard(JournalOutcome.RolledForward);
+
+        JournalRecovery Discard(JournalOutcome outcome)
+        {
+            File.Delete(journalPath);
+            AtomicFile.FsyncDirectory(Path.GetDirectoryName(journalPath)!);
+            return new JournalRecovery(journalPath, target, outcome);
+        }
+    }
+
+    private static List<EncryptedDataKey> NewKeyList(MessageHeader header, RewrapRequest request, byte[] dataKey, byte[] serializedContext,
+        string path, out bool changed)
+    {
+        var added = new List<EncryptedDataKey>();
+        foreach (var keyring in request.AddKeyrings) added.AddRange(keyring.Wrap(dataKey, serializedContext));
+        if (added.Any(HeaderReserve.IsPadding))
+            throw new ArgumentException($"A keyring to add uses the provider id '{HeaderReserve.ProviderId}', which is reserved for header padding.");
+        var addedIds = added.Select(FileKeyIdentity.Of).ToHashSet();
+        var result = new List<EncryptedDataKey>();
+        var removed = 0;
+        foreach (var edk in header.EncryptedDataKeys)
+        {
+            if (HeaderReserve.IsPadding(edk)) continue;
+            if (request.RemoveAllExisting || addedIds.Contains(FileKeyIdentity.Of(edk)) || request.Remove?.Invoke(edk) == true)
+            {
+                removed++;
+                continue;
+            }
+            result.Add(edk);
+        }
+        result.AddRange(added);
+        changed = removed > 0 || added.Count > 0;
+        if (result.Count == 0) throw new RewrapNoRecipientsException(path) { Target = path };
+        if (result.Count > request.Limits.MaxEncryptedDataKeys)
+            throw new MessageLimitExceededException(
+                $"Rewrapping '{path}' would give it {result.Count} encrypted data keys; at most {request.Limits.MaxEncryptedDataKeys} are accepted.");
+        return result;
+    }
+
+    private static byte[] BuildHeader(AlgorithmSuite suite, MessageHeader header, List<EncryptedDataKey> edks, IReadOnlyList<EncryptedDataKey> padding, byte[] key)
+    {
+        var body = MessageHeader.SerializeBody(suite, header.MessageId, header.EncryptionContext, [.. edks, .. padding], header.FrameLength, header.CommitKey);
+        var tag = MessageCrypto.HeaderAuthTag(suite, key, body);
+        return [.. body, .. tag];
+    }
+
+    private static void WriteInPlace(FileStream file, string path, RewrapJournal journal, RewrapRequest request)
+    {
+        var journalPath = JournalPath(path);
+        try
+        {
+            journal.WriteDurably(journalPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(journalPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw IoErrors.Write(journalPath, ex);
+        }
+        request.AfterJournalWritten?.Invoke(journalPath);
+        try
+        {
+            file.Position = 0;
+            file.Write(journal.NewHeader);
+            file.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The journal stays: the next open or Recover completes the header from it.
+            throw new OutputWriteException(
+                $"Writing the new header of '{path}' failed ({ex.Message}); the journal '{journalPath}' completes it on the next rewrap or recovery.", ex) { Target = path };
+        }
+        try
+        {
+            File.Delete(journalPath);
+            AtomicFile.FsyncDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The header is complete and durable; a journal left behind is found to be applied and removed later.
+        }
+    }
+
+    private static void FullRewrite(FileStream file, string path, int oldHeaderLength, byte[] newHeader, CancellationToken cancellationToken)
+    {
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path);
+        using var output = AtomicFile.Create(path, overwrite: true);
+        var buffer = new byte[CopyBuffer];
+        try
+        {
+            output.Stream.Write(newHeader);
+            file.Position = oldHeaderLength;
+            var expected = file.Length - oldHeaderLength;
+            long copied = 0;
+            int read;
+            while ((read = file.Read(buffer)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                output.Stream.Write(buffer, 0, read);
+                copied += read;
+            }
+            if (copied != expected)
+                throw new SourceChangedException(path, $"its body was {expected} bytes but {copied} were read") { Target = path };
+        }
+        catch (IOException ex)
+        {
+            throw IoErrors.Write(path, ex);
+        }
+        file.Dispose(); // Windows cannot rename over an open file; elsewhere this only ends our lock a moment early
+        output.Commit(mode);
+    }
+
+    /// <summary>Reads the header at the start of the file; grows the read until the header is whole.</summary>
+    internal static (MessageHeader Header, byte[] Bytes) ReadHeader(FileStream file, MessageLimits limits, string path)
+    {
+        file.Position = 0;
+        try
+        {
+            var header = MessageHeader.Read(file, limits);
+            return (header, [.. header.BodyBytes, .. header.AuthTag]);
+        }
+        catch (EncryptionToolsException ex) when (ex.Target is null)
+        {
+            // Name the file in the message a user sees.
+            throw Retarget(ex, path);
+        }
+    }
+
+    private static EncryptionToolsException Retarget(EncryptionToolsException ex, string path) => ex switch
+    {
+        NotAnEncryptedMessageException => new NotAnEncryptedMessageException($"'{path}': {ex.Message}") { Target = path },
+        UnsupportedMessageFormatException => new UnsupportedMessageFormatException($"'{path}': {ex.Message}") { Target = path },
+        MessageTruncatedException => new MessageTruncatedException($"'{path}': {ex.Message}") { Target = path },
+        MessageTamperedException => new MessageTamperedException($"'{path}': {ex.Message}", ex) { Target = path },
+        MessageLimitExceededException => new MessageLimitExceededException($"'{path}': {ex.Message}") { Target = path },
+        _ => ex,
+    };
+
+    internal static string ResolveLinks(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path; // a dangling or looping link: the open reports it
+        }
+    }
+
+    /// <summary>Read-write with an exclusive lock (advisory flock on Unix), so two rewraps or a rewrap and a recovery never interleave.</summary>
+    internal static FileStream OpenExclusive(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 4096);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new EncryptionToolsException("SourceAccessDenied", EngineErrorCategory.PermissionDenied,
+                $"The file '{path}' cannot be opened for writing: {ex.Message}", ex) { Target = path };
+        }
+        catch (IOException ex) when (IoErrors.IsSharingViolation(ex))
+        {
+            throw new EncryptionToolsException("FileInUse", EngineErrorCategory.ResourceUnavailable,
+                $"The file '{path}' is in use by another process: {ex.Message}", ex) { Target = path };
+        }
+        catch (IOException ex)
+        {
+            throw new EncryptionToolsException("SourceOpenFailed", EngineErrorCategory.ReadError,
+                $"The file '{path}' cannot be opened: {ex.Message}", ex) { Target = path };
+        }
+    }
+}
