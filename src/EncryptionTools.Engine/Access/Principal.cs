@@ -136,6 +136,6 @@ public sealed partial record Principal
     [GeneratedRegex("^(?:0|[1-9][0-9]{0,9})$", RegexOptions.CultureInvariant)]
     private static partial Regex IdRx();
 
-    [GeneratedRegex("^[sS]-1-([0-9]{1,15})((?:-[0-9]{1,10})+)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[sS]-1-([0-9]{1,15})(-[0-9]{1,10})+$", RegexOptions.CultureInvariant)]
     private static partial Regex SidRx();
 }
