@@ -605,6 +605,8 @@ public sealed class AuditLog
                     var next = i + 1 < lines.Count ? lines[i + 1] : null;
                     if (next is { MacValid: true } && next.Sequence == expected && next.Previous == previous)
                         return Broken(AuditBreakKind.Inserted, line, line.Sequence, $"a record that is not part of the chain was inserted before record {expected} (its HMAC does not verify).");
+                    if (head is not null && expected > head.Sequence)
+                        return Broken(AuditBreakKind.Inserted, line, line.Sequence, $"a record that is not part of the chain was added after record {expected - 1} (its HMAC does not verify).");
                     return Broken(AuditBreakKind.Edited, line, line.Sequence ?? expected,
                         $"record {line.Sequence ?? expected} was edited: its HMAC does not verify.");
                 }
