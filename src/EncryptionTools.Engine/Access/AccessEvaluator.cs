@@ -87,7 +87,8 @@ public static class AccessEvaluator
         if (allow is not null)
             return Decision(request, action, DecisionKind.Allowed, allow, null, $"{Describe(request, action)} is allowed by {allow.Label} of the key policy.");
 
-        var operation = GrantOperations.FromAction(action);
+        // A grant's RetireGrant operation lets its grantee retire that grant only: EvaluateRetire decides that, not this.
+        var operation = action == KmsActions.RetireGrant ? null : GrantOperations.FromAction(action);
         if (operation is { } op)
         {
             foreach (var grant in request.Grants)

@@ -200,6 +200,19 @@ public class GrantTests
     }
 
     [Fact]
+    public void AGrantsRetireGrantOperationDoesNotAllowRetiringOtherGrants()
+    {
+        var set = new GrantSet();
+        set.Create(new GrantRequest("k1", Bob, [GrantOperation.RetireGrant, GrantOperation.Decrypt]), Owner);
+        var policy = KeyPolicy.Parse("""{"Statement":[{"Effect":"Allow","Principal":{"EncTools":"user:owner"},"Action":"kms:*","Resource":"*"}]}""");
+        var decision = AccessEvaluator.Evaluate(new AccessRequest
+        {
+            Caller = Who("bob", 1), Action = KmsActions.RetireGrant, Key = new KeyArn("s", "k1"), Policy = policy, Grants = set.Grants,
+        });
+        Assert.False(decision.IsAllowed);
+    }
+
+    [Fact]
     public void RetiringNeedsTheGrantToExistOnTheNamedKey()
     {
         var set = new GrantSet();
