@@ -1,0 +1,67 @@
+namespace EncryptionTools.Engine.Access;
+
+/// <summary>
+/// A key policy document is not valid. <see cref="StatementIndex"/> (0-based) and <see cref="Sid"/> name the statement
+/// at fault when there is one, and <see cref="Field"/> the JSON path of the field (for example
+/// <c>Statement[2].Condition.StringEquals</c>).
+/// </summary>
+public sealed class InvalidKeyPolicyException : EncryptionToolsException
+{
+    public InvalidKeyPolicyException(string message, int? statementIndex = null, string? sid = null, string? field = null, Exception? inner = null)
+        : base("InvalidKeyPolicy", EngineErrorCategory.InvalidData, Describe(message, statementIndex, sid, field), inner)
+    {
+        StatementIndex = statementIndex;
+        Sid = sid;
+        Field = field;
+        Problem = message;
+    }
+
+    public int? StatementIndex { get; }
+    public string? Sid { get; }
+    public string? Field { get; }
+    /// <summary>The problem alone, without the location prefix.</summary>
+    public string Problem { get; }
+
+    private static string Describe(string message, int? index, string? sid, string? field)
+    {
+        var where = index is { } i
+            ? $"Statement {i}" + (string.IsNullOrEmpty(sid) ? "" : $" (Sid '{sid}')")
+            : "The policy";
+        return field is null ? $"{where}: {message}" : $"{where}, field {field}: {message}";
+    }
+}
+
+/// <summary>A principal string does not follow the documented grammar (user:, uid:, group:, gid:, sid:, or *).</summary>
+public sealed class InvalidPrincipalException(string text, string reason)
+    : EncryptionToolsException("InvalidPrincipal", EngineErrorCategory.InvalidArgument,
+        $"'{text}' is not a valid principal: {reason}. Use user:<name>, uid:<n>, group:<name>, gid:<n>, sid:<S-1-...>, or *.")
+{
+    public string Text { get; } = text;
+}
+
+/// <summary>The new key policy would leave no principal able to change it again (kms:PutKeyPolicy).</summary>
+public sealed class KeyPolicyLockoutException(string message)
+    : EncryptionToolsException("KeyPolicyLockout", EngineErrorCategory.InvalidOperation, message);
+
+/// <summary>The caller may not perform an action on a key. <see cref="Decision"/> says why.</summary>
+public sealed class AccessDeniedException(AccessDecision decision)
+    : EncryptionToolsException("AccessDenied", EngineErrorCategory.PermissionDenied, decision.Reason)
+{
+    public AccessDecision Decision { get; } = decision;
+}
+
+/// <summary>A grant request is not valid (bad operations, both constraints, an empty constraint, a bad name...).</summary>
+public sealed class InvalidGrantException(string message)
+    : EncryptionToolsException("InvalidGrant", EngineErrorCategory.InvalidArgument, message);
+
+/// <summary>No grant with that id exists on that key.</summary>
+public sealed class GrantNotFoundException(string grantId, string? keyId)
+    : EncryptionToolsException("GrantNotFound", EngineErrorCategory.ObjectNotFound,
+        keyId is null ? $"No grant with id '{grantId}' exists." : $"No grant with id '{grantId}' exists on key '{keyId}'.")
+{
+    public string GrantId { get; } = grantId;
+}
+
+/// <summary>A stored grant list or other access data does not parse.</summary>
+public sealed class InvalidAccessDataException(string message, Exception? inner = null)
+    : EncryptionToolsException("InvalidAccessData", EngineErrorCategory.InvalidData, message, inner);

@@ -1,0 +1,167 @@
+using System.Text.RegularExpressions;
+
+namespace EncryptionTools.Engine.Access;
+
+/// <summary>
+/// A grant's encryption context constraint (KMS's GrantConstraints): either the request's context must contain these
+/// pairs (<see cref="EncryptionContextSubset"/>) or be exactly these pairs (<see cref="EncryptionContextEquals"/>), never
+/// both. As in KMS, context keys compare without regard to case and values exactly.
+/// </summary>
+public sealed class GrantConstraints : IEquatable<GrantConstraints>
+{
+    private GrantConstraints(IReadOnlyDictionary<string, string>? subset, IReadOnlyDictionary<string, string>? equals)
+    {
+        EncryptionContextSubset = subset;
+        EncryptionContextEquals = equals;
+    }
+
+    public IReadOnlyDictionary<string, string>? EncryptionContextSubset { get; }
+    public IReadOnlyDictionary<string, string>? EncryptionContextEquals { get; }
+
+    /// <summary>"EncryptionContextSubset" or "EncryptionContextEquals" (the value of the kms:GrantConstraintType condition key).</summary>
+    public string Type => EncryptionContextEquals is not null ? "EncryptionContextEquals" : "EncryptionContextSubset";
+
+    private IReadOnlyDictionary<string, string> Pairs => EncryptionContextEquals ?? EncryptionContextSubset!;
+
+    public static GrantConstraints Subset(IReadOnlyDictionary<string, string> pairs) => new(Check(pairs, "EncryptionContextSubset"), null);
+    public static GrantConstraints Equal(IReadOnlyDictionary<string, string> pairs) => new(null, Check(pairs, "EncryptionContextEquals"));
+
+    /// <summary>Builds from the two optional maps, refusing both at once; null when neither is given.</summary>
+    public static GrantConstraints? From(IReadOnlyDictionary<string, string>? subset, IReadOnlyDictionary<string, string>? equals)
+    {
+        if (subset is not null && equals is not null)
+            throw new InvalidGrantException("A grant takes EncryptionContextSubset or EncryptionContextEquals, not both.");
+        return subset is not null ? Subset(subset) : equals is not null ? Equal(equals) : null;
+    }
+
+    /// <summary>Whether a cryptographic request with this encryption context satisfies the constraint.</summary>
+    public bool IsSatisfiedBy(IReadOnlyDictionary<string, string> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in context)
+        {
+            if (!request.TryGetValue(k, out var values)) request[k] = values = [];
+            values.Add(v);
+        }
+        foreach (var (k, v) in Pairs)
+            if (!request.TryGetValue(k, out var values) || !values.Contains(v, StringComparer.Ordinal)) return false;
+        return EncryptionContextSubset is not null || context.Count == Pairs.Count;
+    }
+
+    /// <summary>
+    /// Whether a grant with these constraints is equally strict or stricter than one with <paramref name="parent"/>: the
+    /// rule KMS applies when a constrained grant's CreateGrant permission creates another grant.
+    /// </summary>
+    public static bool IsAtLeastAsStrict(GrantConstraints? child, GrantConstraints? parent)
+    {
+        if (parent is null) return true;
+        if (child is null) return false;
+        if (parent.EncryptionContextEquals is not null)
+            return child.EncryptionContextEquals is not null && SamePairs(child.Pairs, parent.Pairs);
+        return parent.Pairs.All(p => child.Pairs.Any(c => string.Equals(c.Key, p.Key, StringComparison.OrdinalIgnoreCase) && c.Value == p.Value));
+    }
+
+    public bool Equals(GrantConstraints? other) =>
+        other is not null && Type == other.Type && SamePairs(Pairs, other.Pairs);
+
+    public override bool Equals(object? obj) => Equals(obj as GrantConstraints);
+
+    public override int GetHashCode() =>
+        HashCode.Combine(Type, Pairs.Count, string.Join("\n", Pairs.Keys.Select(k => k.ToUpperInvariant()).Order(StringComparer.Ordinal)));
+
+    public override string ToString() => $"{Type} {AccessEvaluator.FormatContext(Pairs)}";
+
+    private static bool SamePairs(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.Any(q => string.Equals(q.Key, p.Key, StringComparison.OrdinalIgnoreCase) && q.Value == p.Value));
+
+    private static Dictionary<string, string> Check(IReadOnlyDictionary<string, string> pairs, string name)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        if (pairs.Count == 0) throw new InvalidGrantException($"{name} is empty; give at least one encryption context pair, or no constraint.");
+        var copy = new Dictionary<string, string>(StringComparer.Ordinal);
+        var folded = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in pairs)
+        {
+            if (string.IsNullOrEmpty(k)) throw new InvalidGrantException($"{name} has an empty key.");
+            if (v is null) throw new InvalidGrantException($"{name} has a null value for '{k}'.");
+            if (!folded.Add(k)) throw new InvalidGrantException($"{name} has keys that differ only in case ('{k}'); grant constraints ignore the case of keys.");
+            copy[k] = v;
+        }
+        return copy;
+    }
+}
+
+/// <summary>What Grant-EncKeyAccess asks for. <see cref="Name"/> makes creation idempotent (see <see cref="GrantSet.Create"/>).</summary>
+public sealed record GrantRequest(string KeyId, Principal GranteePrincipal, IReadOnlyList<GrantOperation> Operations)
+{
+    public Principal? RetiringPrincipal { get; init; }
+    public GrantConstraints? Constraints { get; init; }
+    public string? Name { get; init; }
+}
+
+/// <summary>A grant on one key: who may do which operations, under which encryption context constraint, and who may retire it.</summary>
+public sealed partial class Grant
+{
+    public const int MaxNameLength = 256;
+
+    internal Grant(string grantId, string keyId, string? name, Principal grantee, Principal? retiring, IReadOnlyList<GrantOperation> operations,
+        GrantConstraints? constraints, DateTimeOffset creationDate, Principal issuingPrincipal)
+    {
+        GrantId = grantId;
+        KeyId = keyId;
+        Name = name;
+        GranteePrincipal = grantee;
+        RetiringPrincipal = retiring;
+        Operations = operations;
+        Constraints = constraints;
+        CreationDate = creationDate;
+        IssuingPrincipal = issuingPrincipal;
+    }
+
+    /// <summary>64 lower-case hex digits from 32 random bytes: unguessable and URL-safe.</summary>
+    public string GrantId { get; }
+    public string KeyId { get; }
+    public string? Name { get; }
+    public Principal GranteePrincipal { get; }
+    public Principal? RetiringPrincipal { get; }
+    /// <summary>Sorted, without repeats.</summary>
+    public IReadOnlyList<GrantOperation> Operations { get; }
+    public GrantConstraints? Constraints { get; }
+    public DateTimeOffset CreationDate { get; }
+    public Principal IssuingPrincipal { get; }
+
+    public bool Allows(GrantOperation operation) => Operations.Contains(operation);
+
+    public override string ToString() =>
+        $"grant {GrantId}{(Name is null ? "" : $" ('{Name}')")} on key {KeyId} for {GranteePrincipal}: {string.Join(", ", Operations)}"
+        + (Constraints is null ? "" : $" with {Constraints}");
+
+    /// <summary>Validates a request and returns its operations sorted and without repeats.</summary>
+    internal static IReadOnlyList<GrantOperation> Validate(GrantRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.KeyId)) throw new InvalidGrantException("A grant needs a key id.");
+        ArgumentNullException.ThrowIfNull(request.GranteePrincipal);
+        if (request.GranteePrincipal.Kind == PrincipalKind.Anyone)
+            throw new InvalidGrantException("A grant's grantee must be a user, group or SID, not '*'; use the key policy to allow everyone.");
+        if (request.RetiringPrincipal?.Kind == PrincipalKind.Anyone)
+            throw new InvalidGrantException("A grant's retiring principal must be a user, group or SID, not '*'.");
+        if (request.Operations is null || request.Operations.Count == 0) throw new InvalidGrantException("A grant needs at least one operation.");
+        foreach (var op in request.Operations)
+            if (!Enum.IsDefined(op)) throw new InvalidGrantException($"'{op}' is not a grant operation.");
+        if (request.Name is not null && (request.Name.Length is 0 or > MaxNameLength || !NameRx().IsMatch(request.Name)))
+            throw new InvalidGrantException($"The grant name '{request.Name}' is not valid: use 1 to {MaxNameLength} characters from A-Z a-z 0-9 : / _ - (as KMS does).");
+        var operations = request.Operations.Distinct().Order().ToArray();
+        if (request.Constraints is not null)
+        {
+            var unconstrainable = operations.Where(op => !GrantOperations.IgnoresConstraints(op) && !KmsActions.TakesEncryptionContext.Contains(op.ToAction())).ToArray();
+            if (unconstrainable.Length > 0)
+                throw new InvalidGrantException($"Encryption context constraints apply only to operations that take an encryption context; {string.Join(", ", unconstrainable)} do not.");
+        }
+        return operations;
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9:/_-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex NameRx();
+}
