@@ -35,7 +35,7 @@ public class KeyFailureTests
     {
         var (m, _, _) = ThreeEdkMessage();
         using var wrongAes = Crypt.AesKeyring("aes-one", null, "corp");         // right name, wrong material
-        using var wrongRsa = TestKeys.RsaDecryptOnly(2, "rsa-three", "corp");  // right name, another private key
+        using var wrongRsa = TestKeys.RsaDecryptOnly(1, "rsa-three", "corp");  // right name, another private key
         var ex = NoKey(m, [wrongAes, wrongRsa]);
 
         Assert.Equal(3, ex.Failures.Count);
