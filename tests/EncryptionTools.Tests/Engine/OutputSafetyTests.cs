@@ -180,6 +180,41 @@ public class OutputSafetyTests
         Assert.Equal([".hidden", "live.txt", "notes.etpart", "report.pdf"], Listing(dir));
     }
 
+    /// <summary>
+    /// Parallel jobs writing into one directory each sweep it on start: a sweep must never take a live writer's
+    /// temporary file for a dead one's, at any point up to and including its commit.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_sweeps_never_remove_a_live_writers_file()
+    {
+        using var dir = new TempDir();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var writersDone = 0;
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                try
+                {
+                    using var f = AtomicFile.Create(dir.File($"w{w}-{i}.bin"), overwrite: false);
+                    f.Stream.Write(BitConverter.GetBytes(i));
+                    f.Commit();
+                }
+                catch (Exception ex) { failures.Add($"writer {w} file {i}: {ex.GetType().Name}: {ex.Message}"); }
+            }
+            Interlocked.Increment(ref writersDone);
+        })).ToArray();
+        var sweeps = 0;
+        var sweeper = Task.Run(() => { while (Volatile.Read(ref writersDone) < 2) { AtomicFile.CleanupStale(dir.Path); sweeps++; } });
+        await Task.WhenAll([.. writers, sweeper]);
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} of 300 commits failed, e.g. {failures.FirstOrDefault()}");
+        Assert.True(sweeps > 100, $"only {sweeps} sweeps ran");
+        Assert.Equal(300, Directory.GetFiles(dir.Path, "w*.bin").Length);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
+        Assert.Equal(BitConverter.GetBytes(149), File.ReadAllBytes(dir.File("w1-149.bin")));
+    }
+
     [Fact]
     public void An_uncommitted_atomic_file_vanishes_on_dispose()
     {
