@@ -53,6 +53,23 @@ public class KeyFailureTests
         Assert.Equal("NoDecryptableKey", ex.ErrorId);
     }
 
+    /// <summary>Two held keys share a name (an old and a new key, say): the report still has one entry per EDK, in order.</summary>
+    [Fact]
+    public void Several_keys_failing_on_one_edk_still_give_one_entry_per_edk()
+    {
+        using var a1 = Crypt.AesKeyring("aes-one", null, "corp");
+        using var a2 = Crypt.AesKeyring("aes-two", null, "corp");
+        var m = Crypt.Encrypt([1, 2, 3], [a1, a2]);
+        using var old1 = Crypt.AesKeyring("aes-one", null, "corp");
+        using var old2 = Crypt.AesKeyring("aes-one", null, "corp");
+        var ex = NoKey(m, [old1, old2]);
+        Assert.Equal(["aes-one", "aes-two"], ex.Failures.Select(f => f.KeyName));
+        Assert.Equal([EdkFailureKind.WrongKey, EdkFailureKind.UnknownKey], ex.Failures.Select(f => f.Kind));
+        Assert.Contains("2 encrypted data key", ex.Message);
+        Assert.Contains("EDK 2 (corp / aes-two)", ex.Message);
+        Assert.DoesNotContain("EDK 3", ex.Message);
+    }
+
     [Fact]
     public void With_no_matching_keyring_every_edk_is_unknown()
     {
