@@ -64,26 +64,31 @@ public static class MessageDecryptor
         var failures = new List<EdkFailure>();
         foreach (var edk in header.EncryptedDataKeys)
         {
-            var recognised = false;
+            var tried = new List<EdkFailure>();
             foreach (var keyring in keyrings)
             {
                 var result = keyring.TryUnwrap(edk, serializedContext);
                 if (result is not { } r) continue;
-                recognised = true;
                 if (r.DataKey is { } dataKey)
                 {
                     if (dataKey.Length == header.Suite.KeyLength) return (dataKey, edk);
                     CryptographicOperations.ZeroMemory(dataKey);
-                    failures.Add(new EdkFailure(edk.ProviderId, EdkNames.KeyName(edk), EdkFailureKind.WrongKey, "the unwrapped data key has the wrong length"));
+                    tried.Add(new EdkFailure(edk.ProviderId, EdkNames.KeyName(edk), EdkFailureKind.WrongKey, "the unwrapped data key has the wrong length"));
                 }
                 else if (r.Failure is { } failure)
                 {
-                    failures.Add(failure);
+                    tried.Add(failure);
                 }
             }
-            if (!recognised)
+            // One entry per EDK, so the report's numbering and count match the message's EDKs.
+            if (tried.Count == 0)
                 failures.Add(new EdkFailure(edk.ProviderId, EdkNames.KeyName(edk), EdkFailureKind.UnknownKey,
                     "no available key matches this provider and key name"));
+            else
+                failures.Add(tried.Count == 1 ? tried[0] : tried[0] with
+                {
+                    Reason = $"{tried.Count} keys with this name were tried: " + string.Join("; ", tried.Select(f => f.Reason).Distinct()),
+                });
         }
         throw new NoDecryptableKeyException(failures);
     }
