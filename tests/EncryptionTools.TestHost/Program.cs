@@ -16,7 +16,7 @@ try { key = Convert.FromHexString(args[1]); }
 catch (FormatException) { Console.Error.WriteLine("keyHex is not hex"); return 2; }
 
 // --slow pauses after each batch the engine writes, so the output grows in steps and a kill lands mid-write.
-IProgress<long>? progress = args.Length == 5 ? new SleepingProgress(TimeSpan.FromMilliseconds(150)) : null;
+IProgress<long>? progress = args.Length == 5 ? new SleepingProgress(TimeSpan.FromMilliseconds(200)) : null;
 
 using var keyring = new RawAesKeyring("testhost", "key", key);
 try

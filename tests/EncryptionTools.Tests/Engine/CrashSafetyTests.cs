@@ -88,7 +88,7 @@ public class CrashSafetyTests
     public void Killed_while_decrypting_leaves_only_the_temp_file_which_the_next_run_removes()
     {
         using var dir = new TempDir();
-        var plaintext = RandomNumberGenerator.GetBytes(24 * MiB);
+        var plaintext = RandomNumberGenerator.GetBytes(32 * MiB);
         dir.Write("plain.bin", plaintext);
         using (var keyring = Keyring())
             FileCrypto.EncryptFile(dir.File("plain.bin"), dir.File("data.enc"), [keyring], new EncryptOptions { FrameLength = 4096 });

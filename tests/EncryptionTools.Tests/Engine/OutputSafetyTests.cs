@@ -209,7 +209,7 @@ public class OutputSafetyTests
         await Task.WhenAll([.. writers, sweeper]);
 
         Assert.True(failures.IsEmpty, $"{failures.Count} of 300 commits failed, e.g. {failures.FirstOrDefault()}");
-        Assert.True(sweeps > 100, $"only {sweeps} sweeps ran");
+        Assert.True(sweeps > 20, $"only {sweeps} sweeps ran");
         Assert.Equal(300, Directory.GetFiles(dir.Path, "w*.bin").Length);
         Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
         Assert.Equal(BitConverter.GetBytes(149), File.ReadAllBytes(dir.File("w1-149.bin")));
