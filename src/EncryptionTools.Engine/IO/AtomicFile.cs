@@ -13,6 +13,9 @@ public sealed class AtomicFile : IDisposable
     /// <summary>Temporary files end with this, and start with a dot so they stay out of listings.</summary>
     public const string TempSuffix = ".etpart";
 
+    /// <summary>New temporary names to try when concurrent sweeps keep taking the file before it is locked.</summary>
+    private const int MaxCreateAttempts = 10;
+
     private readonly string _finalPath;
     private readonly bool _overwrite;
     private bool _committed;
@@ -24,6 +27,12 @@ public sealed class AtomicFile : IDisposable
         Stream = stream;
         _overwrite = overwrite;
     }
+
+    /// <summary>
+    /// Exclusive on both systems. On Unix only FileShare.None takes an exclusive lock (anything else is shared);
+    /// on Windows Delete must be shared so an open file can be renamed or deleted by the handle's owner.
+    /// </summary>
+    private static FileShare ExclusiveShare => OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None;
 
     public FileStream Stream { get; }
     public string TempPath { get; }
@@ -37,22 +46,34 @@ public sealed class AtomicFile : IDisposable
         if (Directory.Exists(finalPath))
             throw new OutputWriteException($"The destination '{finalPath}' is a directory.");
         CleanupStale(directory);
-        var tempPath = Path.Combine(directory, "." + Path.GetFileName(finalPath) + "." + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant() + TempSuffix);
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
-            Share = FileShare.None, // the lock that tells a live writer from a dead one
+            Share = ExclusiveShare, // the lock that tells a live writer from a dead one
             BufferSize = 0,
         };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return new AtomicFile(finalPath, tempPath, new FileStream(tempPath, options), overwrite);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputWriteException($"Cannot create a temporary file in '{directory}': {ex.Message}", ex);
+            var tempPath = Path.Combine(directory, "." + Path.GetFileName(finalPath) + "." + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant() + TempSuffix);
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(tempPath, options);
+            }
+            catch (IOException) when (attempt < MaxCreateAttempts)
+            {
+                continue; // a concurrent sweep took the new file in the moment before our lock (Unix creates, then locks)
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new OutputWriteException($"Cannot create a temporary file in '{directory}': {ex.Message}", ex);
+            }
+            // In that same moment a sweep may have locked and deleted it: then we hold a lock on a nameless file.
+            if (File.Exists(tempPath)) return new AtomicFile(finalPath, tempPath, stream, overwrite);
+            stream.Dispose();
+            if (attempt == MaxCreateAttempts) throw new OutputWriteException($"Cannot create a temporary file in '{directory}': it vanished as it was created.");
         }
     }
 
@@ -64,10 +85,12 @@ public sealed class AtomicFile : IDisposable
         {
             Stream.Flush(flushToDisk: true);
             if (finalMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(Stream.SafeFileHandle, mode);
-            Stream.Dispose();
+            // Renamed while still open and locked: unlocked first, the temporary file would look like a dead
+            // writer's, and a concurrent CleanupStale (any other run into this directory) could delete it.
             // Without overwrite, .NET links then unlinks on Unix, so an existing file is never replaced by a race.
             File.Move(TempPath, _finalPath, _overwrite);
             _committed = true;
+            Stream.Dispose();
             FsyncDirectory(Path.GetDirectoryName(_finalPath)!);
         }
         catch (IOException ex) when (!_overwrite && Path.Exists(_finalPath) && !_committed)
@@ -99,9 +122,10 @@ public sealed class AtomicFile : IDisposable
         {
             try
             {
-                // Taking the exclusive lock proves the writer is gone.
-                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
-                File.Delete(path);
+                // Taking the exclusive lock proves the writer is gone. Deleting while still holding it means a writer
+                // that created this file but has not locked it yet finds it gone once it has (see Create).
+                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, ExclusiveShare))
+                    File.Delete(path);
                 removed++;
             }
             catch (IOException) { /* held by a live writer */ }

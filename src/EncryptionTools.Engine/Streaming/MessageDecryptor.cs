@@ -65,26 +65,31 @@ public static class MessageDecryptor
         foreach (var edk in header.EncryptedDataKeys)
         {
             if (Files.HeaderReserve.IsPadding(edk)) continue; // header slack, not a key: never worth a failure line
-            var recognised = false;
+            var tried = new List<EdkFailure>();
             foreach (var keyring in keyrings)
             {
                 var result = keyring.TryUnwrap(edk, serializedContext);
                 if (result is not { } r) continue;
-                recognised = true;
                 if (r.DataKey is { } dataKey)
                 {
                     if (dataKey.Length == header.Suite.KeyLength) return (dataKey, edk);
                     CryptographicOperations.ZeroMemory(dataKey);
-                    failures.Add(new EdkFailure(edk.ProviderId, EdkNames.KeyName(edk), EdkFailureKind.WrongKey, "the unwrapped data key has the wrong length"));
+                    tried.Add(new EdkFailure(edk.ProviderId, EdkNames.KeyName(edk), EdkFailureKind.WrongKey, "the unwrapped data key has the wrong length"));
                 }
                 else if (r.Failure is { } failure)
                 {
-                    failures.Add(failure);
+                    tried.Add(failure);
                 }
             }
-            if (!recognised)
+            // One entry per EDK, so the report's numbering and count match the message's EDKs.
+            if (tried.Count == 0)
                 failures.Add(new EdkFailure(edk.ProviderId, EdkNames.KeyName(edk), EdkFailureKind.UnknownKey,
                     "no available key matches this provider and key name"));
+            else
+                failures.Add(tried.Count == 1 ? tried[0] : tried[0] with
+                {
+                    Reason = $"{tried.Count} keys with this name were tried: " + string.Join("; ", tried.Select(f => f.Reason).Distinct()),
+                });
         }
         throw new NoDecryptableKeyException(failures);
     }
@@ -100,7 +105,6 @@ public static class MessageDecryptor
         using var pipeline = new FramePipeline(output, degree * 2,
             () => new Batch(framesPerBatch * slotSize, framesPerBatch * frameLength, framesPerBatch),
             options.Progress, b => b.OutputLength, cancellationToken);
-        var token = pipeline.Token;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = new BodyReader(input, verifier);
         uint expected = 1;
@@ -111,7 +115,7 @@ public static class MessageDecryptor
             batch.FirstSequence = expected;
             while (true)
             {
-                token.ThrowIfCancellationRequested();
+                pipeline.ThrowIfStopped();
                 var marker = reader.ReadUInt32(atFrameStart: true);
                 var final = marker == MessageCrypto.FinalFrameMarker;
                 var sequence = final ? reader.ReadUInt32(atFrameStart: false) : marker;

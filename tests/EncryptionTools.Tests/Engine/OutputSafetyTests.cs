@@ -1,0 +1,232 @@
+using System.Security.Cryptography;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.IO;
+using EncryptionTools.Engine.Streaming;
+
+namespace EncryptionTools.Tests.Engine;
+
+/// <summary>FileCrypto's promise: the output appears whole under its final name, or nothing appears and no temporary file is left.</summary>
+public class OutputSafetyTests
+{
+    private const int Size = 3 * 1024 * 1024 + 5;
+
+    private static string[] Listing(TempDir dir) =>
+        Directory.GetFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToArray();
+
+    private static (TempDir Dir, string Cipher, byte[] Message, MessageLayout Layout) EncryptedFile(RawKeyringHolder k, bool signed = false)
+    {
+        var dir = new TempDir();
+        var message = Crypt.Encrypt(RandomNumberGenerator.GetBytes(Size), [k.Keyring],
+            new EncryptOptions { FrameLength = 4096, Suite = signed ? AlgorithmSuite.CommitKeyEcdsaP384 : AlgorithmSuite.CommitKey });
+        return (dir, dir.Write("data.enc", message), message, MessageLayout.Parse(message));
+    }
+
+    private sealed class RawKeyringHolder : IDisposable
+    {
+        public EncryptionTools.Engine.Keyrings.RawAesKeyring Keyring { get; } = Crypt.AesKeyring();
+        public void Dispose() => Keyring.Dispose();
+    }
+
+    public static TheoryData<string> Damage => new() { "last frame", "first frame", "truncated", "signature" };
+
+    [Theory]
+    [MemberData(nameof(Damage))]
+    public void Failed_decryption_leaves_neither_destination_nor_temp_file(string damage)
+    {
+        using var k = new RawKeyringHolder();
+        var (dir, cipher, m, l) = EncryptedFile(k, signed: damage == "signature");
+        using var _ = dir;
+        switch (damage)
+        {
+            case "last frame": m[l.Frames[^1].Tag.Offset] ^= 1; break;
+            case "first frame": m[l.Frames[0].Content.Offset] ^= 1; break;
+            case "truncated": m = m[..^1]; break;
+            case "signature": m[l.Signature!.Value.End - 1] ^= 1; break;
+        }
+        File.WriteAllBytes(cipher, m);
+        long written = 0;
+        var options = new DecryptOptions { Progress = new SyncProgress(v => written = v) };
+        Must.FailTyped(() => FileCrypto.DecryptFile(cipher, dir.File("data.bin"), [k.Keyring], options), damage,
+            typeof(MessageTamperedException), typeof(MessageTruncatedException));
+        Assert.Equal(["data.enc"], Listing(dir));
+        // The writer releases batches in order, so a bad last frame is found after earlier plaintext reached the temp file.
+        if (damage == "last frame") Assert.True(written > 0, "no plaintext reached the temporary file, so its removal was not tested");
+    }
+
+    [Fact]
+    public void Failed_decryption_over_an_existing_file_with_overwrite_keeps_the_old_file()
+    {
+        using var k = new RawKeyringHolder();
+        var (dir, cipher, m, l) = EncryptedFile(k);
+        using var _ = dir;
+        m[l.Frames[^1].Content.Offset] ^= 0x40;
+        File.WriteAllBytes(cipher, m);
+        var old = dir.Write("data.bin", "the previous contents"u8.ToArray());
+        Must.FailTyped(() => FileCrypto.DecryptFile(cipher, old, [k.Keyring], overwrite: true), "overwrite", typeof(MessageTamperedException));
+        Assert.Equal("the previous contents"u8.ToArray(), File.ReadAllBytes(old));
+        Assert.Equal(["data.bin", "data.enc"], Listing(dir));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Cancelling_from_the_progress_callback_leaves_nothing(bool decrypt)
+    {
+        using var k = new RawKeyringHolder();
+        using var dir = new TempDir();
+        var plaintext = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var src = dir.Write("plain.bin", plaintext);
+        if (decrypt)
+        {
+            FileCrypto.EncryptFile(src, dir.File("data.enc"), [k.Keyring], new EncryptOptions { FrameLength = 4096 });
+            File.Delete(src);
+        }
+        using var cts = new CancellationTokenSource();
+        var reports = new List<long>();
+        var progress = new SyncProgress(v => { reports.Add(v); cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            if (decrypt) FileCrypto.DecryptFile(dir.File("data.enc"), dir.File("out.bin"), [k.Keyring], new DecryptOptions { Progress = progress }, cancellationToken: cts.Token);
+            else FileCrypto.EncryptFile(src, dir.File("out.enc"), [k.Keyring], new EncryptOptions { Progress = progress, FrameLength = 4096 }, cancellationToken: cts.Token);
+        });
+        Assert.NotEmpty(reports);
+        Assert.True(reports[0] < plaintext.Length, "cancelled mid-file, not after the end");
+        Assert.Equal([decrypt ? "data.enc" : "plain.bin"], Listing(dir));
+    }
+
+    [Fact]
+    public void Existing_destination_without_overwrite_is_refused_and_untouched()
+    {
+        using var k = new RawKeyringHolder();
+        using var dir = new TempDir();
+        var src = dir.Write("plain.bin", RandomNumberGenerator.GetBytes(100_000));
+        FileCrypto.EncryptFile(src, dir.File("data.enc"), [k.Keyring]);
+        var original = File.ReadAllBytes(dir.File("data.enc"));
+        var precious = dir.Write("precious.bin", "keep me"u8.ToArray());
+        var stamp = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(precious, stamp);
+        File.SetLastWriteTimeUtc(dir.File("data.enc"), stamp);
+
+        var e1 = Assert.Throws<DestinationExistsException>(() => FileCrypto.EncryptFile(src, dir.File("data.enc"), [k.Keyring]));
+        var e2 = Assert.Throws<DestinationExistsException>(() => FileCrypto.DecryptFile(dir.File("data.enc"), precious, [k.Keyring]));
+        Assert.Equal(dir.File("data.enc"), e1.Path);
+        Assert.Equal(precious, e2.Path);
+        Assert.Equal(original, File.ReadAllBytes(dir.File("data.enc")));
+        Assert.Equal("keep me"u8.ToArray(), File.ReadAllBytes(precious));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(precious));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(dir.File("data.enc")));
+        Assert.Equal(["data.enc", "plain.bin", "precious.bin"], Listing(dir));
+
+        FileCrypto.DecryptFile(dir.File("data.enc"), precious, [k.Keyring], overwrite: true);
+        Assert.Equal(File.ReadAllBytes(src), File.ReadAllBytes(precious));
+        Assert.Equal(["data.enc", "plain.bin", "precious.bin"], Listing(dir));
+    }
+
+    [Fact]
+    public void A_directory_as_destination_is_refused_and_kept()
+    {
+        using var k = new RawKeyringHolder();
+        using var dir = new TempDir();
+        var src = dir.Write("plain.bin", [1, 2, 3]);
+        Directory.CreateDirectory(dir.File("target"));
+        File.WriteAllBytes(Path.Combine(dir.File("target"), "inside.txt"), [9]);
+        Assert.Throws<DestinationExistsException>(() => FileCrypto.EncryptFile(src, dir.File("target"), [k.Keyring]));
+        Must.FailTyped(() => FileCrypto.EncryptFile(src, dir.File("target"), [k.Keyring], overwrite: true), "directory", typeof(OutputWriteException));
+        Assert.Equal([9], File.ReadAllBytes(Path.Combine(dir.File("target"), "inside.txt")));
+        Assert.Equal(["plain.bin", "target"], Listing(dir));
+    }
+
+    [Fact]
+    public void Source_as_destination_and_missing_source_are_refused()
+    {
+        using var k = new RawKeyringHolder();
+        using var dir = new TempDir();
+        var src = dir.Write("plain.bin", [1, 2, 3]);
+        var same = Assert.ThrowsAny<EncryptionToolsException>(() => FileCrypto.EncryptFile(src, src, [k.Keyring], overwrite: true));
+        Assert.Equal("SourceIsDestination", same.ErrorId);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(src));
+        var missing = Assert.ThrowsAny<EncryptionToolsException>(() => FileCrypto.DecryptFile(dir.File("nope.enc"), dir.File("out"), [k.Keyring]));
+        Assert.Equal("SourceNotFound", missing.ErrorId);
+        Assert.Equal(["plain.bin"], Listing(dir));
+    }
+
+    [Fact]
+    public void CleanupStale_removes_dead_temp_files_but_not_a_live_writers()
+    {
+        using var dir = new TempDir();
+        var stale = dir.Write(".report.pdf.0123456789ab" + AtomicFile.TempSuffix, RandomNumberGenerator.GetBytes(1000));
+        var unrelated = new[] { dir.Write("notes.etpart", [1]), dir.Write(".hidden", [2]), dir.Write("report.pdf", [3]) };
+
+        using (var live = AtomicFile.Create(dir.File("live.txt"), overwrite: false))
+        {
+            // Create itself swept the directory: the dead writer's file is gone already.
+            Assert.False(File.Exists(stale));
+            live.Stream.Write(RandomNumberGenerator.GetBytes(5000));
+            live.Stream.Flush();
+            var again = dir.Write(".other.bin.aaaaaaaaaaaa" + AtomicFile.TempSuffix, [7]);
+
+            Assert.Equal(1, AtomicFile.CleanupStale(dir.Path));
+            Assert.False(File.Exists(again));
+            Assert.True(File.Exists(live.TempPath), "a live writer's temp file was removed");
+            Assert.StartsWith(".live.txt.", Path.GetFileName(live.TempPath));
+            Assert.EndsWith(AtomicFile.TempSuffix, live.TempPath);
+            Assert.False(File.Exists(dir.File("live.txt")));
+            live.Commit();
+        }
+        Assert.Equal(5000, new FileInfo(dir.File("live.txt")).Length);
+        Assert.All(unrelated, p => Assert.True(File.Exists(p)));
+        Assert.Equal(0, AtomicFile.CleanupStale(dir.Path));
+        Assert.Equal([".hidden", "live.txt", "notes.etpart", "report.pdf"], Listing(dir));
+    }
+
+    /// <summary>
+    /// Parallel jobs writing into one directory each sweep it on start: a sweep must never take a live writer's
+    /// temporary file for a dead one's, at any point up to and including its commit.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_sweeps_never_remove_a_live_writers_file()
+    {
+        using var dir = new TempDir();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var writersDone = 0;
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                try
+                {
+                    using var f = AtomicFile.Create(dir.File($"w{w}-{i}.bin"), overwrite: false);
+                    f.Stream.Write(BitConverter.GetBytes(i));
+                    f.Commit();
+                }
+                catch (Exception ex) { failures.Add($"writer {w} file {i}: {ex.GetType().Name}: {ex.Message}"); }
+            }
+            Interlocked.Increment(ref writersDone);
+        })).ToArray();
+        var sweeps = 0;
+        var sweeper = Task.Run(() => { while (Volatile.Read(ref writersDone) < 2) { AtomicFile.CleanupStale(dir.Path); sweeps++; } });
+        await Task.WhenAll([.. writers, sweeper]);
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} of 300 commits failed, e.g. {failures.FirstOrDefault()}");
+        Assert.True(sweeps > 20, $"only {sweeps} sweeps ran");
+        Assert.Equal(300, Directory.GetFiles(dir.Path, "w*.bin").Length);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
+        Assert.Equal(BitConverter.GetBytes(149), File.ReadAllBytes(dir.File("w1-149.bin")));
+    }
+
+    [Fact]
+    public void An_uncommitted_atomic_file_vanishes_on_dispose()
+    {
+        using var dir = new TempDir();
+        string temp;
+        using (var f = AtomicFile.Create(dir.File("out.bin"), overwrite: false))
+        {
+            f.Stream.Write([1, 2, 3]);
+            temp = f.TempPath;
+            Assert.True(File.Exists(temp));
+        }
+        Assert.False(File.Exists(temp));
+        Assert.Empty(Listing(dir));
+    }
+}
