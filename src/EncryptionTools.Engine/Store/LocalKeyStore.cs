@@ -923,6 +923,9 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
                 $"The key store '{Location}' has a descriptor but no data file '{StoreFiles.DataFile}'. Restore it from a backup.", ex);
         }
         var version = StoreFiles.SealedVersion(data, Location);
+        if (version > StoreSchema.CurrentDataVersion)
+            throw new KeyStoreException(StoreErrorIds.StoreUnsupported, EngineErrorCategory.InvalidData,
+                $"The key store '{Location}' has data schema version {version}, newer than this module understands ({StoreSchema.CurrentDataVersion}). Update the EncryptionTools module.");
         var plaintext = StoreFiles.Open(data, root, descriptor.StoreId, Location);
         try
         {
