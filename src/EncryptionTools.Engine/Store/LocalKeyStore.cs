@@ -140,7 +140,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
                 InitializeLocked(mode, change.NewPassword, change.PasswordIterations);
                 return GetStoreInfo();
             }
-            var target = change.Protection ?? descriptor.Protection;
+            var target = change.Protection ?? (change.NewPassword is not null ? StoreProtection.Password : descriptor.Protection);
             byte[] root;
             if (descriptor.Protection == StoreProtection.Password)
             {
@@ -966,8 +966,10 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         return StoreDescriptor.Parse(bytes, Location);
     }
 
+    /// <summary>For information only: never unlocks from the environment (Lock-EncKeyStore must stay locked).</summary>
     private byte[]? TryGetRootKey(StoreDescriptor descriptor)
     {
+        if (descriptor.Protection == StoreProtection.Password) return UnlockedRootKeys.TryGet(Location, descriptor.StoreId, Now);
         try { return GetRootKey(descriptor); }
         catch (KeyStoreLockedException) { return null; }
     }
