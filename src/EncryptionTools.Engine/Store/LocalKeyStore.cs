@@ -683,7 +683,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             Exportable = exportable,
             KeyNamespace = DefaultKeyNamespace,
             Creator = user,
-            Policy = policy ?? KeyPolicies.Default(ctx.Doc.StoreId, user, ctx.Doc.Owner),
+            Policy = policy,
         };
     }
 
@@ -821,7 +821,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         Exportable = key.Exportable,
         KeyNamespace = key.KeyNamespace,
         KeyName = key.Current.KeyName,
-        Policy = key.Policy,
+        Policy = key.Policy ?? KeyPolicies.Default(doc.StoreId, key.Creator, doc.Owner),
         StoreId = doc.StoreId,
         StoreLocation = Location,
         Versions = key.Versions.Select(v => new EncKeyVersion(key.KeyId, v.Version, key.KeyNamespace, v.KeyName, v.CreationDate,

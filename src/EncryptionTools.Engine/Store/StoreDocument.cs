@@ -49,7 +49,9 @@ internal sealed class KeyRecord
     public bool Exportable { get; set; }
     public string KeyNamespace { get; set; } = LocalKeyStore.DefaultKeyNamespace;
     public string Creator { get; set; } = "";
-    public string Policy { get; set; } = "";
+    /// <summary>The key policy as given; null means the default policy (creator and store owner have full control),
+    /// rendered from <see cref="Creator"/> and the store owner when read, which keeps every default key small.</summary>
+    public string? Policy { get; set; }
     /// <summary>Placeholder for KMS-style grants; a later release fills and evaluates them.</summary>
     public List<JsonObject> Grants { get; set; } = [];
     public List<KeyVersionRecord> Versions { get; set; } = [];
@@ -127,6 +129,8 @@ internal static class StoreSchema
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },
         WriteIndented = false,
+        // Never embedded in HTML: escaping quotes as \u0022 would only double the size of every policy.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>

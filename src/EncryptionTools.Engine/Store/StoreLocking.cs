@@ -58,7 +58,7 @@ internal sealed class StoreFileLock : IDisposable
                 {
                     // Held by another writer: back off with jitter so waiting processes do not retry in step.
                     Thread.Sleep(delay + RandomNumberGenerator.GetInt32(delay + 1));
-                    delay = Math.Min(delay * 2, 50);
+                    delay = Math.Min(delay * 2, 8);
                 }
                 catch (IOException ex)
                 {
