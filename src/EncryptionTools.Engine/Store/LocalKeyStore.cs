@@ -17,6 +17,9 @@ public sealed record LocalKeyStoreOptions
     /// <summary>Reads environment variables (ENCRYPTIONTOOLS_STORE_PASSWORD); injectable for tests.</summary>
     public Func<string, string?>? GetEnvironment { get; init; }
     public string LocationSource { get; init; } = StoreLocation.FromParameter;
+    /// <summary>Tests only: a lower PBKDF2 floor so the password logic can be tested without 2 s per derivation.
+    /// Products always use 600,000 (<see cref="StoreFiles.MinimumPasswordIterations"/>).</summary>
+    internal int PasswordIterationFloor { get; init; } = StoreFiles.MinimumPasswordIterations;
 }
 
 /// <summary>
@@ -192,9 +195,9 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             case StoreProtection.Password:
                 if (password is null || password.Length == 0 || password.All(char.IsWhiteSpace))
                     throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "The store password cannot be empty or only white space.");
-                var count = iterations ?? StoreFiles.MinimumPasswordIterations;
-                if (count < StoreFiles.MinimumPasswordIterations || count > MaxPasswordIterations)
-                    throw Invalid($"The password iteration count must be from {StoreFiles.MinimumPasswordIterations:N0} to {MaxPasswordIterations:N0}.");
+                var count = iterations ?? _options.PasswordIterationFloor;
+                if (count < _options.PasswordIterationFloor || count > MaxPasswordIterations)
+                    throw Invalid($"The password iteration count must be from {_options.PasswordIterationFloor:N0} to {MaxPasswordIterations:N0}.");
                 var salt = RandomNumberGenerator.GetBytes(32);
                 var kek = StoreFiles.DeriveKek(password, salt, count);
                 try
@@ -1023,7 +1026,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     {
         var wrap = descriptor.Password ?? throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData,
             $"The key store '{Location}' is in password mode but has no wrapped root key.");
-        if (wrap.Iterations < StoreFiles.MinimumPasswordIterations || wrap.Iterations > MaxPasswordIterations || wrap.Salt.Length < 16)
+        if (wrap.Iterations < _options.PasswordIterationFloor || wrap.Iterations > MaxPasswordIterations || wrap.Salt.Length < 16)
             throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData,
                 $"The key store '{Location}' has password parameters out of range ({wrap.Iterations} iterations).");
         var kek = StoreFiles.DeriveKek(password, wrap.Salt, wrap.Iterations);

@@ -4,6 +4,9 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Tests.Store;
 
 /// <summary>Real separate processes (tests/EncryptionTools.StoreHost) writing one store: no lost update, and crash safety.</summary>
+[CollectionDefinition("StoreHost processes")]
+public sealed class StoreHostCollection;
+
 [Collection("StoreHost processes")]
 public class MultiProcessTests
 {
@@ -110,7 +113,7 @@ public class MultiProcessTests
         var location = Path.Combine(dir.Path, "store");
         var created = new List<string>();
         var random = new Random(20261122);
-        for (var round = 0; round < 14; round++)
+        for (var round = 0; round < 10; round++)
         {
             var host = Start("create", location, "100000");
             var lines = new List<string>();
@@ -128,7 +131,7 @@ public class MultiProcessTests
             {
                 // Deep inside a run of writes: some time after the first key, whatever this machine's start-up time.
                 await Task.WhenAny(firstKey.Task, Task.Delay(TimeSpan.FromSeconds(20)));
-                await Task.Delay(random.Next(400));
+                await Task.Delay(random.Next(300));
             }
             host.Kill(entireProcessTree: true);
             await host.WaitForExitAsync();

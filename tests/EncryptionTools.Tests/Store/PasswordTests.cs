@@ -2,7 +2,11 @@ using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Tests.Store;
 
-/// <summary>Password mode. PBKDF2 at 600,000 iterations costs about half a second, so these tests derive sparingly.</summary>
+/// <summary>
+/// Password mode. PBKDF2-HMAC-SHA512 at 600,000 iterations costs 0.5 to 2 s per derivation on the build machines, so one
+/// test runs the product's real parameters end to end and the logic tests use a low iteration floor.
+/// </summary>
+[Collection("StoreHost processes")] // CPU-heavy: not at the same time as the multi-process tests
 public class PasswordTests
 {
     private static byte[][] Snapshot(TestStore t) => Directory.GetFiles(t.Location).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
@@ -10,15 +14,15 @@ public class PasswordTests
     [Fact]
     public void Password_mode_locks_unlocks_changes_and_removes_without_losing_a_key()
     {
-        using var t = new TestStore();
+        using var t = new TestStore(passwordIterations: 1000);
         var ids = Enumerable.Range(0, 3).Select(i => t.Store.NewKey(new NewKeyRequest { Alias = "k" + i }).KeyId).ToList();
 
         // File -> Password: the root key file goes, the keys stay.
         var info = t.Store.SetProtection(new ProtectionChange { Protection = StoreProtection.Password, NewPassword = "correct horse".ToCharArray() });
         Assert.Equal(StoreProtection.Password, info.Protection);
-        Assert.Equal(600_000, info.PasswordIterations);
+        Assert.Equal(1000, info.PasswordIterations);
         Assert.False(File.Exists(t.File("root.key")));
-        Assert.Contains("\"iterations\": 600000", File.ReadAllText(t.File("store.json")));
+        Assert.Contains("\"iterations\": 1000", File.ReadAllText(t.File("store.json")));
         Assert.Equal(3, t.Store.GetKeys().Count); // unlocked by the change itself
 
         t.Store.Lock();
@@ -61,7 +65,7 @@ public class PasswordTests
     [Fact]
     public void An_unlock_expires_after_its_timeout_and_a_runbook_unlocks_from_the_environment()
     {
-        using var t = new TestStore();
+        using var t = new TestStore(passwordIterations: 1000);
         t.Store.SetProtection(new ProtectionChange { NewPassword = "runbook secret".ToCharArray() }); // creates the store in password mode
         var id = t.Store.NewKey(new NewKeyRequest()).KeyId;
         t.Store.Lock();
@@ -89,11 +93,29 @@ public class PasswordTests
         StoreAssert.Fails(StoreErrorIds.StorePasswordRequired, () => t.Store.SetProtection(new ProtectionChange { Protection = StoreProtection.Password, NewPassword = [] }));
         StoreAssert.Fails(StoreErrorIds.StorePasswordRequired, () => t.Store.SetProtection(new ProtectionChange { Protection = StoreProtection.Password, NewPassword = "   ".ToCharArray() }));
         StoreAssert.Fails(StoreErrorIds.InvalidArgument, () => t.Store.SetProtection(new ProtectionChange { NewPassword = "x".ToCharArray(), PasswordIterations = 599_999 }));
+        StoreAssert.Fails(StoreErrorIds.InvalidArgument, () => t.Store.SetProtection(new ProtectionChange { NewPassword = "x".ToCharArray(), PasswordIterations = 1000 }));
         StoreAssert.Fails(StoreErrorIds.InvalidArgument, () => t.Store.SetProtection(new ProtectionChange { NewPassword = "x".ToCharArray(), PasswordIterations = int.MaxValue }));
         if (!OperatingSystem.IsWindows())
             StoreAssert.Fails(StoreErrorIds.StoreUnsupported, () => t.Store.SetProtection(new ProtectionChange { Protection = StoreProtection.Dpapi }));
         Assert.Equal(before, Snapshot(t));
         Assert.Single(t.Open().GetKeys());
         StoreAssert.Fails(StoreErrorIds.InvalidArgument, () => t.Store.Unlock("x".ToCharArray(), TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void The_real_parameters_are_PBKDF2_HMAC_SHA512_at_600000_iterations_and_a_wrong_password_changes_nothing()
+    {
+        using var t = new TestStore(); // the product's floor: two derivations, about a second or two each
+        var info = t.Store.SetProtection(new ProtectionChange { NewPassword = "long enough passphrase".ToCharArray() });
+        Assert.Equal(600_000, info.PasswordIterations);
+        var descriptor = File.ReadAllText(t.File("store.json"));
+        Assert.Contains("\"kdf\": \"PBKDF2-HMAC-SHA512\"", descriptor);
+        Assert.Contains("\"iterations\": 600000", descriptor);
+        var id = t.Store.NewKey(new NewKeyRequest()).KeyId;
+        t.Store.Lock();
+        var before = Snapshot(t);
+        StoreAssert.Fails(StoreErrorIds.StorePasswordInvalid, () => t.Store.Unlock("long enough passphrasE".ToCharArray()));
+        Assert.Equal(before, Snapshot(t));
+        StoreAssert.Fails(StoreErrorIds.StoreLocked, () => t.Open().GetKey(id));
     }
 }

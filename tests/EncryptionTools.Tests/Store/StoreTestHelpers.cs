@@ -15,8 +15,10 @@ internal sealed class TestStore : IDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 1, 15, 12, 0, 0, TimeSpan.Zero);
 
-    public TestStore(Func<string, string?>? environment = null)
+    /// <param name="passwordIterations">The PBKDF2 floor of this store: tests of the password logic use a low one; null is the product's 600,000.</param>
+    public TestStore(Func<string, string?>? environment = null, int? passwordIterations = null)
     {
+        PasswordIterations = passwordIterations ?? StoreFiles.MinimumPasswordIterations;
         Dir = new TempDir();
         Location = Path.Combine(Dir.Path, "store");
         Clock = new ManualClock(Start);
@@ -30,6 +32,7 @@ internal sealed class TestStore : IDisposable
     public MemoryStoreEventSink Events { get; } = new();
     public Func<string, string?> Environment { get; set; }
     public LocalKeyStore Store { get; private set; }
+    public int PasswordIterations { get; }
 
     /// <summary>A second provider on the same directory, as another session or process would have (no shared cache).</summary>
     public LocalKeyStore Open(TimeSpan? lockTimeout = null) => new(Location, new LocalKeyStoreOptions
@@ -38,6 +41,7 @@ internal sealed class TestStore : IDisposable
         EventSink = Events,
         GetEnvironment = n => Environment(n),
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30),
+        PasswordIterationFloor = PasswordIterations,
     });
 
     public void Reopen() => Store = Open();
