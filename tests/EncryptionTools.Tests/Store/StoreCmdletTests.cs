@@ -144,7 +144,7 @@ public class StoreCmdletTests
         }
     }
 
-    [Fact(Skip = "Pester lands in the next commit")]
+    [Fact]
     public void Each_cmdlet_has_a_Pester_Describe()
     {
         var pester = Directory.GetFiles(Path.Combine(RepoRoot(), "tests"), "*.Tests.ps1").Select(File.ReadAllText).ToList();
