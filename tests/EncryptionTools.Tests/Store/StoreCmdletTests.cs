@@ -126,7 +126,7 @@ public class StoreCmdletTests
             Assert.Contains($"<TypeName>{output}</TypeName>", format);
     }
 
-    [Fact(Skip = "docs land in the next commit")]
+    [Fact]
     public void Every_cmdlet_has_a_platyPS_page_with_two_examples()
     {
         foreach (var type in Cmdlets)
