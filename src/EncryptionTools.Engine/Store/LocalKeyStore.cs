@@ -640,7 +640,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             }
         }
         return new StoreDecryptKeyring(doc ?? new StoreDocument(), allowed, Location,
-            e => Emit(e with { StoreLocation = Location, StoreId = doc?.StoreId }));
+            e => Emit(e with { StoreLocation = Location, StoreId = doc?.StoreId }), Time);
     }
 
     // ------------------------------------------------------------------ lifecycle internals

@@ -88,11 +88,13 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
     private readonly Dictionary<string, int> _currentVersions = new(StringComparer.Ordinal);
     private readonly string _location;
     private readonly Action<StoreEvent> _emit;
+    private readonly TimeProvider _time;
 
-    public StoreDecryptKeyring(StoreDocument doc, HashSet<string>? allowed, string location, Action<StoreEvent> emit)
+    public StoreDecryptKeyring(StoreDocument doc, HashSet<string>? allowed, string location, Action<StoreEvent> emit, TimeProvider time)
     {
         _location = location;
         _emit = emit;
+        _time = time;
         foreach (var key in doc.Keys)
         {
             _currentVersions[key.KeyId] = key.CurrentVersion;
@@ -148,7 +150,7 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
             result = keyring.TryUnwrap(edk, serializedContext);
         }
         if (result is { DataKey: not null })
-            _emit(new StoreEvent { Time = DateTimeOffset.UtcNow, Operation = "KeyUsedToDecrypt", StoreLocation = _location, KeyId = entry.Ref.KeyId, Version = entry.Ref.Version });
+            _emit(new StoreEvent { Time = _time.GetUtcNow(), Operation = "KeyUsedToDecrypt", StoreLocation = _location, KeyId = entry.Ref.KeyId, Version = entry.Ref.Version });
         return result;
     }
 
