@@ -350,7 +350,7 @@ Describe 'Export-EncKey' {
 
     It 'exports the public key of an RSA key as PEM' {
         $key = New-EncKey -StorePath $store -KeySpec RSA_3072
-        (Export-EncKey -StorePath $store -KeyId $key.KeyId -PublicKey -Confirm:$false).PublicKeyPem | Should -Match '^-----BEGIN PUBLIC KEY-----'
+        (Export-EncKey -StorePath $store -KeyId $key.KeyId -PublicKeyOnly -Confirm:$false).PublicKeyPem | Should -Match '^-----BEGIN PUBLIC KEY-----'
     }
 }
 

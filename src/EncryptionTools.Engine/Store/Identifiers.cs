@@ -92,30 +92,38 @@ public static class KeyIds
 /// <summary>Key policies: stored as JSON text; evaluated by a later release.</summary>
 public static class KeyPolicies
 {
-    /// <summary>A KMS-like default policy granting the key's creator and the store owner full control.</summary>
+    public const string DefaultPolicyId = "enctools-default-key-policy";
+    public const string DefaultStatementSid = "Enable full control for the key creator and the store owner";
+
+    /// <summary>
+    /// The policy a new key gets when none is given, in the spirit of KMS's default key policy: one statement allowing
+    /// kms:* on the key to its creator and the store owner, named as policy principals ("user:&lt;name&gt;").
+    /// </summary>
     public static string Default(string storeId, string creator, string owner)
     {
-        var statements = new JsonArray
-        {
-            Statement("Enable store owner permissions", owner),
-        };
-        statements.Add(Statement("Allow key creator full control", creator));
+        _ = storeId;
+        var principals = new[] { creator, owner }.Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal)
+            .Select(n => "user:" + n).ToArray();
         var policy = new JsonObject
         {
             ["Version"] = "2012-10-17",
-            ["Id"] = "enctools-default-key-policy",
-            ["Statement"] = statements,
+            ["Id"] = DefaultPolicyId,
+            ["Statement"] = new JsonArray
+            {
+                new JsonObject
+                {
+                    ["Sid"] = DefaultStatementSid,
+                    ["Effect"] = "Allow",
+                    ["Principal"] = new JsonObject
+                    {
+                        ["EncTools"] = principals.Length == 1 ? JsonValue.Create(principals[0]) : new JsonArray(principals.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
+                    },
+                    ["Action"] = "kms:*",
+                    ["Resource"] = "*",
+                },
+            },
         };
         return policy.ToJsonString();
-
-        JsonObject Statement(string sid, string user) => new()
-        {
-            ["Sid"] = sid,
-            ["Effect"] = "Allow",
-            ["Principal"] = new JsonObject { ["EncTools"] = $"arn:enctools:iam::{storeId}:user/{user}" },
-            ["Action"] = "kms:*",
-            ["Resource"] = "*",
-        };
     }
 
     /// <summary>Refuses text that is not a JSON object (the policy language itself is checked by a later release).</summary>

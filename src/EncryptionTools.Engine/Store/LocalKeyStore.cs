@@ -469,7 +469,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             if (!publicKeyOnly && !key.Exportable)
                 throw new KeyStoreException(StoreErrorIds.KeyNotExportable, EngineErrorCategory.SecurityError,
                     $"The key {key.KeyId} was not created exportable, so its material never leaves the store." +
-                    (key.KeySpec == KeySpec.SYMMETRIC_DEFAULT ? "" : " Its public key can be exported with -PublicKey.") +
+                    (key.KeySpec == KeySpec.SYMMETRIC_DEFAULT ? "" : " Its public key can be exported with -PublicKeyOnly.") +
                     " Exportability is fixed when a key is created (New-EncKey -Exportable).") { Target = key.KeyId };
             string? publicPem = null, privatePem = null;
             if (key.KeySpec != KeySpec.SYMMETRIC_DEFAULT)

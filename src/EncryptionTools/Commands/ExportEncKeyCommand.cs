@@ -5,7 +5,7 @@ namespace EncryptionTools.Module.Commands;
 
 /// <summary>
 /// Exports a key created -Exportable: its material with the raw-keyring namespace and key name the official SDK
-/// needs. With -PublicKey, exports only the public key (PEM) of an RSA key, which any RSA key allows.
+/// needs. With -PublicKeyOnly, exports only the public key (PEM) of an RSA key, which any RSA key allows.
 /// </summary>
 [Cmdlet(VerbsData.Export, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(EncKeyExport))]
@@ -23,15 +23,16 @@ public sealed class ExportEncKeyCommand : KeyStoreCmdlet
 
     /// <summary>Only the public key (RSA keys), as PEM.</summary>
     [Parameter]
-    public SwitchParameter PublicKey { get; set; }
+    [Alias("PublicKey")]
+    public SwitchParameter PublicKeyOnly { get; set; }
 
     protected override void ProcessRecord()
     {
         foreach (var id in KeyId)
         {
-            var action = PublicKey ? "Export the public key" : "Export the key material (it leaves the key store)";
+            var action = PublicKeyOnly ? "Export the public key" : "Export the key material (it leaves the key store)";
             if (!ShouldProcess(id, action)) continue;
-            ForItem(id, () => WriteObject(Store.ExportKey(id, Version, PublicKey)));
+            ForItem(id, () => WriteObject(Store.ExportKey(id, Version, PublicKeyOnly)));
         }
     }
 }
