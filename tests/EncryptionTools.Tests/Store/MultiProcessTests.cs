@@ -53,9 +53,13 @@ public class MultiProcessTests
         var errors = hosts.Select(h => h.StandardError.ReadToEndAsync()).ToList();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         foreach (var host in hosts) await host.WaitForExitAsync(timeout.Token);
-        for (var i = 0; i < hosts.Count; i++) Assert.True(hosts[i].ExitCode == 0, await errors[i]);
-        var reported = (await Task.WhenAll(outputs)).SelectMany(Reported).ToList();
-        Assert.Equal(1000, reported.Count);
+        var stderr = await Task.WhenAll(errors);
+        var stdout = await Task.WhenAll(outputs);
+        var diagnosis = string.Join("\n", hosts.Select((h, i) =>
+            $"host {i}: exit {h.ExitCode}, {Reported(stdout[i]).Count} key(s) reported, stderr: {stderr[i].Trim()}"));
+        Assert.True(hosts.All(h => h.ExitCode == 0), diagnosis);
+        var reported = stdout.SelectMany(Reported).ToList();
+        Assert.True(reported.Count == 1000, diagnosis);
         Assert.Equal(1000, reported.Distinct().Count());
         using var store = new LocalKeyStore(location);
         var keys = store.GetKeys();
