@@ -249,4 +249,38 @@ public class KeyLifecycleTests
         Assert.Equal(3072, rsa.KeySize);
         StoreAssert.Fails(StoreErrorIds.KeyNotExportable, () => t.Store.ExportKey(key.KeyId));
     }
+
+    [Fact]
+    public void Disabled_keys_cannot_be_restored_exported_or_rotated_but_can_be_changed()
+    {
+        using var t = new TestStore();
+        var id = t.Store.NewKey(new NewKeyRequest { Exportable = true }).KeyId;
+        t.Store.DisableKey(id);
+        StoreAssert.Fails(StoreErrorIds.KeyInvalidState, () => t.Store.CancelKeyDeletion(id));
+        StoreAssert.Fails(StoreErrorIds.KeyDisabled, () => t.Store.ExportKey(id));
+        StoreAssert.Fails(StoreErrorIds.KeyDisabled, () => t.Store.RotateKey(id));
+        Assert.Equal("still managed", t.Store.UpdateKey(id, new KeyUpdate { Description = "still managed" }).Description);
+        t.Store.NewAlias("disabled-key", id); // aliases may point to disabled keys, as in KMS
+        Assert.Equal(KeyState.Disabled, t.Store.GetKey("disabled-key").KeyState);
+    }
+
+    [Fact]
+    public void Keys_pending_deletion_cannot_be_exported_and_their_deletion_date_is_kept_across_processes()
+    {
+        using var t = new TestStore();
+        var id = t.Store.NewKey(new NewKeyRequest { Exportable = true }).KeyId;
+        t.Store.ScheduleKeyDeletion(id, 9);
+        StoreAssert.Fails(StoreErrorIds.KeyPendingDeletion, () => t.Store.ExportKey(id));
+        var reopened = t.Open().GetKey(id);
+        Assert.Equal(TestStore.Start.AddDays(9), reopened.DeletionDate);
+        Assert.Equal(9, reopened.PendingDeletionWindowInDays);
+    }
+
+    [Fact]
+    public void Enabling_the_enabled_default_key_is_allowed()
+    {
+        using var t = new TestStore();
+        var key = t.Store.GetOrCreateDefaultKey();
+        Assert.Equal(KeyState.Enabled, t.Store.EnableKey(key.KeyId).KeyState);
+    }
 }
