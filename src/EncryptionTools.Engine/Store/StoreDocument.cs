@@ -131,6 +131,8 @@ internal static class StoreSchema
         WriteIndented = false,
         // Never embedded in HTML: escaping quotes as \u0022 would only double the size of every policy.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // Generated metadata: no reflection at run time, which also keeps the first use of the store fast.
+        TypeInfoResolver = StoreJsonContext.Default,
     };
 
     /// <summary>
@@ -179,3 +181,10 @@ internal static class StoreSchema
         return doc;
     }
 }
+
+/// <summary>Source-generated serialization metadata of the store's documents.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(StoreDocument))]
+[JsonSerializable(typeof(StoreDescriptor))]
+internal sealed partial class StoreJsonContext : JsonSerializerContext;
