@@ -19,7 +19,8 @@ public sealed class ImportEncKeyCommand : KeyStoreCmdlet
     [ValidateCount(32, 32)]
     public byte[] KeyMaterial { get; set; } = [];
 
-    [Parameter(Mandatory = true, ParameterSetName = Base64Set, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Not bound from the pipeline: an Export-EncKey object carries both forms, and binds -KeyMaterial.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = Base64Set)]
     [ValidateNotNullOrEmpty]
     public string KeyMaterialBase64 { get; set; } = "";
 
