@@ -50,6 +50,10 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     private readonly object _sync = new();
     private byte[]? _cachedHeader;
     private StoreDocument? _cachedDocument;
+    private int _decryptions;
+
+    /// <summary>How many times this provider decrypted the data file (tests of the read cache).</summary>
+    internal int DataDecryptions => Volatile.Read(ref _decryptions);
 
     public LocalKeyStore(string location, LocalKeyStoreOptions? options = null)
     {
@@ -930,6 +934,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             throw new KeyStoreException(StoreErrorIds.StoreUnsupported, EngineErrorCategory.InvalidData,
                 $"The key store '{Location}' has data schema version {version}, newer than this module understands ({StoreSchema.CurrentDataVersion}). Update the EncryptionTools module.");
         var plaintext = StoreFiles.Open(data, root, descriptor.StoreId, Location);
+        Interlocked.Increment(ref _decryptions);
         try
         {
             var doc = StoreSchema.ParseData(plaintext, version, Location);

@@ -161,4 +161,45 @@ public class PersistenceTests
         }
         Assert.Equal(StoreLocation.Normalize(explicitPath), StoreLocation.Normalize(explicitPath + Path.DirectorySeparatorChar));
     }
+
+    [Fact]
+    public void Reads_of_unchanged_data_are_served_from_the_cache_and_a_change_by_anyone_is_seen()
+    {
+        using var t = new TestStore();
+        t.Store.NewKey(new NewKeyRequest());
+        var reader = t.Open();
+        reader.GetKeys();
+        var afterFirst = reader.DataDecryptions;
+        for (var i = 0; i < 5; i++) reader.GetKeys();
+        Assert.Equal(afterFirst, reader.DataDecryptions); // the file's identity (its per-write salt and nonce) did not change
+        t.Store.NewKey(new NewKeyRequest());
+        Assert.Equal(2, reader.GetKeys().Count);
+        Assert.Equal(afterFirst + 1, reader.DataDecryptions);
+    }
+
+    [Fact]
+    public void A_failing_event_sink_never_undoes_or_hides_a_committed_change()
+    {
+        using var dir = new TempDir();
+        var store = new LocalKeyStore(Path.Combine(dir.Path, "s"), new LocalKeyStoreOptions { EventSink = new ThrowingSink() });
+        var key = store.NewKey(new NewKeyRequest());
+        Assert.Equal(key.KeyId, store.GetKey(key.KeyId).KeyId);
+    }
+
+    [Fact]
+    public void The_default_policy_names_the_creator_and_owner_as_policy_principals()
+    {
+        using var t = new TestStore();
+        var policy = System.Text.Json.Nodes.JsonNode.Parse(t.Store.NewKey(new NewKeyRequest()).Policy)!;
+        Assert.Equal("2012-10-17", (string?)policy["Version"]);
+        var statement = policy["Statement"]![0]!;
+        Assert.Equal("Allow", (string?)statement["Effect"]);
+        Assert.Equal("kms:*", (string?)statement["Action"]);
+        Assert.Equal("user:" + KeyPolicies.CurrentUser(), (string?)statement["Principal"]!["EncTools"]);
+    }
+
+    private sealed class ThrowingSink : IStoreEventSink
+    {
+        public void OnEvent(StoreEvent storeEvent) => throw new InvalidOperationException("sink down");
+    }
 }
