@@ -140,7 +140,7 @@ internal static class StoreSchema
     /// and raise <see cref="CurrentDataVersion"/>; an older store is migrated in memory on read and written in the new
     /// schema by its next write.
     /// </summary>
-    internal static readonly IReadOnlyDictionary<int, Action<JsonObject>> DataMigrations = new Dictionary<int, Action<JsonObject>>
+    internal static readonly Dictionary<int, Action<JsonObject>> DataMigrations = new()
     {
         // [1] = doc => { ... doc["schemaVersion"] = 2; },
     };
