@@ -12,7 +12,26 @@
     FormatsToProcess     = @('EncryptionTools.Format.ps1xml')
     TypesToProcess       = @('EncryptionTools.Types.ps1xml')
     CmdletsToExport      = @(
-        'Get-EncFileInfo'
+        'Disable-EncKey',
+        'Enable-EncKey',
+        'Export-EncKey',
+        'Get-EncFileInfo',
+        'Get-EncKey',
+        'Get-EncKeyAlias',
+        'Get-EncKeyRotation',
+        'Get-EncKeyStore',
+        'Import-EncKey',
+        'Invoke-EncKeyRotation',
+        'Lock-EncKeyStore',
+        'New-EncKey',
+        'New-EncKeyAlias',
+        'Remove-EncKey',
+        'Remove-EncKeyAlias',
+        'Restore-EncKey',
+        'Set-EncKey',
+        'Set-EncKeyAlias',
+        'Set-EncKeyStore',
+        'Unlock-EncKeyStore'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

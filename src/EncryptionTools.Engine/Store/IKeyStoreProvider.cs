@@ -1,0 +1,127 @@
+using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.Keyrings;
+
+namespace EncryptionTools.Engine.Store;
+
+/// <summary>
+/// The key store provider: everything outside the store talks to keys through this interface, so nothing may assume
+/// the store is local. <see cref="LocalKeyStore"/> is the first implementation; a cloud KMS provider may follow.
+/// Every key parameter (<c>keyIdentifier</c>) accepts a key id, a key ARN, an alias name (alias/x) or an alias ARN.
+/// Methods throw <see cref="KeyStoreException"/> subclasses with stable ids (<see cref="StoreErrorIds"/>).
+/// </summary>
+public interface IKeyStoreProvider
+{
+    /// <summary>Where the store is, for display and error messages only.</summary>
+    string Location { get; }
+
+    EncKeyStoreInfo GetStoreInfo();
+
+    // Keys
+    EncKey NewKey(NewKeyRequest request);
+    EncKey ImportKey(ImportKeyRequest request);
+    EncKey GetKey(string keyIdentifier);
+    IReadOnlyList<EncKey> GetKeys();
+    EncKey UpdateKey(string keyIdentifier, KeyUpdate update);
+    EncKey EnableKey(string keyIdentifier);
+    EncKey DisableKey(string keyIdentifier);
+    EncKey ScheduleKeyDeletion(string keyIdentifier, int pendingWindowInDays = LocalKeyStore.DefaultPendingWindowInDays);
+    EncKey CancelKeyDeletion(string keyIdentifier);
+    EncKey RotateKey(string keyIdentifier);
+    IReadOnlyList<EncKeyRotation> GetKeyRotations(string keyIdentifier);
+    EncKeyExport ExportKey(string keyIdentifier, int? version = null, bool publicKeyOnly = false);
+
+    /// <summary>The module-managed default key, created on first use under <see cref="Aliases.DefaultKeyAlias"/>.</summary>
+    EncKey GetOrCreateDefaultKey();
+
+    // Aliases
+    EncKeyAlias NewAlias(string aliasName, string keyIdentifier);
+    EncKeyAlias SetAlias(string aliasName, string keyIdentifier);
+    EncKeyAlias RemoveAlias(string aliasName);
+    IReadOnlyList<EncKeyAlias> GetAliases();
+
+    // Keyrings for the file cmdlets
+    /// <summary>
+    /// A keyring that wraps each data key under the newest version of every given key (the default key when none is
+    /// given). Refuses keys that are disabled or pending deletion, naming the key, its state and the way back.
+    /// </summary>
+    IStoreKeyring CreateEncryptKeyring(IEnumerable<string> keyIdentifiers);
+
+    /// <summary>
+    /// A keyring that unwraps any EDK made by a key of this store (null: any key; otherwise only those keys), and for
+    /// each EDK it cannot unwrap says why: unknown key, wrong key, or key unusable (state or retired version).
+    /// </summary>
+    IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null);
+
+    // Store configuration
+    /// <summary>Password mode: unwraps the root key and keeps it in this process until the timeout or <see cref="Lock"/>.</summary>
+    EncKeyStoreInfo Unlock(ReadOnlySpan<char> password, TimeSpan? timeout = null);
+    /// <summary>Forgets the unlocked root key of this store in this process.</summary>
+    EncKeyStoreInfo Lock();
+    /// <summary>Switches the protection mode or sets, changes or removes the password. The root key never changes.</summary>
+    EncKeyStoreInfo SetProtection(ProtectionChange change);
+}
+
+/// <summary>A keyring of the store: also tells which key version made or opened an EDK, and zeroes its material on dispose.</summary>
+public interface IStoreKeyring : IKeyring, IDisposable
+{
+    /// <summary>The key versions this keyring encrypts with (empty for a decrypt keyring).</summary>
+    IReadOnlyList<KeyVersionRef> EncryptingKeys { get; }
+
+    /// <summary>Which key and version of this store made <paramref name="edk"/>; null when none.</summary>
+    KeyVersionRef? Identify(EncryptedDataKey edk);
+}
+
+/// <summary>A key version, as used by a keyring.</summary>
+public sealed record KeyVersionRef(string KeyId, string Arn, int Version, string KeyNamespace, string KeyName);
+
+public sealed record NewKeyRequest
+{
+    public KeySpec KeySpec { get; init; } = KeySpec.SYMMETRIC_DEFAULT;
+    public string? Description { get; init; }
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+    public bool Exportable { get; init; }
+    public bool RotationEnabled { get; init; }
+    public int? RotationPeriodInDays { get; init; }
+    /// <summary>The key policy (JSON); null: the default policy granting the creator and the store owner full control.</summary>
+    public string? Policy { get; init; }
+    /// <summary>An alias to create with the key, atomically.</summary>
+    public string? Alias { get; init; }
+}
+
+/// <summary>BYOK: a key from external AES-256 material under a given raw-keyring namespace and key name.</summary>
+public sealed record ImportKeyRequest
+{
+    public required byte[] KeyMaterial { get; init; }
+    public required string KeyNamespace { get; init; }
+    public required string KeyName { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+    public bool Exportable { get; init; }
+    public string? Policy { get; init; }
+    public string? Alias { get; init; }
+}
+
+/// <summary>What Set-EncKey changes; null members stay as they are.</summary>
+public sealed record KeyUpdate
+{
+    public string? Description { get; init; }
+    /// <summary>Tags to add or overwrite.</summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+    /// <summary>Tag keys to remove.</summary>
+    public IReadOnlyList<string>? RemoveTags { get; init; }
+    public bool? RotationEnabled { get; init; }
+    public int? RotationPeriodInDays { get; init; }
+    public int? MinimumDecryptionVersion { get; init; }
+    public string? Policy { get; init; }
+}
+
+/// <summary>A change of the store's root-key protection. The current password is needed whenever one is set.</summary>
+public sealed record ProtectionChange
+{
+    /// <summary>The mode to switch to; null keeps the mode (with <see cref="NewPassword"/>: change the password).</summary>
+    public StoreProtection? Protection { get; init; }
+    /// <summary>The new password. The caller owns the array and should clear it afterwards.</summary>
+    public char[]? NewPassword { get; init; }
+    public char[]? CurrentPassword { get; init; }
+    public int? PasswordIterations { get; init; }
+}

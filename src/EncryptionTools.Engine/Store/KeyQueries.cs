@@ -1,0 +1,182 @@
+using System.Runtime.InteropServices;
+using System.Security;
+
+namespace EncryptionTools.Engine.Store;
+
+/// <summary>The logic behind Get-EncKey, Get-EncKeyAlias and the key tab completer, free of PowerShell so it is tested directly.</summary>
+public static class KeyQueries
+{
+    /// <summary>
+    /// Keys matching the identifiers (none: all keys). An identifier with wildcards matches key ids, ARNs and aliases
+    /// and may match nothing; one without wildcards must resolve (id, ARN, alias, alias ARN) or the provider throws
+    /// <see cref="StoreErrorIds.KeyNotFound"/>. Then the state and every given tag (values may have wildcards) filter.
+    /// Errors for single identifiers go to <paramref name="onError"/> so the caller can report them per item.
+    /// </summary>
+    public static IReadOnlyList<EncKey> GetKeys(IKeyStoreProvider store, IReadOnlyList<string>? identifiers, KeyState? state = null,
+        IReadOnlyDictionary<string, string>? tags = null, Action<string, Exception>? onError = null)
+    {
+        var result = new List<EncKey>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyList<EncKey>? all = null;
+        void Add(EncKey key) { if (seen.Add(key.KeyId)) result.Add(key); }
+
+        if (identifiers is null || identifiers.Count == 0)
+        {
+            foreach (var key in store.GetKeys()) Add(key);
+        }
+        else
+        {
+            foreach (var identifier in identifiers)
+            {
+                if (Wildcard.HasWildcards(identifier))
+                {
+                    all ??= store.GetKeys();
+                    foreach (var key in all.Where(k => Matches(k, identifier))) Add(key);
+                    continue;
+                }
+                try { Add(store.GetKey(identifier)); }
+                catch (EncryptionToolsException ex) when (onError is not null) { onError(identifier, ex); }
+            }
+        }
+        return result.Where(k => state is null || k.KeyState == state)
+            .Where(k => tags is null || tags.All(t => k.Tags.TryGetValue(t.Key, out var v) && Wildcard.IsMatch(t.Value, v)))
+            .ToList();
+    }
+
+    private static bool Matches(EncKey key, string pattern) =>
+        Wildcard.IsMatch(pattern, key.KeyId) || Wildcard.IsMatch(pattern, key.Arn) || key.Aliases.Any(a => Wildcard.IsMatch(pattern, a))
+        || (!pattern.StartsWith(Aliases.Prefix, StringComparison.OrdinalIgnoreCase) && key.Aliases.Any(a => Wildcard.IsMatch(pattern, a[Aliases.Prefix.Length..])));
+
+    /// <summary>Aliases whose name matches any pattern (none: all), optionally only those of one key.</summary>
+    public static IReadOnlyList<EncKeyAlias> GetAliases(IKeyStoreProvider store, IReadOnlyList<string>? names, string? keyIdentifier = null)
+    {
+        var aliases = store.GetAliases();
+        if (keyIdentifier is not null)
+        {
+            var keyId = store.GetKey(keyIdentifier).KeyId;
+            aliases = aliases.Where(a => a.KeyId == keyId).ToList();
+        }
+        if (names is null || names.Count == 0) return aliases;
+        return aliases.Where(a => names.Any(n => Wildcard.IsMatch(Wildcard.HasWildcards(n) ? n : Aliases.Normalize(n), a.AliasName)
+            || Wildcard.IsMatch(n, a.AliasName[Aliases.Prefix.Length..]))).ToList();
+    }
+
+    /// <summary>Tab completion of key parameters: aliases first (more readable), then key ids, each with a tooltip.</summary>
+    public static IReadOnlyList<(string CompletionText, string ToolTip)> Complete(IKeyStoreProvider store, string? wordToComplete)
+    {
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        var keys = store.GetKeys();
+        var results = new List<(string, string)>();
+        foreach (var key in keys.OrderBy(k => k.Aliases.FirstOrDefault() ?? "~", StringComparer.OrdinalIgnoreCase))
+        {
+            var tip = $"{key.KeyId} {key.KeyState} {key.KeySpec} v{key.CurrentVersion}" + (key.Description.Length > 0 ? " — " + key.Description : "");
+            foreach (var alias in key.Aliases)
+                if (alias.StartsWith(word, StringComparison.OrdinalIgnoreCase) || alias[Aliases.Prefix.Length..].StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                    results.Add((alias, tip));
+        }
+        foreach (var key in keys.OrderBy(k => k.CreationDate))
+            if (key.KeyId.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                results.Add((key.KeyId, (key.Aliases.Count > 0 ? string.Join(", ", key.Aliases) + " " : "") + $"{key.KeyState} {key.KeySpec} v{key.CurrentVersion}"));
+        return results;
+    }
+
+    /// <summary>Tags from a PowerShell hashtable (or any dictionary): keys and values as text.</summary>
+    public static Dictionary<string, string>? ToTags(System.Collections.IDictionary? table)
+    {
+        if (table is null) return null;
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in table)
+            tags[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? ""] =
+                Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        return tags;
+    }
+}
+
+/// <summary>PowerShell-style wildcards (*, ?, [abc], [a-z], backtick escapes), case-insensitive, whole-string.</summary>
+public static class Wildcard
+{
+    public static bool HasWildcards(string pattern)
+    {
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '`') { i++; continue; }
+            if (pattern[i] is '*' or '?' or '[') return true;
+        }
+        return false;
+    }
+
+    public static bool IsMatch(string pattern, string text) => Match(pattern, 0, text, 0);
+
+    private static bool Match(string p, int pi, string t, int ti)
+    {
+        while (pi < p.Length)
+        {
+            var c = p[pi];
+            if (c == '*')
+            {
+                while (pi < p.Length && p[pi] == '*') pi++;
+                if (pi == p.Length) return true;
+                for (var k = ti; k <= t.Length; k++)
+                    if (Match(p, pi, t, k)) return true;
+                return false;
+            }
+            if (ti >= t.Length) return false;
+            if (c == '?') { pi++; ti++; continue; }
+            if (c == '[')
+            {
+                var close = p.IndexOf(']', pi + 1);
+                if (close < 0) return false;
+                var set = p[(pi + 1)..close];
+                var ch = char.ToLowerInvariant(t[ti]);
+                var hit = false;
+                for (var i = 0; i < set.Length; i++)
+                {
+                    if (i + 2 < set.Length && set[i + 1] == '-')
+                    {
+                        if (ch >= char.ToLowerInvariant(set[i]) && ch <= char.ToLowerInvariant(set[i + 2])) hit = true;
+                        i += 2;
+                    }
+                    else if (char.ToLowerInvariant(set[i]) == ch) hit = true;
+                }
+                if (!hit) return false;
+                pi = close + 1;
+                ti++;
+                continue;
+            }
+            if (c == '`' && pi + 1 < p.Length) { pi++; c = p[pi]; }
+            if (char.ToLowerInvariant(c) != char.ToLowerInvariant(t[ti])) return false;
+            pi++;
+            ti++;
+        }
+        return ti == t.Length;
+    }
+}
+
+/// <summary>Passwords arrive as SecureString (PowerShell) and leave as a char array the caller clears.</summary>
+public static class Passwords
+{
+    public static char[] ToChars(SecureString secure)
+    {
+        var pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try
+        {
+            var chars = new char[secure.Length];
+            Marshal.Copy(pointer, chars, 0, chars.Length);
+            return chars;
+        }
+        finally { Marshal.ZeroFreeGlobalAllocUnicode(pointer); }
+    }
+
+    public static SecureString FromText(string text)
+    {
+        var secure = new SecureString();
+        foreach (var c in text) secure.AppendChar(c);
+        secure.MakeReadOnly();
+        return secure;
+    }
+
+    public static void Clear(char[]? chars)
+    {
+        if (chars is not null) Array.Clear(chars);
+    }
+}

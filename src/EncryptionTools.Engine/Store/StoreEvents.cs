@@ -1,0 +1,48 @@
+namespace EncryptionTools.Engine.Store;
+
+/// <summary>
+/// Receives one event for every operation of the store, successful or refused: the hook of the audit log.
+/// Called after the change is durable. Must not throw; an exception from a sink is swallowed so that the store
+/// never leaves a committed change unreported to the caller. Events never carry key material or passwords.
+/// </summary>
+public interface IStoreEventSink
+{
+    void OnEvent(StoreEvent storeEvent);
+}
+
+/// <summary>One store operation.</summary>
+public sealed record StoreEvent
+{
+    public required DateTimeOffset Time { get; init; }
+    /// <summary>StoreCreated, KeyCreated, KeyImported, KeyExported, PublicKeyExported, KeyUpdated, KeyEnabled, KeyDisabled,
+    /// KeyDeletionScheduled, KeyDeletionCancelled, KeyMaterialDestroyed, KeyRotated, AliasCreated, AliasUpdated,
+    /// AliasDeleted, KeyUsedToEncrypt, KeyUsedToDecrypt, StoreUnlocked, StoreUnlockFailed, StoreLocked,
+    /// StoreProtectionChanged, StorePasswordChanged.</summary>
+    public required string Operation { get; init; }
+    public required string StoreLocation { get; init; }
+    public string? StoreId { get; init; }
+    public string? KeyId { get; init; }
+    public int? Version { get; init; }
+    public string? AliasName { get; init; }
+    public bool Succeeded { get; init; } = true;
+    /// <summary>The error id when refused.</summary>
+    public string? ErrorId { get; init; }
+    public string? Detail { get; init; }
+    public string User { get; init; } = Environment.UserName;
+    public int ProcessId { get; init; } = Environment.ProcessId;
+}
+
+/// <summary>Discards events.</summary>
+public sealed class NullStoreEventSink : IStoreEventSink
+{
+    public static readonly NullStoreEventSink Instance = new();
+    public void OnEvent(StoreEvent storeEvent) { }
+}
+
+/// <summary>Keeps events in memory (tests, and callers that report them).</summary>
+public sealed class MemoryStoreEventSink : IStoreEventSink
+{
+    private readonly List<StoreEvent> _events = [];
+    public IReadOnlyList<StoreEvent> Events { get { lock (_events) return _events.ToArray(); } }
+    public void OnEvent(StoreEvent storeEvent) { lock (_events) _events.Add(storeEvent); }
+}

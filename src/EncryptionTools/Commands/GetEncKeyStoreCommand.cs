@@ -1,0 +1,19 @@
+using System.Management.Automation;
+using EncryptionTools.Engine.Store;
+
+namespace EncryptionTools.Module.Commands;
+
+/// <summary>Describes the key store: location and where it came from, protection, lock state, counts.</summary>
+[Cmdlet(VerbsCommon.Get, "EncKeyStore")]
+[OutputType(typeof(EncKeyStoreInfo))]
+public sealed class GetEncKeyStoreCommand : KeyStoreCmdlet
+{
+    protected override void ProcessRecord()
+    {
+        ForItem(StorePath, () =>
+        {
+            var location = StoreLocation.ResolveWithSource(ResolveStorePath(StorePath));
+            WriteObject(Store.GetStoreInfo() with { LocationSource = location.Source });
+        });
+    }
+}

@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using System.Security;
+using EncryptionTools.Engine.Store;
+
+namespace EncryptionTools.Module.Commands;
+
+/// <summary>
+/// Sets how the store's root key is protected (File, Dpapi, Password) and sets, changes or removes the password.
+/// The root key itself never changes, so no key is ever lost; the current password is required to change or remove one.
+/// Creates the store when it does not exist yet.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "EncKeyStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(EncKeyStoreInfo))]
+public sealed class SetEncKeyStoreCommand : KeyStoreCmdlet
+{
+    [Parameter]
+    public StoreProtection? Protection { get; set; }
+
+    /// <summary>The new password (password mode).</summary>
+    [Parameter]
+    public SecureString? Password { get; set; }
+
+    /// <summary>The current password, required when the store has one.</summary>
+    [Parameter]
+    public SecureString? CurrentPassword { get; set; }
+
+    [Parameter]
+    [ValidateRange(600_000, LocalKeyStore.MaxPasswordIterations)]
+    public int? PasswordIterations { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var what = Protection is { } p ? $"Protect the root key with {p}" : Password is not null ? "Set a new store password" : "Re-wrap the root key";
+        if (!ShouldProcess(Store.Location, what)) return;
+        ForItem(Store.Location, () =>
+        {
+            var newPassword = Password is null ? null : Passwords.ToChars(Password);
+            var currentPassword = CurrentPassword is null ? null : Passwords.ToChars(CurrentPassword);
+            try
+            {
+                var info = Store.SetProtection(new ProtectionChange
+                {
+                    Protection = Protection,
+                    NewPassword = newPassword,
+                    CurrentPassword = currentPassword,
+                    PasswordIterations = PasswordIterations,
+                });
+                if (PassThru) WriteObject(info);
+            }
+            finally
+            {
+                Passwords.Clear(newPassword);
+                Passwords.Clear(currentPassword);
+            }
+        });
+    }
+}

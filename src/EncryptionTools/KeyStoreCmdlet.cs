@@ -1,0 +1,88 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Store;
+
+namespace EncryptionTools.Module;
+
+/// <summary>
+/// Base of every cmdlet that touches the key store: -StorePath, the provider (never assumed local), and per-item
+/// non-terminating errors with the engine's stable ids.
+/// </summary>
+public abstract class KeyStoreCmdlet : EncryptionToolsCmdlet
+{
+    /// <summary>The store to use; overrides ENCRYPTIONTOOLS_STORE and the per-user default. Relative paths resolve against the PowerShell location.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StorePath { get; set; }
+
+    private IKeyStoreProvider? _store;
+
+    protected IKeyStoreProvider Store => _store ??= KeyStoreProviders.Get(ResolveStorePath(StorePath));
+
+    /// <summary>An explicit -StorePath resolved against PowerShell's location, never the process's working directory.</summary>
+    protected string? ResolveStorePath(string? path) =>
+        string.IsNullOrWhiteSpace(path) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>Runs one item's work; an engine error becomes a non-terminating ErrorRecord and the pipeline goes on.</summary>
+    protected void ForItem(object? target, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
+        {
+            WriteEngineError(ex, target);
+        }
+    }
+
+    protected bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);
+
+    protected static Dictionary<string, string>? Tags(Hashtable? table) => KeyQueries.ToTags(table);
+}
+
+/// <summary>Tab completion of key parameters: aliases and key ids of the store chosen by -StorePath (if typed).</summary>
+public sealed class EncKeyCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IReadOnlyList<(string CompletionText, string ToolTip)> matches;
+        try
+        {
+            var storePath = fakeBoundParameters?["StorePath"] as string;
+            matches = KeyQueries.Complete(KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath)), wordToComplete);
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
+        {
+            yield break; // a locked or missing store completes nothing
+        }
+        foreach (var (text, tip) in matches)
+            yield return new CompletionResult(text, text, CompletionResultType.ParameterValue, tip);
+    }
+}
+
+/// <summary>Tab completion of alias names.</summary>
+public sealed class EncKeyAliasCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IReadOnlyList<EncKeyAlias> aliases;
+        try
+        {
+            var storePath = fakeBoundParameters?["StorePath"] as string;
+            aliases = KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath)).GetAliases();
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        foreach (var alias in aliases.Where(a => a.AliasName.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+                     || a.AliasName[Aliases.Prefix.Length..].StartsWith(word, StringComparison.OrdinalIgnoreCase)))
+            yield return new CompletionResult(alias.AliasName, alias.AliasName, CompletionResultType.ParameterValue, "-> " + alias.KeyId);
+    }
+}
