@@ -1,0 +1,113 @@
+using System.Management.Automation;
+using System.Reflection;
+using System.Xml.Linq;
+
+namespace EncryptionTools.Tests.Module;
+
+/// <summary>
+/// The format and type files load only in a real host, so the rules PowerShell applies to them are checked here:
+/// the structure its schema requires, columns that match their headers, and names that resolve to real types and
+/// properties. And every object a cmdlet emits has a table view.
+/// </summary>
+public class FormatViewTests
+{
+    private static string ModuleDir => Path.Combine(ModuleLayout.RepoRoot, "src", "EncryptionTools");
+    private static XDocument Format => XDocument.Load(Path.Combine(ModuleDir, "EncryptionTools.Format.ps1xml"));
+    private static XDocument Types => XDocument.Load(Path.Combine(ModuleDir, "EncryptionTools.Types.ps1xml"));
+
+    private static readonly Assembly[] Assemblies =
+        [typeof(EncryptionTools.Engine.EncryptionToolsException).Assembly, ModuleLayout.ModuleAssembly];
+
+    private static Type? Resolve(string name) =>
+        Assemblies.Select(a => a.GetType(name)).FirstOrDefault(t => t is not null) ?? Type.GetType(name);
+
+    private static IEnumerable<XElement> Views => Format.Root!.Element("ViewDefinitions")!.Elements("View");
+
+    [Fact]
+    public void EveryViewHasTheStructureTheSchemaRequires()
+    {
+        Assert.Equal("Configuration", Format.Root!.Name.LocalName);
+        var names = new HashSet<string>();
+        foreach (var view in Views)
+        {
+            var name = view.Element("Name")?.Value;
+            Assert.False(string.IsNullOrWhiteSpace(name), "A view has no Name.");
+            Assert.True(names.Add(name!), $"View name '{name}' repeats.");
+            var selected = view.Element("ViewSelectedBy")?.Elements("TypeName").Select(e => e.Value).ToList();
+            Assert.True(selected is { Count: > 0 }, $"View '{name}' selects no type.");
+            var controls = view.Elements().Where(e => e.Name.LocalName.EndsWith("Control", StringComparison.Ordinal)).ToList();
+            Assert.True(controls.Count == 1, $"View '{name}' must have exactly one control.");
+            foreach (var typeName in selected!)
+            {
+                var type = Resolve(typeName);
+                Assert.True(type is not null, $"View '{name}' selects '{typeName}', which is not a type of the module.");
+                CheckControl(name!, type!, controls[0]);
+            }
+        }
+    }
+
+    private static void CheckControl(string view, Type type, XElement control)
+    {
+        switch (control.Name.LocalName)
+        {
+            case "TableControl":
+                var headers = control.Element("TableHeaders")!.Elements("TableColumnHeader").Count();
+                var rows = control.Element("TableRowEntries")!.Elements("TableRowEntry").ToList();
+                Assert.NotEmpty(rows);
+                foreach (var row in rows)
+                {
+                    var items = row.Element("TableColumnItems")!.Elements("TableColumnItem").ToList();
+                    Assert.True(headers == items.Count, $"View '{view}': {headers} headers but {items.Count} column items.");
+                    foreach (var item in items) CheckItem(view, type, item);
+                }
+                break;
+            case "ListControl":
+                foreach (var item in control.Descendants("ListItem")) CheckItem(view, type, item);
+                break;
+            default:
+                Assert.Fail($"View '{view}' uses {control.Name.LocalName}; only table and list views are expected.");
+                break;
+        }
+    }
+
+    private static void CheckItem(string view, Type type, XElement item)
+    {
+        var property = item.Element("PropertyName")?.Value;
+        var script = item.Element("ScriptBlock")?.Value;
+        Assert.True(property is null != (script is null), $"View '{view}': an item needs exactly one of PropertyName or ScriptBlock.");
+        if (property is not null)
+            Assert.True(type.GetProperty(property, BindingFlags.Public | BindingFlags.Instance) is not null,
+                $"View '{view}': {type.Name} has no property '{property}'.");
+    }
+
+    [Fact]
+    public void EveryTypeACmdletEmitsHasATableView()
+    {
+        var viewed = Views.Where(v => v.Element("TableControl") is not null)
+            .SelectMany(v => v.Element("ViewSelectedBy")!.Elements("TypeName").Select(e => e.Value)).ToHashSet();
+        var emitted = ModuleLayout.Cmdlets.Values
+            .SelectMany(ModuleLayout.Attributes<OutputTypeAttribute>)
+            .SelectMany(a => a.ConstructorArguments)
+            .SelectMany(arg => arg.Value is IEnumerable<CustomAttributeTypedArgument> items ? items.Select(i => i.Value) : [arg.Value])
+            .Select(v => v is Type t ? t.FullName! : (string)v!)
+            .Where(n => n.StartsWith("EncryptionTools.", StringComparison.Ordinal))
+            .Distinct();
+        Assert.All(emitted, n => Assert.True(viewed.Contains(n), $"{n} is emitted by a cmdlet but has no table view."));
+    }
+
+    [Fact]
+    public void TypeExtensionsNameRealTypesAndProperties()
+    {
+        foreach (var typeElement in Types.Root!.Elements("Type"))
+        {
+            var name = typeElement.Element("Name")!.Value;
+            var type = Resolve(name);
+            Assert.True(type is not null, $"Types.ps1xml extends '{name}', which is not a type of the module.");
+            foreach (var referenced in typeElement.Descendants("ReferencedProperties").Elements("Name"))
+                Assert.True(type!.GetProperty(referenced.Value) is not null, $"{name} has no property '{referenced.Value}' for its default display set.");
+            foreach (var alias in typeElement.Descendants("AliasProperty"))
+                Assert.True(type!.GetProperty(alias.Element("ReferencedMemberName")!.Value) is not null,
+                    $"{name}: alias '{alias.Element("Name")!.Value}' points at a missing property.");
+        }
+    }
+}
