@@ -374,15 +374,20 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         ValidateTags(update.Tags);
         ValidateDescription(update.Description);
         using var scope = Enter();
-        var policy = update.Policy is null ? null : ValidatePolicy(update.Policy);
+        var requestedPolicy = update.Policy;
         return Mutate("KeyUpdated", ctx =>
         {
             var key = ResolveKey(ctx.Doc, keyIdentifier);
             DemandUpdate(ctx.Doc, key, update);
-            if (policy is not null && key.KeyManager != KeyManager.Module) CheckLockout(ctx.Doc, key, policy, bypass: false);
+            string? policy = null;
+            if (requestedPolicy is not null && key.KeyManager != KeyManager.Module)
+            {
+                policy = ValidatePolicy(requestedPolicy);
+                CheckLockout(ctx.Doc, key, policy, bypass: false);
+            }
             RefusePending(key, "changed");
             var changesSettings = update.Description is not null || update.Tags is not null || update.RemoveTags is not null
-                || update.RotationEnabled is not null || update.RotationPeriodInDays is not null || policy is not null;
+                || update.RotationEnabled is not null || update.RotationPeriodInDays is not null || requestedPolicy is not null;
             if (key.KeyManager == KeyManager.Module && changesSettings)
                 throw ManagedByModule(key, "Its description, tags, policy and rotation settings are set by the module; only -MinimumDecryptionVersion can be changed");
             if (update.RotationEnabled is true && key.Origin == KeyOrigin.External)
