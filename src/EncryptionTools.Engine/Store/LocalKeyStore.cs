@@ -1025,7 +1025,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         byte[] data;
         try
         {
-            using var stream = new FileStream(DataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var stream = OpenForRead(DataPath);
             var header = new byte[StoreFiles.HeaderBytes];
             var read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
             if (!fresh)
@@ -1070,6 +1070,25 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         finally { CryptographicOperations.ZeroMemory(plaintext); }
     }
 
+    /// <summary>
+    /// Opens a store file for reading. A writer of another process may still hold the file it just renamed into place
+    /// with its exclusive (advisory) lock for a moment: that sharing violation is retried briefly, never a missing file.
+    /// </summary>
+    private static FileStream OpenForRead(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            }
+            catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException && attempt < 200)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
     /// <summary>Reads store.json after checking permissions; null when no store exists at the location.</summary>
     private StoreDescriptor? ReadDescriptor()
     {
@@ -1078,7 +1097,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         byte[] bytes;
         try
         {
-            using var stream = new FileStream(DescriptorPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var stream = OpenForRead(DescriptorPath);
             bytes = new byte[stream.Length];
             stream.ReadExactly(bytes);
         }
@@ -1219,7 +1238,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         else if (!File.Exists(DescriptorPath))
         {
             var foreign = Directory.EnumerateFileSystemEntries(Location).Select(Path.GetFileName)
-                .Where(n => n is not (StoreFiles.LockFile or StoreFiles.InitMarkerFile or StoreFiles.RootKeyFile or StoreFiles.DataFile)
+                .Where(n => n is not (StoreFiles.LockFile or StoreFiles.InitMarkerFile or StoreFiles.RootKeyFile or StoreFiles.DataFile or AuditDirectoryName)
                     && !n!.EndsWith(AtomicFile.TempSuffix, StringComparison.Ordinal)).ToList();
             if (foreign.Count > 0)
                 throw new KeyStoreException(StoreErrorIds.StoreNotFound, EngineErrorCategory.InvalidArgument,

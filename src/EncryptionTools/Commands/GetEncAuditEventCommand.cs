@@ -30,6 +30,11 @@ public sealed class GetEncAuditEventCommand : KeyStoreCmdlet
     [Parameter]
     public AuditResult? Result { get; set; }
 
+    /// <summary>Only the oldest N matching records.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
     /// <summary>Only the newest N matching records (still oldest first).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -51,7 +56,9 @@ public sealed class GetEncAuditEventCommand : KeyStoreCmdlet
                 Action = Action,
                 Result = Result,
             });
-            WriteObject(Last is { } n ? events.Skip(Math.Max(0, events.Count - n)) : events, enumerateCollection: true);
+            IReadOnlyList<AuditEvent> selected = First is { } first ? events.Take(first).ToList() : events;
+            if (Last is { } last) selected = selected.Skip(Math.Max(0, selected.Count - last)).ToList();
+            WriteObject(selected, enumerateCollection: true);
         });
     }
 }
