@@ -19,7 +19,8 @@ public abstract class KeyStoreCmdlet : EncryptionToolsCmdlet
 
     private IKeyStoreProvider? _store;
 
-    protected IKeyStoreProvider Store => _store ??= KeyStoreProviders.Get(ResolveStorePath(StorePath));
+    /// <summary>The store, through a view that names this cmdlet in every audit record.</summary>
+    protected IKeyStoreProvider Store => _store ??= KeyStoreProviders.Get(ResolveStorePath(StorePath), MyInvocation?.MyCommand?.Name);
 
     /// <summary>An explicit -StorePath resolved against PowerShell's location, never the process's working directory.</summary>
     protected string? ResolveStorePath(string? path) =>

@@ -1,3 +1,5 @@
+using EncryptionTools.Engine.Access;
+using EncryptionTools.Engine.Audit;
 using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.Keyrings;
 
@@ -44,13 +46,45 @@ public interface IKeyStoreProvider
     /// A keyring that wraps each data key under the newest version of every given key (the default key when none is
     /// given). Refuses keys that are disabled or pending deletion, naming the key, its state and the way back.
     /// </summary>
-    IStoreKeyring CreateEncryptKeyring(IEnumerable<string> keyIdentifiers);
+    /// <remarks>Each Wrap demands kms:GenerateDataKey on the first key and kms:Encrypt on the others (kms:ReEncryptTo on
+    /// every key when <paramref name="fileContext"/> says ReEncrypt) with the message's encryption context, and throws
+    /// <see cref="AccessDeniedException"/> (AccessDenied) before wrapping anything when one is refused.</remarks>
+    IStoreKeyring CreateEncryptKeyring(IEnumerable<string> keyIdentifiers, StoreFileContext? fileContext = null);
 
     /// <summary>
     /// A keyring that unwraps any EDK made by a key of this store (null: any key; otherwise only those keys), and for
     /// each EDK it cannot unwrap says why: unknown key, wrong key, or key unusable (state or retired version).
     /// </summary>
-    IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null);
+    /// <remarks>Each unwrap demands kms:Decrypt (kms:ReEncryptFrom when <paramref name="fileContext"/> says ReEncrypt) with
+    /// the message's encryption context; a refusal is that EDK's <see cref="EdkFailureKind.NotAllowed"/> failure, whose
+    /// reason names the permission and the context.</remarks>
+    IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null);
+
+    // Key policies
+    /// <summary>Get-EncKeyPolicy: the key's policy (its own, or the rendered default). Needs kms:GetKeyPolicy.</summary>
+    EncKeyPolicy GetKeyPolicy(string keyIdentifier);
+    /// <summary>Set-EncKeyPolicy: validates (InvalidKeyPolicy names the statement and field), runs the lockout safety check
+    /// for the store owner and the caller unless bypassed (KeyPolicyLockout), and stores the text exactly. Needs kms:PutKeyPolicy.
+    /// The module-managed default key cannot be re-policied.</summary>
+    EncKeyPolicy PutKeyPolicy(string keyIdentifier, string policy, bool bypassLockoutSafetyCheck = false);
+    /// <summary>Test-EncKeyAccess: the decision, naming the statement or grant that decided.</summary>
+    AccessDecision TestKeyAccess(string keyIdentifier, string action, string? principal = null, IReadOnlyDictionary<string, string>? encryptionContext = null);
+
+    // Grants
+    /// <summary>Grant-EncKeyAccess; <see cref="GrantRequest.KeyId"/> takes any key identifier. Needs kms:CreateGrant.</summary>
+    Grant CreateGrant(GrantRequest request);
+    /// <summary>Get-EncKeyGrant. Needs kms:ListGrants on the key (without a key: lists only keys that allow it).</summary>
+    IReadOnlyList<Grant> GetGrants(string? keyIdentifier = null, string? grantId = null, string? grantee = null);
+    /// <summary>Revoke-EncKeyAccess. Needs kms:RevokeGrant.</summary>
+    Grant RevokeGrant(string keyIdentifier, string grantId);
+    /// <summary>Remove-EncKeyGrant: the grant's retiring principal, its grantee when it includes RetireGrant, or the store owner.</summary>
+    Grant RetireGrant(string grantId, string? keyIdentifier = null);
+
+    // Audit log
+    /// <summary>Test-EncAuditLog: verifies the chain, each record's HMAC and the head.</summary>
+    AuditVerification VerifyAuditLog();
+    /// <summary>Get-EncAuditEvent: the matching records, oldest first.</summary>
+    IReadOnlyList<AuditEvent> QueryAudit(AuditQuery? filter = null);
 
     // Store configuration
     /// <summary>Password mode: unwraps the root key and keeps it in this process until the timeout or <see cref="Lock"/>.</summary>
@@ -69,6 +103,10 @@ public interface IStoreKeyring : IKeyring, IDisposable
 
     /// <summary>Which key and version of this store made <paramref name="edk"/>; null when none.</summary>
     KeyVersionRef? Identify(EncryptedDataKey edk);
+
+    /// <summary>The file this keyring serves now (path for the audit log; ReEncrypt for Update-EncFileKey and -Rewrap).
+    /// Set it before each file when one keyring serves several.</summary>
+    StoreFileContext? FileContext { get; set; }
 }
 
 /// <summary>A key version, as used by a keyring.</summary>
@@ -86,6 +124,8 @@ public sealed record NewKeyRequest
     public string? Policy { get; init; }
     /// <summary>An alias to create with the key, atomically.</summary>
     public string? Alias { get; init; }
+    /// <summary>Store <see cref="Policy"/> even if neither the store owner nor the caller could change it again.</summary>
+    public bool BypassPolicyLockoutSafetyCheck { get; init; }
 }
 
 /// <summary>BYOK: a key from external AES-256 material under a given raw-keyring namespace and key name.</summary>

@@ -89,7 +89,7 @@ public static class KeyIds
     }
 }
 
-/// <summary>Key policies: stored as JSON text; evaluated by a later release.</summary>
+/// <summary>Key policies as the store keeps them (JSON text); <see cref="Access.KeyPolicy"/> parses and evaluates them.</summary>
 public static class KeyPolicies
 {
     public const string DefaultPolicyId = "enctools-default-key-policy";
@@ -102,8 +102,8 @@ public static class KeyPolicies
     public static string Default(string storeId, string creator, string owner)
     {
         _ = storeId;
-        var principals = new[] { creator, owner }.Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal)
-            .Select(n => "user:" + n).ToArray();
+        var principals = new[] { creator, owner }.Where(n => !string.IsNullOrEmpty(n))
+            .Select(n => n.Contains(':', StringComparison.Ordinal) ? n : "user:" + n).Distinct(StringComparer.Ordinal).ToArray();
         var policy = new JsonObject
         {
             ["Version"] = "2012-10-17",

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using EncryptionTools.Engine.Access;
+using EncryptionTools.Engine.Audit;
 using EncryptionTools.Engine.IO;
 
 namespace EncryptionTools.Engine.Store;
@@ -20,6 +22,12 @@ public sealed record LocalKeyStoreOptions
     /// <summary>Tests only: a lower PBKDF2 floor so the password logic can be tested without 2 s per derivation.
     /// Products always use 600,000 (<see cref="StoreFiles.MinimumPasswordIterations"/>).</summary>
     internal int PasswordIterationFloor { get; init; } = StoreFiles.MinimumPasswordIterations;
+    /// <summary>Tests only: who the caller is (the seam to act as a second principal). Products always resolve the
+    /// process's own identity with <see cref="SystemPrincipalResolver"/>; no public switch or environment variable changes it.</summary>
+    internal IPrincipalResolver? PrincipalResolver { get; init; }
+    /// <summary>Write every operation to the audit log in &lt;store&gt;/audit (on by default).</summary>
+    public bool Audit { get; init; } = true;
+    public AuditLogOptions? AuditLogOptions { get; init; }
 }
 
 /// <summary>
@@ -29,7 +37,7 @@ public sealed record LocalKeyStoreOptions
 /// write at once with no lost update, and a crash at any point leaves the old or the new state. Reads take no lock and
 /// are cached by the data file's identity (its per-write random salt and nonce).
 /// </summary>
-public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
+public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
 {
     public const string DefaultKeyNamespace = "enctools";
     public const int DefaultRotationPeriodInDays = 365;
@@ -114,6 +122,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public EncKeyStoreInfo Unlock(ReadOnlySpan<char> password, TimeSpan? timeout = null)
     {
+        using var scope = Enter();
         var span = timeout ?? DefaultUnlockTimeout;
         if (span <= TimeSpan.Zero || span > TimeSpan.FromDays(365))
             throw Invalid("The unlock timeout must be more than zero and at most 365 days.");
@@ -123,6 +132,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         try
         {
             UnlockedRootKeys.Put(Location, descriptor.StoreId, root, Now + span);
+            RememberAuditKey(root, descriptor.StoreId);
         }
         finally { CryptographicOperations.ZeroMemory(root); }
         Emit(new StoreEvent { Time = Now, Operation = "StoreUnlocked", StoreLocation = Location, StoreId = descriptor.StoreId, Detail = $"until {Now + span:u}" });
@@ -131,13 +141,19 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public EncKeyStoreInfo Lock()
     {
+        using var scope = Enter();
         var removed = UnlockedRootKeys.Remove(Location);
-        if (removed) Emit(new StoreEvent { Time = Now, Operation = "StoreLocked", StoreLocation = Location });
+        if (removed)
+        {
+            Emit(new StoreEvent { Time = Now, Operation = "StoreLocked", StoreLocation = Location });
+            ForgetAuditKey();
+        }
         return GetStoreInfo();
     }
 
     public EncKeyStoreInfo SetProtection(ProtectionChange change)
     {
+        using var scope = Enter();
         using (AcquireWriteLock())
         {
             var descriptor = ReadDescriptor();
@@ -272,13 +288,16 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         ValidateTags(request.Tags);
         ValidateDescription(request.Description);
         if (request.RotationPeriodInDays is { } period) ValidateRotationPeriod(period);
-        var policy = request.Policy is null ? null : KeyPolicies.Validate(request.Policy);
+        using var scope = Enter();
+        Call.Action = KmsActions.CreateKey;
+        var policy = request.Policy is null ? null : ValidatePolicy(request.Policy);
         var alias = request.Alias is null ? null : CheckUserAlias(request.Alias);
         // Generate outside the lock: RSA key generation can take seconds.
         var material = GenerateMaterial(spec);
         return Mutate("KeyCreated", ctx =>
         {
             var key = NewRecord(ctx, spec, KeyOrigin.EncryptionTools, KeyManager.Customer, request.Description, request.Tags, request.Exportable, policy);
+            if (policy is not null) CheckLockout(ctx.Doc, key, policy, request.BypassPolicyLockoutSafetyCheck);
             key.Versions.Add(material.ToVersion(1, KeyIds.VersionKeyName(key.KeyId, 1), ctx.Now, RotationType.OnDemand));
             if (request.RotationEnabled || request.RotationPeriodInDays is not null)
             {
@@ -300,7 +319,9 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             throw Invalid("The key namespace cannot start with 'aws-kms'; that prefix belongs to AWS KMS keyrings.");
         ValidateTags(request.Tags);
         ValidateDescription(request.Description);
-        var policy = request.Policy is null ? null : KeyPolicies.Validate(request.Policy);
+        using var scope = Enter();
+        Call.Action = KmsActions.CreateKey;
+        var policy = request.Policy is null ? null : ValidatePolicy(request.Policy);
         var alias = request.Alias is null ? null : CheckUserAlias(request.Alias);
         var material = new GeneratedMaterial(request.KeyMaterial.ToArray(), null, null);
         return Mutate("KeyImported", ctx =>
@@ -310,6 +331,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
                     throw new KeyStoreException(StoreErrorIds.InvalidArgument, EngineErrorCategory.ResourceExists,
                         $"The key {other.KeyId} already uses namespace '{request.KeyNamespace}' and key name '{request.KeyName}'; two keys cannot share them.");
             var key = NewRecord(ctx, KeySpec.SYMMETRIC_DEFAULT, KeyOrigin.External, KeyManager.Customer, request.Description, request.Tags, request.Exportable, policy);
+            if (policy is not null) CheckLockout(ctx.Doc, key, policy, bypass: false);
             key.KeyNamespace = request.KeyNamespace;
             key.Versions.Add(material.ToVersion(1, request.KeyName, ctx.Now, RotationType.OnDemand));
             AddKey(ctx, key, "Imported", $"namespace '{request.KeyNamespace}', key name '{request.KeyName}'", alias);
@@ -319,15 +341,31 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public EncKey GetKey(string keyIdentifier)
     {
-        var (_, doc) = LoadForUse();
-        if (doc is null) throw NotFound(keyIdentifier, null);
-        return Project(doc, ResolveKey(doc, keyIdentifier));
+        using var scope = Enter();
+        return Read("KeyDescribed", () =>
+        {
+            var (_, doc) = LoadForUse();
+            if (doc is null) throw NotFound(keyIdentifier, null);
+            var key = ResolveKey(doc, keyIdentifier);
+            Demand(doc, key, KmsActions.DescribeKey);
+            EmitRead(doc, "KeyDescribed", key.KeyId, null);
+            return Project(doc, key);
+        });
     }
 
+    /// <summary>Every key the caller may describe (kms:DescribeKey); the others are left out, as if absent.</summary>
     public IReadOnlyList<EncKey> GetKeys()
     {
-        var (_, doc) = LoadForUse();
-        return doc is null ? [] : doc.Keys.Select(k => Project(doc, k)).ToList();
+        using var scope = Enter();
+        return Read("KeysListed", () =>
+        {
+            var (_, doc) = LoadForUse();
+            if (doc is null) return (IReadOnlyList<EncKey>)[];
+            var visible = doc.Keys.Where(k => Evaluate(doc, k, Call.Caller, KmsActions.DescribeKey).IsAllowed).ToList();
+            Call.Action = KmsActions.DescribeKey;
+            EmitRead(doc, "KeysListed", null, $"{visible.Count} of {doc.Keys.Count} key(s) visible to the caller");
+            return visible.Select(k => Project(doc, k)).ToList();
+        });
     }
 
     public EncKey UpdateKey(string keyIdentifier, KeyUpdate update)
@@ -335,13 +373,21 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         if (update.RotationPeriodInDays is { } period) ValidateRotationPeriod(period);
         ValidateTags(update.Tags);
         ValidateDescription(update.Description);
-        var policy = update.Policy is null ? null : KeyPolicies.Validate(update.Policy);
+        using var scope = Enter();
+        var requestedPolicy = update.Policy;
         return Mutate("KeyUpdated", ctx =>
         {
             var key = ResolveKey(ctx.Doc, keyIdentifier);
+            DemandUpdate(ctx.Doc, key, update);
+            string? policy = null;
+            if (requestedPolicy is not null && key.KeyManager != KeyManager.Module)
+            {
+                policy = ValidatePolicy(requestedPolicy);
+                CheckLockout(ctx.Doc, key, policy, bypass: false);
+            }
             RefusePending(key, "changed");
             var changesSettings = update.Description is not null || update.Tags is not null || update.RemoveTags is not null
-                || update.RotationEnabled is not null || update.RotationPeriodInDays is not null || policy is not null;
+                || update.RotationEnabled is not null || update.RotationPeriodInDays is not null || requestedPolicy is not null;
             if (key.KeyManager == KeyManager.Module && changesSettings)
                 throw ManagedByModule(key, "Its description, tags, policy and rotation settings are set by the module; only -MinimumDecryptionVersion can be changed");
             if (update.RotationEnabled is true && key.Origin == KeyOrigin.External)
@@ -374,9 +420,16 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         }, (keyId, doc) => ToEncKey(doc, keyId));
     }
 
-    public EncKey EnableKey(string keyIdentifier) => Mutate("KeyEnabled", ctx =>
+    public EncKey EnableKey(string keyIdentifier)
+    {
+        using var scope = Enter();
+        return EnableKeyCore(keyIdentifier);
+    }
+
+    private EncKey EnableKeyCore(string keyIdentifier) => Mutate("KeyEnabled", ctx =>
     {
         var key = ResolveKey(ctx.Doc, keyIdentifier);
+        Demand(ctx.Doc, key, KmsActions.EnableKey);
         if (key.KeyState == KeyState.PendingDeletion)
             throw new KeyStateException(StoreErrorIds.KeyPendingDeletion, key.KeyId, key.KeyState,
                 $"The key {key.KeyId} is PendingDeletion (deletion on {key.DeletionDate:yyyy-MM-dd}) and cannot be enabled. Run Restore-EncKey -KeyId {key.KeyId} first, then Enable-EncKey.");
@@ -386,9 +439,16 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         return key.KeyId;
     }, (keyId, doc) => ToEncKey(doc, keyId));
 
-    public EncKey DisableKey(string keyIdentifier) => Mutate("KeyDisabled", ctx =>
+    public EncKey DisableKey(string keyIdentifier)
+    {
+        using var scope = Enter();
+        return DisableKeyCore(keyIdentifier);
+    }
+
+    private EncKey DisableKeyCore(string keyIdentifier) => Mutate("KeyDisabled", ctx =>
     {
         var key = ResolveKey(ctx.Doc, keyIdentifier);
+        Demand(ctx.Doc, key, KmsActions.DisableKey);
         if (key.KeyManager == KeyManager.Module) throw ManagedByModule(key, "It cannot be disabled");
         if (key.KeyState == KeyState.PendingDeletion)
             throw new KeyStateException(StoreErrorIds.KeyPendingDeletion, key.KeyId, key.KeyState,
@@ -403,9 +463,11 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     {
         if (pendingWindowInDays is < MinPendingWindowInDays or > MaxPendingWindowInDays)
             throw Invalid($"The pending window must be from {MinPendingWindowInDays} to {MaxPendingWindowInDays} days; {pendingWindowInDays} was given.");
+        using var scope = Enter();
         return Mutate("KeyDeletionScheduled", ctx =>
         {
             var key = ResolveKey(ctx.Doc, keyIdentifier);
+            Demand(ctx.Doc, key, KmsActions.ScheduleKeyDeletion);
             if (key.KeyManager == KeyManager.Module) throw ManagedByModule(key, "It cannot be deleted");
             if (key.KeyState == KeyState.PendingDeletion)
                 throw new KeyStateException(StoreErrorIds.KeyInvalidState, key.KeyId, key.KeyState,
@@ -418,9 +480,16 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         }, (keyId, doc) => ToEncKey(doc, keyId));
     }
 
-    public EncKey CancelKeyDeletion(string keyIdentifier) => Mutate("KeyDeletionCancelled", ctx =>
+    public EncKey CancelKeyDeletion(string keyIdentifier)
+    {
+        using var scope = Enter();
+        return CancelKeyDeletionCore(keyIdentifier);
+    }
+
+    private EncKey CancelKeyDeletionCore(string keyIdentifier) => Mutate("KeyDeletionCancelled", ctx =>
     {
         var key = ResolveKey(ctx.Doc, keyIdentifier);
+        Demand(ctx.Doc, key, KmsActions.CancelKeyDeletion);
         if (key.KeyState != KeyState.PendingDeletion)
             throw new KeyStateException(StoreErrorIds.KeyInvalidState, key.KeyId, key.KeyState,
                 $"The key {key.KeyId} is {key.KeyState}, not PendingDeletion: there is no deletion to cancel.");
@@ -434,11 +503,15 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     public EncKey RotateKey(string keyIdentifier)
     {
         // RSA pairs are generated outside the lock; the spec is read first (a change of spec is impossible).
-        var spec = GetKey(keyIdentifier).KeySpec;
+        using var scope = Enter();
+        var (_, current) = LoadForUse();
+        if (current is null) throw NotFound(keyIdentifier, null);
+        var spec = ResolveKey(current, keyIdentifier).KeySpec;
         var material = GenerateMaterial(spec);
         return Mutate("KeyRotated", ctx =>
         {
             var key = ResolveKey(ctx.Doc, keyIdentifier);
+            Demand(ctx.Doc, key, KmsActions.RotateKeyOnDemand);
             RefuseUnusable(key, "rotated");
             if (key.Origin == KeyOrigin.External)
                 throw new KeyStateException(StoreErrorIds.KeyInvalidState, key.KeyId, key.KeyState,
@@ -450,19 +523,27 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public IReadOnlyList<EncKeyRotation> GetKeyRotations(string keyIdentifier)
     {
-        var (_, doc) = LoadForUse();
-        if (doc is null) throw NotFound(keyIdentifier, null);
-        var key = ResolveKey(doc, keyIdentifier);
-        return key.Versions.Where(v => v.Version > 1)
-            .Select(v => new EncKeyRotation(key.KeyId, v.Version, v.CreationDate, v.RotationType, v.KeyName)).ToList();
+        using var scope = Enter();
+        return Read("KeyRotationsListed", () =>
+        {
+            var (_, doc) = LoadForUse();
+            if (doc is null) throw NotFound(keyIdentifier, null);
+            var key = ResolveKey(doc, keyIdentifier);
+            Demand(doc, key, KmsActions.ListKeyRotations);
+            EmitRead(doc, "KeyRotationsListed", key.KeyId, null);
+            return (IReadOnlyList<EncKeyRotation>)key.Versions.Where(v => v.Version > 1)
+                .Select(v => new EncKeyRotation(key.KeyId, v.Version, v.CreationDate, v.RotationType, v.KeyName)).ToList();
+        });
     }
 
     public EncKeyExport ExportKey(string keyIdentifier, int? version = null, bool publicKeyOnly = false)
     {
+        using var scope = Enter();
         EncKeyExport? export = null;
         Mutate(publicKeyOnly ? "PublicKeyExported" : "KeyExported", ctx =>
         {
             var key = ResolveKey(ctx.Doc, keyIdentifier);
+            Demand(ctx.Doc, key, publicKeyOnly ? KmsActions.GetPublicKey : KmsActions.ExportKeyMaterial);
             RefuseUnusable(key, "exported");
             var v = version ?? key.CurrentVersion;
             var record = key.Versions.FirstOrDefault(x => x.Version == v)
@@ -502,6 +583,19 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public EncKey GetOrCreateDefaultKey()
     {
+        using var scope = Enter();
+        var key = GetOrCreateDefaultKeyCore();
+        return Read("KeyDescribed", () =>
+        {
+            var (_, doc) = LoadForUse();
+            var record = doc!.Keys.First(k => k.KeyId == key.KeyId);
+            Demand(doc, record, KmsActions.DescribeKey);
+            return key;
+        });
+    }
+
+    private EncKey GetOrCreateDefaultKeyCore()
+    {
         var (_, doc) = LoadForUse();
         var alias = doc?.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, Aliases.DefaultKeyAlias));
         if (doc is not null && alias is not null) return Project(doc, doc.Keys.First(k => k.KeyId == alias.KeyId));
@@ -526,6 +620,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     public EncKeyAlias NewAlias(string aliasName, string keyIdentifier)
     {
         var name = CheckUserAlias(aliasName);
+        using var scope = Enter();
         return Mutate("AliasCreated", ctx =>
         {
             var existing = ctx.Doc.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, name));
@@ -533,6 +628,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
                 throw new KeyStoreException(StoreErrorIds.AliasExists, EngineErrorCategory.ResourceExists,
                     $"The alias '{existing.AliasName}' already exists and points to key {existing.KeyId}. Use Set-EncKeyAlias to re-point it.") { Target = name };
             var key = ResolveKey(ctx.Doc, keyIdentifier);
+            Demand(ctx.Doc, key, KmsActions.CreateAlias);
             CheckAliasTarget(key);
             var record = new AliasRecord { AliasName = name, KeyId = key.KeyId, CreationDate = ctx.Now, LastUpdatedDate = ctx.Now };
             ctx.Doc.Aliases.Add(record);
@@ -544,11 +640,14 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     public EncKeyAlias SetAlias(string aliasName, string keyIdentifier)
     {
         var name = CheckUserAlias(aliasName);
+        using var scope = Enter();
         return Mutate("AliasUpdated", ctx =>
         {
             var existing = ctx.Doc.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, name))
                 ?? throw AliasMissing(name);
             var key = ResolveKey(ctx.Doc, keyIdentifier);
+            if (ctx.Doc.Keys.FirstOrDefault(k => k.KeyId == existing.KeyId) is { } currentTarget) Demand(ctx.Doc, currentTarget, KmsActions.UpdateAlias);
+            Demand(ctx.Doc, key, KmsActions.UpdateAlias);
             CheckAliasTarget(key);
             var from = existing.KeyId;
             existing.KeyId = key.KeyId;
@@ -562,9 +661,11 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     {
         var name = CheckUserAlias(aliasName);
         EncKeyAlias? removed = null;
+        using var scope = Enter();
         Mutate("AliasDeleted", ctx =>
         {
             var existing = ctx.Doc.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, name)) ?? throw AliasMissing(name);
+            if (ctx.Doc.Keys.FirstOrDefault(k => k.KeyId == existing.KeyId) is { } target) Demand(ctx.Doc, target, KmsActions.DeleteAlias);
             removed = AliasToPublic(ctx.Doc, existing);
             ctx.Doc.Aliases.Remove(existing);
             ctx.Event(existing.KeyId, null, existing.AliasName, null);
@@ -575,8 +676,17 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public IReadOnlyList<EncKeyAlias> GetAliases()
     {
-        var (_, doc) = LoadForUse();
-        return doc is null ? [] : doc.Aliases.Select(a => AliasToPublic(doc, a)).ToList();
+        using var scope = Enter();
+        return Read("AliasesListed", () =>
+        {
+            var (_, doc) = LoadForUse();
+            if (doc is null) return (IReadOnlyList<EncKeyAlias>)[];
+            Call.Action = KmsActions.ListAliases;
+            var allowed = doc.Keys.Where(k => Evaluate(doc, k, Call.Caller, KmsActions.ListAliases).IsAllowed).Select(k => k.KeyId).ToHashSet(StringComparer.Ordinal);
+            var visible = doc.Aliases.Where(a => allowed.Contains(a.KeyId)).ToList();
+            EmitRead(doc, "AliasesListed", null, $"{visible.Count} of {doc.Aliases.Count} alias(es) visible to the caller");
+            return visible.Select(a => AliasToPublic(doc, a)).ToList();
+        });
     }
 
     private static string CheckUserAlias(string aliasName)
@@ -611,10 +721,11 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     // ------------------------------------------------------------------ keyrings
 
-    public IStoreKeyring CreateEncryptKeyring(IEnumerable<string> keyIdentifiers)
+    public IStoreKeyring CreateEncryptKeyring(IEnumerable<string> keyIdentifiers, StoreFileContext? fileContext = null)
     {
+        using var scope = Enter();
         var identifiers = keyIdentifiers.ToList();
-        if (identifiers.Count == 0) identifiers.Add(GetOrCreateDefaultKey().KeyId);
+        if (identifiers.Count == 0) identifiers.Add(GetOrCreateDefaultKeyCore().KeyId);
         var (_, doc) = LoadForUse();
         if (doc is null) throw NotFound(identifiers[0], null);
         var keys = new List<KeyRecord>();
@@ -624,14 +735,12 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             RefuseUnusable(key, "used to encrypt");
             if (keys.All(k => k.KeyId != key.KeyId)) keys.Add(key);
         }
-        var keyring = new StoreEncryptKeyring(doc.StoreId, keys);
-        foreach (var used in keyring.EncryptingKeys)
-            Emit(new StoreEvent { Time = Now, Operation = "KeyUsedToEncrypt", StoreLocation = Location, StoreId = doc.StoreId, KeyId = used.KeyId, Version = used.Version });
-        return keyring;
+        return new StoreEncryptKeyring(doc.StoreId, keys, KeyringAccessFor(doc, fileContext));
     }
 
-    public IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null)
+    public IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null)
     {
+        using var scope = Enter();
         var (_, doc) = LoadForUse();
         HashSet<string>? allowed = null;
         if (restrictTo is not null)
@@ -643,8 +752,8 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
                 allowed.Add(ResolveKey(doc, identifier).KeyId);
             }
         }
-        return new StoreDecryptKeyring(doc ?? new StoreDocument(), allowed, Location,
-            e => Emit(e with { StoreLocation = Location, StoreId = doc?.StoreId }), Time);
+        var snapshot = doc ?? new StoreDocument();
+        return new StoreDecryptKeyring(snapshot, allowed, Location, KeyringAccessFor(snapshot, fileContext), Time);
     }
 
     // ------------------------------------------------------------------ lifecycle internals
@@ -674,7 +783,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         IReadOnlyDictionary<string, string>? tags, bool exportable, string? policy)
     {
         var keyId = KeyIds.New();
-        var user = KeyPolicies.CurrentUser();
+        var user = StoreCall.CurrentScope.Value?.Principal ?? "user:" + KeyPolicies.CurrentUser();
         return new KeyRecord
         {
             KeyId = keyId,
@@ -736,6 +845,13 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     /// <summary>Destroys keys whose deletion window has passed and rotates keys whose rotation is due.</summary>
     private static void RunMaintenance(MutationContext ctx)
     {
+        ctx.InMaintenance = true;
+        try { RunMaintenanceCore(ctx); }
+        finally { ctx.InMaintenance = false; }
+    }
+
+    private static void RunMaintenanceCore(MutationContext ctx)
+    {
         foreach (var key in ctx.Doc.Keys.Where(k => DestructionDue(k, ctx.Now)).ToList())
         {
             key.History.Add(new LifecycleRecord { Date = ctx.Now, Event = "MaterialDestroyed", Detail = $"deletion date {key.DeletionDate:u} passed", User = KeyPolicies.CurrentUser() });
@@ -757,6 +873,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
             });
             key.ZeroMaterial();
             ctx.Doc.Keys.Remove(key);
+            RemoveGrantsOf(ctx, key.KeyId);
             ctx.Event(key.KeyId, null, null, $"{key.CurrentVersion} version(s) destroyed", "KeyMaterialDestroyed");
         }
         foreach (var key in ctx.Doc.Keys.Where(k => RotationDue(k, ctx.Now)).ToList())
@@ -908,7 +1025,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         byte[] data;
         try
         {
-            using var stream = new FileStream(DataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var stream = OpenForRead(DataPath);
             var header = new byte[StoreFiles.HeaderBytes];
             var read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
             if (!fresh)
@@ -953,6 +1070,25 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         finally { CryptographicOperations.ZeroMemory(plaintext); }
     }
 
+    /// <summary>
+    /// Opens a store file for reading. A writer of another process may still hold the file it just renamed into place
+    /// with its exclusive (advisory) lock for a moment: that sharing violation is retried briefly, never a missing file.
+    /// </summary>
+    private static FileStream OpenForRead(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            }
+            catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException && attempt < 200)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
     /// <summary>Reads store.json after checking permissions; null when no store exists at the location.</summary>
     private StoreDescriptor? ReadDescriptor()
     {
@@ -961,7 +1097,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         byte[] bytes;
         try
         {
-            using var stream = new FileStream(DescriptorPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var stream = OpenForRead(DescriptorPath);
             bytes = new byte[stream.Length];
             stream.ReadExactly(bytes);
         }
@@ -977,13 +1113,25 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
     /// <summary>For information only: never unlocks from the environment (Lock-EncKeyStore must stay locked).</summary>
     private byte[]? TryGetRootKey(StoreDescriptor descriptor)
     {
-        if (descriptor.Protection == StoreProtection.Password) return UnlockedRootKeys.TryGet(Location, descriptor.StoreId, Now);
+        if (descriptor.Protection == StoreProtection.Password)
+        {
+            var unlocked = UnlockedRootKeys.TryGet(Location, descriptor.StoreId, Now);
+            if (unlocked is not null) RememberAuditKey(unlocked, descriptor.StoreId);
+            return unlocked;
+        }
         try { return GetRootKey(descriptor); }
         catch (KeyStoreLockedException) { return null; }
     }
 
     /// <summary>The root key (the caller zeroes it). Password mode: the unlocked key, or the password from the environment.</summary>
     private byte[] GetRootKey(StoreDescriptor descriptor)
+    {
+        var key = GetRootKeyCore(descriptor);
+        RememberAuditKey(key, descriptor.StoreId);
+        return key;
+    }
+
+    private byte[] GetRootKeyCore(StoreDescriptor descriptor)
     {
         byte[] root;
         switch (descriptor.Protection)
@@ -1057,6 +1205,8 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         public StoreDocument Doc { get; } = doc;
         public DateTimeOffset Now { get; } = now;
         public bool Changed { get; private set; } = true;
+        /// <summary>Events of due maintenance (destruction, automatic rotation) are audited under their own names.</summary>
+        public bool InMaintenance { get; set; }
         public List<StoreEvent> Events { get; } = [];
 
         public void Unchanged(KeyRecord? key)
@@ -1069,7 +1219,8 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         {
             if (recordChange) Changed = true;
             Events.Add(new StoreEvent { Time = Now, Operation = op ?? operation, StoreLocation = location, StoreId = Doc.StoreId, KeyId = keyId,
-                Version = version, AliasName = alias, Detail = detail });
+                Version = version, AliasName = alias, Detail = detail, Action = InMaintenance ? op ?? operation : null,
+                DecidedBy = InMaintenance ? "the key's deletion date or rotation schedule" : null });
         }
     }
 
@@ -1087,7 +1238,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         else if (!File.Exists(DescriptorPath))
         {
             var foreign = Directory.EnumerateFileSystemEntries(Location).Select(Path.GetFileName)
-                .Where(n => n is not (StoreFiles.LockFile or StoreFiles.InitMarkerFile or StoreFiles.RootKeyFile or StoreFiles.DataFile)
+                .Where(n => n is not (StoreFiles.LockFile or StoreFiles.InitMarkerFile or StoreFiles.RootKeyFile or StoreFiles.DataFile or AuditDirectoryName)
                     && !n!.EndsWith(AtomicFile.TempSuffix, StringComparison.Ordinal)).ToList();
             if (foreign.Count > 0)
                 throw new KeyStoreException(StoreErrorIds.StoreNotFound, EngineErrorCategory.InvalidArgument,
@@ -1145,7 +1296,7 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         }
         catch (EncryptionToolsException ex) when (operation != "Maintenance")
         {
-            Emit(new StoreEvent { Time = Now, Operation = operation, StoreLocation = Location, Succeeded = false, ErrorId = ex.ErrorId, Detail = ex.Message });
+            EmitFailure(operation, ex);
             throw;
         }
         foreach (var e in ctx!.Events) Emit(e);
@@ -1209,13 +1360,15 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         {
             var descriptor = BuildDescriptor(storeId, now, root, protection, password, iterations);
             CrashPoint?.Invoke("init-root-written");
-            var doc = new StoreDocument { StoreId = storeId, CreationDate = now, LastModifiedDate = now, Owner = KeyPolicies.CurrentUser() };
+            var doc = new StoreDocument { StoreId = storeId, CreationDate = now, LastModifiedDate = now,
+                Owner = StoreCall.CurrentScope.Value?.Principal ?? "user:" + KeyPolicies.CurrentUser() };
             Save(descriptor, doc, root);
             CrashPoint?.Invoke("init-data-written");
             CommitDescriptor(descriptor, root);
             File.Delete(InitMarkerPath);
             AtomicFile.FsyncDirectory(Location);
             if (protection == StoreProtection.Password) UnlockedRootKeys.Put(Location, storeId, root, now + DefaultUnlockTimeout);
+            RememberAuditKey(root, storeId);
             Emit(new StoreEvent { Time = now, Operation = "StoreCreated", StoreLocation = Location, StoreId = storeId, Detail = $"protection {protection}" });
             return descriptor;
         }
@@ -1226,12 +1379,33 @@ public sealed class LocalKeyStore : IKeyStoreProvider, IDisposable
         new(StoreErrorIds.StoreNotFound, EngineErrorCategory.ObjectNotFound,
             $"No key store exists at '{Location}'. It is created on first use (New-EncKey), or with Set-EncKeyStore.") { Target = Location };
 
-    private void Emit(StoreEvent storeEvent)
+    private void Emit(StoreEvent storeEvent) => Emit(storeEvent, StoreCall.CurrentScope.Value);
+
+    private void Emit(StoreEvent storeEvent, StoreCall? call)
     {
+        if (call is not null)
+        {
+            storeEvent = storeEvent with
+            {
+                Principal = storeEvent.Principal ?? call.Principal,
+                Command = storeEvent.Command ?? call.Command,
+                Action = storeEvent.Action ?? call.Action,
+                DecidedBy = storeEvent.DecidedBy ?? call.DecidedBy,
+                EncryptionContext = storeEvent.EncryptionContext ?? call.EncryptionContext,
+            };
+        }
         var sink = _options.EventSink;
-        if (sink is null) return;
-        try { sink.OnEvent(storeEvent); }
-        catch (Exception) { /* a sink must not undo or hide a committed change */ }
+        if (sink is not null)
+        {
+            try { sink.OnEvent(storeEvent); }
+            catch (Exception) { /* a sink must not undo or hide a committed change */ }
+        }
+        var audit = AuditSink();
+        if (audit is not null)
+        {
+            try { audit.OnEvent(storeEvent); }
+            catch (Exception) { /* the audit log must not undo a committed change either; Test-EncAuditLog shows gaps */ }
+        }
     }
 
     public void Dispose()

@@ -16,12 +16,15 @@ internal sealed class StoreDocument
     public long Revision { get; set; }
     public DateTimeOffset CreationDate { get; set; }
     public DateTimeOffset LastModifiedDate { get; set; }
-    /// <summary>The user who created the store (the "store owner" of the default key policy).</summary>
+    /// <summary>The principal who created the store (the "store owner" of the default key policy): user:name, or a bare
+    /// name in stores made before principals (read as user:name).</summary>
     public string Owner { get; set; } = "";
     public List<KeyRecord> Keys { get; set; } = [];
     public List<AliasRecord> Aliases { get; set; } = [];
     /// <summary>Keys whose material was destroyed after their deletion window: id, dates and lifecycle history only.</summary>
     public List<DeletedKeyRecord> DeletedKeys { get; set; } = [];
+    /// <summary>Every grant of the store, as <see cref="Access.GrantSet.ToJson"/> writes it (encrypted with the rest).</summary>
+    public string? Grants { get; set; }
 
     public void ZeroMaterial()
     {
@@ -52,7 +55,7 @@ internal sealed class KeyRecord
     /// <summary>The key policy as given; null means the default policy (creator and store owner have full control),
     /// rendered from <see cref="Creator"/> and the store owner when read, which keeps every default key small.</summary>
     public string? Policy { get; set; }
-    /// <summary>Placeholder for KMS-style grants; a later release fills and evaluates them.</summary>
+    /// <summary>Unused: grants live in <see cref="StoreDocument.Grants"/>; kept so older documents still read.</summary>
     public List<JsonObject> Grants { get; set; } = [];
     public List<KeyVersionRecord> Versions { get; set; } = [];
     public List<LifecycleRecord> History { get; set; } = [];

@@ -17,7 +17,9 @@ public sealed record StoreEvent
     /// <summary>StoreCreated, KeyCreated, KeyImported, KeyExported, PublicKeyExported, KeyUpdated, KeyEnabled, KeyDisabled,
     /// KeyDeletionScheduled, KeyDeletionCancelled, KeyMaterialDestroyed, KeyRotated, AliasCreated, AliasUpdated,
     /// AliasDeleted, KeyUsedToEncrypt, KeyUsedToDecrypt, StoreUnlocked, StoreUnlockFailed, StoreLocked,
-    /// StoreProtectionChanged, StorePasswordChanged.</summary>
+    /// StoreProtectionChanged, StorePasswordChanged, KeyDescribed, KeysListed, AliasesListed, KeyRotationsListed,
+    /// KeyPolicyRead, KeyPolicyChanged, KeyAccessTested, GrantCreated, GrantsListed, GrantRevoked, GrantRetired,
+    /// AuditLogRead, AuditLogVerified.</summary>
     public required string Operation { get; init; }
     public required string StoreLocation { get; init; }
     public string? StoreId { get; init; }
@@ -30,6 +32,20 @@ public sealed record StoreEvent
     public string? Detail { get; init; }
     public string User { get; init; } = Environment.UserName;
     public int ProcessId { get; init; } = Environment.ProcessId;
+    /// <summary>The caller's principal string (user:alice), resolved once per call.</summary>
+    public string? Principal { get; init; }
+    /// <summary>The cmdlet or CLI command that made the call (see <see cref="KeyStoreProviders.Get(string?, string?)"/>).</summary>
+    public string? Command { get; init; }
+    /// <summary>The kms: action checked for the operation, when there is one.</summary>
+    public string? Action { get; init; }
+    /// <summary>The request's encryption context (cryptographic operations; not secret by design).</summary>
+    public IReadOnlyDictionary<string, string>? EncryptionContext { get; init; }
+    /// <summary>The file the keyring served, when the caller said (<see cref="StoreFileContext"/>).</summary>
+    public string? FilePath { get; init; }
+    /// <summary>Refused by the key policy or grants (then <see cref="Succeeded"/> is false too).</summary>
+    public bool Denied { get; init; }
+    /// <summary>What decided the access: "statement 0 (Sid '...')", "grant ...".</summary>
+    public string? DecidedBy { get; init; }
 }
 
 /// <summary>Discards events.</summary>

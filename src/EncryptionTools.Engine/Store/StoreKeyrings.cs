@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.Keyrings;
 
@@ -13,9 +14,11 @@ namespace EncryptionTools.Engine.Store;
 internal sealed class StoreEncryptKeyring : IStoreKeyring
 {
     private readonly List<(KeyVersionRef Ref, IKeyring Keyring)> _keyrings = [];
+    private readonly KeyringAccess _access;
 
-    public StoreEncryptKeyring(string storeId, IEnumerable<KeyRecord> keys)
+    public StoreEncryptKeyring(string storeId, IEnumerable<KeyRecord> keys, KeyringAccess access)
     {
+        _access = access;
         foreach (var key in keys)
         {
             var version = key.Current;
@@ -38,18 +41,56 @@ internal sealed class StoreEncryptKeyring : IStoreKeyring
 
     public IReadOnlyList<KeyVersionRef> EncryptingKeys { get; }
 
+    public StoreFileContext? FileContext
+    {
+        get => _access.FileContext;
+        set => _access.FileContext = value;
+    }
+
+    /// <summary>
+    /// Checks every key first (kms:GenerateDataKey on the first, kms:Encrypt on the others; kms:ReEncryptTo on each for a
+    /// re-encryption) with the message's encryption context, then wraps. A refusal wraps nothing.
+    /// </summary>
     public IReadOnlyList<EncryptedDataKey> Wrap(ReadOnlySpan<byte> dataKey, byte[] serializedContext)
     {
+        var context = EncryptionContext.Deserialize(serializedContext);
+        var reEncrypt = _access.FileContext?.ReEncrypt == true;
+        var decisions = new List<AccessDecision>();
+        for (var i = 0; i < _keyrings.Count; i++)
+        {
+            var action = reEncrypt ? KmsActions.ReEncryptTo : i == 0 ? KmsActions.GenerateDataKey : KmsActions.Encrypt;
+            var decision = _access.Evaluate(_keyrings[i].Ref.KeyId, action, context);
+            if (!decision.IsAllowed)
+            {
+                _access.Emit(_access.Event("KeyUsedToEncrypt", _keyrings[i].Ref, decision));
+                throw new AccessDeniedException(decision) { Target = _keyrings[i].Ref.KeyId };
+            }
+            decisions.Add(decision);
+        }
         var edks = new List<EncryptedDataKey>();
         foreach (var (_, keyring) in _keyrings) edks.AddRange(keyring.Wrap(dataKey, serializedContext));
+        for (var i = 0; i < _keyrings.Count; i++) _access.Emit(_access.Event("KeyUsedToEncrypt", _keyrings[i].Ref, decisions[i]));
         return edks;
     }
 
+    /// <summary>Unwrapping with an encrypt keyring (a verification pass) is a decryption: it demands kms:Decrypt.</summary>
     public UnwrapResult? TryUnwrap(EncryptedDataKey edk, byte[] serializedContext)
     {
         UnwrapResult? last = null;
-        foreach (var (_, keyring) in _keyrings)
+        IReadOnlyDictionary<string, string>? context = null;
+        foreach (var (reference, keyring) in _keyrings)
         {
+            if (Identify(edk) is { } made && made.KeyId == reference.KeyId)
+            {
+                context ??= EncryptionContext.Deserialize(serializedContext);
+                var decision = _access.Evaluate(reference.KeyId, KmsActions.Decrypt, context);
+                if (!decision.IsAllowed)
+                {
+                    _access.Emit(_access.Event("KeyUsedToDecrypt", reference, decision));
+                    last = UnwrapResult.Fail(new EdkFailure(edk.ProviderId, reference.KeyName, EdkFailureKind.NotAllowed, decision.Reason));
+                    continue;
+                }
+            }
             var result = keyring.TryUnwrap(edk, serializedContext);
             if (result is { DataKey: not null }) return result;
             last = result ?? last;
@@ -87,14 +128,13 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
     private readonly Dictionary<string, DateTimeOffset> _deleted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _currentVersions = new(StringComparer.Ordinal);
     private readonly string _location;
-    private readonly Action<StoreEvent> _emit;
-    private readonly TimeProvider _time;
+    private readonly KeyringAccess _access;
 
-    public StoreDecryptKeyring(StoreDocument doc, HashSet<string>? allowed, string location, Action<StoreEvent> emit, TimeProvider time)
+    public StoreDecryptKeyring(StoreDocument doc, HashSet<string>? allowed, string location, KeyringAccess access, TimeProvider time)
     {
         _location = location;
-        _emit = emit;
-        _time = time;
+        _access = access;
+        _ = time;
         foreach (var key in doc.Keys)
         {
             _currentVersions[key.KeyId] = key.CurrentVersion;
@@ -126,6 +166,12 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
 
     public IReadOnlyList<KeyVersionRef> EncryptingKeys => [];
 
+    public StoreFileContext? FileContext
+    {
+        get => _access.FileContext;
+        set => _access.FileContext = value;
+    }
+
     public IReadOnlyList<EncryptedDataKey> Wrap(ReadOnlySpan<byte> dataKey, byte[] serializedContext) =>
         throw new InvalidOperationException("A decrypt keyring of the key store does not encrypt; use CreateEncryptKeyring.");
 
@@ -135,6 +181,13 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
         if (entry is null) return UnknownInStore(edk, name);
         if (!entry.Allowed)
             return Fail(edk, entry, EdkFailureKind.NotAllowed, $"key {entry.Ref.KeyId} is not among the keys allowed for this decryption");
+        var action = _access.FileContext?.ReEncrypt == true ? KmsActions.ReEncryptFrom : KmsActions.Decrypt;
+        var decision = _access.Evaluate(entry.Ref.KeyId, action, EncryptionContext.Deserialize(serializedContext));
+        if (!decision.IsAllowed)
+        {
+            _access.Emit(_access.Event("KeyUsedToDecrypt", entry.Ref, decision));
+            return Fail(edk, entry, EdkFailureKind.NotAllowed, decision.Reason);
+        }
         if (entry.Unusable is not null) return Fail(edk, entry, EdkFailureKind.KeyUnusable, entry.Unusable);
         UnwrapResult? result;
         if (entry.Spec == KeySpec.SYMMETRIC_DEFAULT)
@@ -149,8 +202,7 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
             using var keyring = new RawRsaKeyring(entry.Ref.KeyNamespace, entry.Ref.KeyName, null, rsa, RSAEncryptionPadding.OaepSHA256);
             result = keyring.TryUnwrap(edk, serializedContext);
         }
-        if (result is { DataKey: not null })
-            _emit(new StoreEvent { Time = _time.GetUtcNow(), Operation = "KeyUsedToDecrypt", StoreLocation = _location, KeyId = entry.Ref.KeyId, Version = entry.Ref.Version });
+        if (result is { DataKey: not null }) _access.Emit(_access.Event("KeyUsedToDecrypt", entry.Ref, decision));
         return result;
     }
 

@@ -207,12 +207,15 @@ public class KeyLifecycleTests
         var key = t.Store.UpdateKey(id, new KeyUpdate
         {
             Description = "new", Tags = new Dictionary<string, string> { ["c"] = "3" }, RemoveTags = ["a"],
-            Policy = """{"Version":"2012-10-17","Statement":[]}""",
+            Policy = $$"""{"Version":"2012-10-17","Statement":[{"Sid":"Owner","Effect":"Allow","Principal":{"EncTools":"user:{{KeyPolicies.CurrentUser()}}"},"Action":"kms:*","Resource":"*"}]}""",
         });
         Assert.Equal("new", key.Description);
         Assert.Equal(new Dictionary<string, string> { ["b"] = "2", ["c"] = "3" }, key.Tags);
         Assert.Contains("2012-10-17", key.Policy);
-        StoreAssert.Fails(StoreErrorIds.InvalidArgument, () => t.Store.UpdateKey(id, new KeyUpdate { Policy = "not json" }));
+        StoreAssert.Throws<EncryptionTools.Engine.Access.InvalidKeyPolicyException>("InvalidKeyPolicy", () => t.Store.UpdateKey(id, new KeyUpdate { Policy = "not json" }));
+        // The lockout safety check runs for Set-EncKey -Policy too (without a bypass).
+        StoreAssert.Throws<EncryptionTools.Engine.Access.KeyPolicyLockoutException>("KeyPolicyLockout",
+            () => t.Store.UpdateKey(id, new KeyUpdate { Policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"EncTools":"user:nobody-x"},"Action":"kms:*","Resource":"*"}]}""" }));
         StoreAssert.Fails(StoreErrorIds.InvalidArgument, () => t.Store.UpdateKey(id, new KeyUpdate { MinimumDecryptionVersion = 2 }));
         StoreAssert.Fails(StoreErrorIds.InvalidArgument, () => t.Store.UpdateKey(id, new KeyUpdate { MinimumDecryptionVersion = 0 }));
         t.Store.RotateKey(id);

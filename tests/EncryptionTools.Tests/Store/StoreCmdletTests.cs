@@ -41,7 +41,8 @@ public class StoreCmdletTests
 
     private static readonly string[] Writers =
         ["New-EncKey", "Set-EncKey", "Enable-EncKey", "Disable-EncKey", "Remove-EncKey", "Restore-EncKey", "New-EncKeyAlias", "Set-EncKeyAlias",
-         "Remove-EncKeyAlias", "Invoke-EncKeyRotation", "Import-EncKey", "Export-EncKey", "Set-EncKeyStore"];
+         "Remove-EncKeyAlias", "Invoke-EncKeyRotation", "Import-EncKey", "Export-EncKey", "Set-EncKeyStore",
+         "Set-EncKeyPolicy", "Grant-EncKeyAccess", "Revoke-EncKeyAccess", "Remove-EncKeyGrant"];
 
     private static string RepoRoot()
     {
@@ -58,6 +59,9 @@ public class StoreCmdletTests
             "New-EncKey", "Get-EncKey", "Set-EncKey", "Enable-EncKey", "Disable-EncKey", "Remove-EncKey", "Restore-EncKey",
             "New-EncKeyAlias", "Get-EncKeyAlias", "Set-EncKeyAlias", "Remove-EncKeyAlias", "Invoke-EncKeyRotation", "Get-EncKeyRotation",
             "Import-EncKey", "Export-EncKey", "Unlock-EncKeyStore", "Lock-EncKeyStore", "Get-EncKeyStore", "Set-EncKeyStore",
+            // issue 5: key policies, grants and the audit log
+            "Get-EncKeyPolicy", "Set-EncKeyPolicy", "Test-EncKeyAccess", "Grant-EncKeyAccess", "Get-EncKeyGrant", "Revoke-EncKeyAccess",
+            "Remove-EncKeyGrant", "Get-EncAuditEvent", "Test-EncAuditLog",
         ];
         Assert.Equal(expected.Order(), Cmdlets.Select(Name).Order());
     }
@@ -78,7 +82,7 @@ public class StoreCmdletTests
     public void Cmdlets_that_write_support_ShouldProcess_with_the_right_impact(Type type)
     {
         Assert.Equal(Writers.Contains(Name(type)), Named(type, typeof(CmdletAttribute), "SupportsShouldProcess") is true);
-        if (Name(type) is "Remove-EncKey" or "Invoke-EncKeyRotation" or "Export-EncKey" or "Set-EncKeyStore")
+        if (Name(type) is "Remove-EncKey" or "Invoke-EncKeyRotation" or "Export-EncKey" or "Set-EncKeyStore" or "Set-EncKeyPolicy" or "Revoke-EncKeyAccess")
             Assert.Equal((int)ConfirmImpact.High, Named(type, typeof(CmdletAttribute), "ConfirmImpact"));
     }
 
@@ -120,8 +124,8 @@ public class StoreCmdletTests
     {
         var format = File.ReadAllText(Path.Combine(RepoRoot(), "src", "EncryptionTools", "EncryptionTools.Format.ps1xml"));
         var outputs = Cmdlets.SelectMany(t => t.GetCustomAttributesData()).Where(a => a.AttributeType == typeof(OutputTypeAttribute))
-            .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(a => ((Type)a.Value!).FullName!).Distinct().ToList();
-        Assert.Equal(5, outputs.Count);
+            .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(a => ((Type)a.Value!).FullName!).Where(n => !n.StartsWith("System.", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.Equal(10, outputs.Count);
         foreach (var output in outputs)
             Assert.Contains($"<TypeName>{output}</TypeName>", format);
     }

@@ -35,14 +35,20 @@ internal sealed class TestStore : IDisposable
     public int PasswordIterations { get; }
 
     /// <summary>A second provider on the same directory, as another session or process would have (no shared cache).</summary>
-    public LocalKeyStore Open(TimeSpan? lockTimeout = null) => new(Location, new LocalKeyStoreOptions
+    public LocalKeyStore Open(TimeSpan? lockTimeout = null, EncryptionTools.Engine.Access.IPrincipalResolver? resolver = null) => new(Location, new LocalKeyStoreOptions
     {
         TimeProvider = Clock,
         EventSink = Events,
         GetEnvironment = n => Environment(n),
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30),
         PasswordIterationFloor = PasswordIterations,
+        PrincipalResolver = resolver,
+        AuditLogOptions = new EncryptionTools.Engine.Audit.AuditLogOptions { Durable = false },
     });
+
+    /// <summary>A provider on the same store acting as another principal (the test seam; never an environment variable).</summary>
+    public LocalKeyStore As(EncryptionTools.Engine.Access.CallerIdentity identity) =>
+        Open(resolver: new EncryptionTools.Engine.Access.StaticPrincipalResolver(identity));
 
     public void Reopen() => Store = Open();
 

@@ -1,0 +1,42 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Store;
+
+namespace EncryptionTools.Module;
+
+/// <summary>Tab completion of grant ids: the grants of the key typed in -KeyId (or of every key), with their grantee and operations.</summary>
+public sealed class EncGrantIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IReadOnlyList<Engine.Access.Grant> grants;
+        try
+        {
+            var storePath = fakeBoundParameters?["StorePath"] as string;
+            var keyId = fakeBoundParameters?["KeyId"] as string;
+            grants = KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath), commandName)
+                .GetGrants(string.IsNullOrWhiteSpace(keyId) ? null : keyId);
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
+        {
+            yield break; // a locked or missing store, or no right to list grants, completes nothing
+        }
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        foreach (var grant in grants.Where(g => g.GrantId.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+                     || (g.Name ?? "").StartsWith(word, StringComparison.OrdinalIgnoreCase)))
+            yield return new CompletionResult(grant.GrantId, grant.Name ?? grant.GrantId[..12], CompletionResultType.ParameterValue,
+                $"{grant.GranteePrincipal}: {string.Join(", ", grant.Operations)} on {grant.KeyId}");
+    }
+}
+
+internal static class AccessArguments
+{
+    /// <summary>A hashtable of encryption context pairs; null stays null.</summary>
+    public static Dictionary<string, string>? Context(Hashtable? table) => KeyQueries.ToTags(table);
+
+    /// <summary>The object behind a PowerShell wrapper.</summary>
+    public static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
+}
