@@ -31,6 +31,7 @@
         'Set-EncKey',
         'Set-EncKeyAlias',
         'Set-EncKeyStore',
+        'Test-EncryptionCompliance',
         'Unlock-EncKeyStore'
     )
     FunctionsToExport    = @()
