@@ -109,7 +109,8 @@ public sealed record ComplianceProfile
             var field = FieldNames.FirstOrDefault(f => string.Equals(f, rawKey, StringComparison.OrdinalIgnoreCase));
             if (field is null)
             {
-                var near = FieldNames.FirstOrDefault(f => f.StartsWith(rawKey[..Math.Min(rawKey.Length, 6)], StringComparison.OrdinalIgnoreCase));
+                var near = FieldNames.Select(f => (Field: f, Distance: Distance(f.ToUpperInvariant(), rawKey.ToUpperInvariant())))
+                    .Where(p => p.Distance <= Math.Max(2, p.Field.Length / 4)).OrderBy(p => p.Distance).Select(p => p.Field).FirstOrDefault();
                 throw Fail(source, value.Line, rawKey, $"'{rawKey}' is not a compliance profile field" + (near is null ? "" : $" (did you mean '{near}'?)")
                     + $". The fields are {string.Join(", ", FieldNames)}");
             }
@@ -131,6 +132,24 @@ public sealed record ComplianceProfile
             };
         }
         return profile;
+    }
+
+    /// <summary>Levenshtein distance, for "did you mean".</summary>
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
     }
 
     private static ComplianceProfileException Fail(string source, int line, string field, string what) =>

@@ -76,7 +76,7 @@ public sealed class FileRuleTests : IDisposable
         var b = _f.NewKey();
         var path = _f.Plain("both.bin");
         using (var keyring = _f.Keys.CreateEncryptKeyring([a.KeyId, b.KeyId]))
-            Engine.Files.FileProtector.ProtectFile(path, path, new Engine.Files.ProtectRequest { Keyrings = [keyring] });
+            EncryptionTools.Engine.Files.FileProtector.ProtectFile(path, path, new EncryptionTools.Engine.Files.ProtectRequest { Keyrings = [keyring] });
         _f.Keys.DisableKey(a.KeyId);
         Assert.Empty(_f.Findings(ComplianceRules.FileKeyDisabled));
     }
@@ -102,7 +102,7 @@ public sealed class FileRuleTests : IDisposable
         _f.Keys.RotateKey(key.KeyId);
         _f.Encrypted("v2.bin", key.KeyId);
         Assert.Empty(_f.Findings(ComplianceRules.FileKeyVersionRetired));
-        _f.Keys.UpdateKey(key.KeyId, new Engine.Store.KeyUpdate { MinimumDecryptionVersion = 2 });
+        _f.Keys.UpdateKey(key.KeyId, new EncryptionTools.Engine.Store.KeyUpdate { MinimumDecryptionVersion = 2 });
         var finding = Assert.Single(_f.Findings(ComplianceRules.FileKeyVersionRetired));
         Assert.Equal(old, finding.Target);
         Assert.Equal($"Set-EncKey -KeyId {key.KeyId} -MinimumDecryptionVersion 1", finding.Remediation);
