@@ -4,6 +4,7 @@ using System.Management.Automation.Language;
 using EncryptionTools.Engine;
 using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Compliance;
+using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Module.Commands;
 
@@ -13,8 +14,10 @@ namespace EncryptionTools.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "EncryptionCompliance", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(ComplianceFinding), typeof(ComplianceSummary), typeof(bool))]
-public sealed class TestEncryptionComplianceCommand : KeyStoreCmdlet
+public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
 {
+    // Not a KeyStoreCmdlet: it reads the store only through the compliance engine's data source, and the key-store
+    // cmdlet family (and its tests) stays the set of key cmdlets.
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
@@ -66,7 +69,14 @@ public sealed class TestEncryptionComplianceCommand : KeyStoreCmdlet
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    /// <summary>The store to check against; overrides ENCRYPTIONTOOLS_STORE and the per-user default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StorePath { get; set; }
+
     private readonly List<string> _paths = [];
+
+    private string? ResolvedStorePath => string.IsNullOrWhiteSpace(StorePath) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(StorePath);
 
     protected override void ProcessRecord()
     {
@@ -88,11 +98,11 @@ public sealed class TestEncryptionComplianceCommand : KeyStoreCmdlet
                 Rules = Rule ?? [],
                 ExcludeRules = ExcludeRule ?? [],
                 MinimumSeverity = MinimumSeverity,
-                RemediationStorePath = ResolveStorePath(StorePath),
+                RemediationStorePath = ResolvedStorePath,
             };
             ComplianceReport report;
             var progress = new PipelineProgress(this);
-            using (var source = new StoreComplianceSource(Store, SystemPrincipalResolver.Instance))
+            using (var source = new StoreComplianceSource(KeyStoreProviders.Get(ResolvedStorePath), SystemPrincipalResolver.Instance))
             {
                 report = ComplianceEngine.Run(request, source, progress, CancellationToken, Quiet ? null : f => WriteObject(f));
             }
