@@ -40,6 +40,7 @@
         'Set-EncKeyStore',
         'Test-EncAuditLog',
         'Test-EncKeyAccess',
+        'Test-EncryptionCompliance',
         'Unlock-EncKeyStore'
     )
     FunctionsToExport    = @()

@@ -76,6 +76,7 @@ public static class Program
         root.Subcommands.Add(encrypt);
         root.Subcommands.Add(decrypt);
         root.Subcommands.Add(info);
+        ComplianceCommand.Register(root, cancellationToken);
         return root;
     }
 

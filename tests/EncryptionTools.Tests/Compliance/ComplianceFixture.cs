@@ -1,0 +1,115 @@
+using EncryptionTools.Engine.Access;
+using EncryptionTools.Engine.Audit;
+using EncryptionTools.Engine.Compliance;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Store;
+using EncryptionTools.Tests.Store;
+
+namespace EncryptionTools.Tests.Compliance;
+
+/// <summary>A real temporary store (manual clock), a real file tree beside it, and runs of the real engine over both.</summary>
+internal sealed class ComplianceFixture : IDisposable
+{
+    public ComplianceFixture(int? passwordIterations = null)
+    {
+        Store = new TestStore(passwordIterations: passwordIterations);
+        Tree = Path.Combine(Store.Dir.Path, "tree");
+        Directory.CreateDirectory(Tree);
+    }
+
+    public TestStore Store { get; }
+    public LocalKeyStore Keys => Store.Store;
+    public string Tree { get; }
+
+    /// <summary>Grants fed through the source's seam (the store does not expose them yet).</summary>
+    public GrantSet? Grants { get; set; }
+    /// <summary>An audit log whose verification is fed through the source's seam.</summary>
+    public AuditLog? Audit { get; set; }
+    public IPrincipalResolver? Resolver { get; set; }
+
+    public string Plain(string relative, string text = "plain text")
+    {
+        var path = Full(relative);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public string Bytes(string relative, byte[] content)
+    {
+        var path = Full(relative);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+
+    /// <summary>Encrypts a new file under store keys with the store's keyring (FileProtector), in place.</summary>
+    public string Encrypted(string relative, string keyId, IReadOnlyDictionary<string, string>? context = null)
+    {
+        var path = Plain(relative, "secret " + relative);
+        using var keyring = Keys.CreateEncryptKeyring([keyId]);
+        FileProtector.ProtectFile(path, path, new ProtectRequest { Keyrings = [keyring], EncryptionContext = context ?? new Dictionary<string, string>() });
+        return path;
+    }
+
+    public string Full(string relative)
+    {
+        var path = Path.Combine(Tree, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return path;
+    }
+
+    public EncKey NewKey(bool rotation = true, string? policy = null, bool exportable = false, string? alias = null) =>
+        Keys.NewKey(new NewKeyRequest { RotationEnabled = rotation, Policy = policy, Exportable = exportable, Alias = alias });
+
+    public StoreComplianceSource Source() => new(Keys, Resolver)
+    {
+        ReadGrants = Grants is null ? StoreComplianceSource.DefaultReadGrants : _ => Grants.Grants,
+        ReadAuditVerification = Audit is null ? StoreComplianceSource.DefaultReadAuditVerification : _ => Audit.Verify(),
+    };
+
+    public ComplianceReport Run(ComplianceProfile? profile = null, string[]? rules = null, bool scan = true,
+        ComplianceSeverity minimum = ComplianceSeverity.Informational, IReadOnlyList<string>? paths = null)
+    {
+        using var source = Source();
+        return ComplianceEngine.Run(new ComplianceRequest
+        {
+            Paths = scan ? paths ?? [Tree] : [],
+            Profile = profile ?? ComplianceProfile.Default,
+            Rules = rules ?? [],
+            MinimumSeverity = minimum,
+            Time = Store.Clock,
+        }, source);
+    }
+
+    public IReadOnlyList<ComplianceFinding> Findings(string ruleId, ComplianceProfile? profile = null) =>
+        Run(profile, [ruleId]).Findings;
+
+    public void Dispose() => Store.Dispose();
+}
+
+/// <summary>Messages made by hand after the message-format spec's byte layout, for formats the engine never writes.</summary>
+internal static class HandHeaders
+{
+    /// <summary>Format version 1: version 0x01, type 0x80, suite 0x0178 (AES-256-GCM HKDF-SHA256, non-committing), 16-byte message id...</summary>
+    public static byte[] Version1()
+    {
+        var bytes = new List<byte> { 0x01, 0x80, 0x01, 0x78 };
+        bytes.AddRange(new byte[16]); // message id
+        bytes.AddRange([0x00, 0x00]); // AAD length
+        bytes.AddRange([0x00, 0x01]); // one EDK
+        bytes.AddRange(new byte[64]);
+        return [.. bytes];
+    }
+
+    /// <summary>Format version 2 with suite 0x0178, which does not commit to its key.</summary>
+    public static byte[] NonCommittingV2()
+    {
+        var bytes = new List<byte> { 0x02, 0x01, 0x78 };
+        bytes.AddRange(new byte[32]); // message id
+        bytes.AddRange([0x00, 0x00, 0x00, 0x01]);
+        bytes.AddRange(new byte[64]);
+        return [.. bytes];
+    }
+
+    /// <summary>A committing v2 start (0x02 0x0478) cut short in the message id: Malformed.</summary>
+    public static byte[] TruncatedCommitting() => [0x02, 0x04, 0x78, 0x11, 0x22, 0x33, 0x44];
+}
