@@ -32,17 +32,11 @@ public class StoreComplianceSource : IComplianceSource, IDisposable
         _resolver = resolver;
     }
 
-    /// <summary>The store's grants; null: not available. Wired when the access branch lands (IKeyStoreProvider.GetGrants).</summary>
-    public Func<IKeyStoreProvider, IReadOnlyList<Grant>?> ReadGrants { get; init; } = DefaultReadGrants;
+    /// <summary>The store's grants; null: not available.</summary>
+    public Func<IKeyStoreProvider, IReadOnlyList<Grant>?> ReadGrants { get; init; } = store => store.GetGrants();
 
-    /// <summary>The store's audit-log verification; null: not available. Wired when the access branch lands (IKeyStoreProvider.VerifyAuditLog).</summary>
-    public Func<IKeyStoreProvider, AuditVerification?> ReadAuditVerification { get; init; } = DefaultReadAuditVerification;
-
-    /// <summary>Wired when the access branch lands: <c>store => store.GetGrants(null, null, null)</c>.</summary>
-    public static Func<IKeyStoreProvider, IReadOnlyList<Grant>?> DefaultReadGrants { get; set; } = _ => null;
-
-    /// <summary>Wired when the access branch lands: <c>store => store.VerifyAuditLog()</c>.</summary>
-    public static Func<IKeyStoreProvider, AuditVerification?> DefaultReadAuditVerification { get; set; } = _ => null;
+    /// <summary>The store's audit-log verification; null: not available.</summary>
+    public Func<IKeyStoreProvider, AuditVerification?> ReadAuditVerification { get; init; } = store => store.VerifyAuditLog();
 
     public string Location => _store.Location;
 

@@ -60,11 +60,16 @@ internal sealed class ComplianceFixture : IDisposable
     public EncKey NewKey(bool rotation = true, string? policy = null, bool exportable = false, string? alias = null) =>
         Keys.NewKey(new NewKeyRequest { RotationEnabled = rotation, Policy = policy, Exportable = exportable, Alias = alias });
 
-    public StoreComplianceSource Source() => new(Keys, Resolver)
+    /// <summary>The real store's grants and audit log, unless a test supplies its own real GrantSet or AuditLog.</summary>
+    public StoreComplianceSource Source()
     {
-        ReadGrants = Grants is null ? StoreComplianceSource.DefaultReadGrants : _ => Grants.Grants,
-        ReadAuditVerification = Audit is null ? StoreComplianceSource.DefaultReadAuditVerification : _ => Audit.Verify(),
-    };
+        var source = new StoreComplianceSource(Keys, Resolver);
+        return new StoreComplianceSource(Keys, Resolver)
+        {
+            ReadGrants = Grants is null ? source.ReadGrants : _ => Grants.Grants,
+            ReadAuditVerification = Audit is null ? source.ReadAuditVerification : _ => Audit.Verify(),
+        };
+    }
 
     public ComplianceReport Run(ComplianceProfile? profile = null, string[]? rules = null, bool scan = true,
         ComplianceSeverity minimum = ComplianceSeverity.Informational, IReadOnlyList<string>? paths = null)
