@@ -31,6 +31,8 @@ public sealed record RewrapSettings
     /// <summary>Store keys whose EDKs (every version) are removed.</summary>
     public IReadOnlyList<string> RemoveKeyIds { get; init; } = [];
     public IReadOnlyList<string> AddRecipientPemFiles { get; init; } = [];
+    /// <summary>RSA public keys as PEM text to add as recipients.</summary>
+    public IReadOnlyList<string> AddRecipientPems { get; init; } = [];
     public IReadOnlyList<string> RemoveRecipientPemFiles { get; init; } = [];
     /// <summary>Re-wrap EDKs made by an older version of a store key under its newest version (enabled keys only).</summary>
     public bool UpgradeToCurrentVersion { get; init; } = true;
@@ -201,6 +203,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         var addKeyrings = new List<IKeyring>();
         if (add.Count > 0) addKeyrings.Add(Own(Store.CreateEncryptKeyring(add)));
         foreach (var file in settings.AddRecipientPemFiles) addKeyrings.Add(Own(RsaRecipient.FromPemFile(file)));
+        foreach (var pem in settings.AddRecipientPems) addKeyrings.Add(Own(RsaRecipient.FromPem(pem)));
 
         var nothingToDo = !replaceAll && addKeyrings.Count == 0 && removeKeyIds.Count == 0 && removeIdentities.Count == 0;
         if (nothingToDo)
@@ -260,17 +263,19 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 
     /// <summary>
     /// Rotates <paramref name="keyIdentifier"/>, then rewraps under its new version every file whose header holds an
-    /// EDK of an older version of it (other files are reported as skipped). The rotation happens first and once.
+    /// EDK of an older version of it (other files come back as skipped). The rotation happens first and once, before
+    /// this returns; the files are rewrapped as the caller enumerates.
     /// </summary>
     public (EncKey Key, IEnumerable<RewrapOutcome> Files) RotateAndRewrap(string keyIdentifier, IReadOnlyList<string> paths,
         IProgress<FileCountProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var key = Store.RotateKey(keyIdentifier);
         InvalidateKeyrings();
-        var settings = new RewrapSettings { UpgradeOnly = [key.KeyId] };
-        return (key, RewrapMany(paths, settings, progress, cancellationToken).Select(o =>
-            o.Skipped is not null ? o with { Skipped = $"the file has no data key wrapped under an older version of key {key.KeyId}" } : o));
+        return (key, RewrapMany(paths, RewrapAfterRotation(key), progress, cancellationToken));
     }
+
+    /// <summary>The rewrap that follows a rotation of <paramref name="key"/>: only its EDKs move, to its newest version.</summary>
+    public static RewrapSettings RewrapAfterRotation(EncKey key) => new() { UpgradeOnly = [key.KeyId] };
 
     /// <summary>Forgets cached keyrings (after a rotation or a state change the store's keys are read again).</summary>
     public void InvalidateKeyrings()
