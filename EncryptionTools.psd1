@@ -25,13 +25,16 @@
         'Lock-EncKeyStore',
         'New-EncKey',
         'New-EncKeyAlias',
+        'Protect-File',
         'Remove-EncKey',
         'Remove-EncKeyAlias',
         'Restore-EncKey',
         'Set-EncKey',
         'Set-EncKeyAlias',
         'Set-EncKeyStore',
-        'Unlock-EncKeyStore'
+        'Unlock-EncKeyStore',
+        'Unprotect-File',
+        'Update-EncFileKey'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -185,7 +185,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 
         var add = new List<string>(settings.ReplaceWithKeyIds ?? []);
         add.AddRange(settings.AddKeyIds);
-        var upgradeRemove = new HashSet<EncryptedDataKey>();
+        var upgradeRemove = new List<FileKeyIdentity>();
         if (settings.UpgradeToCurrentVersion && !replaceAll)
         {
             foreach (var edk in edks)
@@ -196,7 +196,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
                 var key = Store.GetKey(reference.KeyId);
                 if (key.KeyState != KeyState.Enabled || reference.Version >= key.CurrentVersion) continue;
                 if (edk.ProviderId == RsaRecipient.Namespace && EdkNames.KeyName(edk).StartsWith(RsaRecipient.KeyNamePrefix, StringComparison.Ordinal)) continue;
-                upgradeRemove.Add(edk);
+                upgradeRemove.Add(FileKeyIdentity.Of(edk));
                 if (!add.Contains(key.KeyId)) add.Add(key.KeyId);
             }
         }
@@ -214,7 +214,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
             UnwrapKeyrings = [identify, .. settings.ExtraUnwrapKeyrings],
             AddKeyrings = addKeyrings,
             RemoveAllExisting = replaceAll,
-            Remove = edk => upgradeRemove.Contains(edk)
+            Remove = edk => upgradeRemove.Any(i => i.Matches(edk))
                 || (identify.Identify(edk) is { } r && removeKeyIds.Contains(r.KeyId))
                 || removeIdentities.Any(i => i.Matches(edk)),
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
