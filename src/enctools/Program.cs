@@ -12,7 +12,13 @@ public static class Program
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         var root = Build(cancel.Token);
-        return root.Parse(args).Invoke();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"enctools: Usage: {error.Message}");
+            return ExitCodes.Usage;
+        }
+        return parse.Invoke();
     }
 
     internal static RootCommand Build(CancellationToken cancellationToken)
