@@ -56,6 +56,16 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
     public static string ErrorId(Exception ex) =>
         ex is EncryptionToolsException e ? e.ErrorId : ex is OperationCanceledException ? "OperationStopped" : ex.GetType().Name;
 
+    /// <summary>
+    /// ENCTOOLS_TIMING=1: prints "enctools: timing: WHAT N ms" on stderr, the work of a command after the process
+    /// started and the arguments were parsed (used by bench/files.sh to separate the work from the process start).
+    /// </summary>
+    public static void Timing(string what, System.Diagnostics.Stopwatch watch)
+    {
+        if (Environment.GetEnvironmentVariable("ENCTOOLS_TIMING") == "1")
+            Console.Error.WriteLine($"enctools: timing: {what} {watch.Elapsed.TotalMilliseconds:F2} ms");
+    }
+
     public static IReadOnlyDictionary<string, string> ParsePairs(string[]? pairs)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -38,6 +38,7 @@ internal static class FileCommands
         {
             try
             {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
                 var keys = new FileKeys
                 {
@@ -59,7 +60,9 @@ internal static class FileCommands
                     Recurse = r.GetValue(recurse),
                 };
                 var request = ops is null ? template with { Keyrings = raw.Keyrings } : ops.PrepareProtect(keys, template);
-                return Report(r, cli, FileProtector.Protect(r.GetValue(encryptFiles)!, request, null, cli.CancellationToken));
+                var code = Report(r, cli, FileProtector.Protect(r.GetValue(encryptFiles)!, request, null, cli.CancellationToken));
+                CliContext.Timing("encrypt", watch);
+                return code;
             }
             catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
         });
@@ -130,6 +133,7 @@ internal static class FileCommands
         {
             try
             {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
                 using var ops = new StoreFileOperations(cli.Store(r));
                 var settings = new RewrapSettings
@@ -144,6 +148,9 @@ internal static class FileCommands
                 };
                 var results = new List<object>();
                 var code = ExitCodes.Ok;
+                ops.DecryptKeyring(); // opens the store: timed apart from the header work
+                CliContext.Timing("store-open", watch);
+                watch.Restart();
                 foreach (var outcome in ops.RewrapMany(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
                 {
                     if (outcome.Error is { } error)
@@ -155,6 +162,7 @@ internal static class FileCommands
                     if (outcome.Result is { } result) results.Add(result);
                     else results.Add(new { outcome.Path, Method = "Unchanged", Reason = outcome.Skipped });
                 }
+                CliContext.Timing("rewrap", watch);
                 Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results) : string.Join(Environment.NewLine, results.Select(o => o switch
                 {
                     RewrapResult x => $"rewrapped {x.Path} ({x.Method}{(x.FallbackReason is null ? "" : ": " + x.FallbackReason)}): {string.Join(", ", x.KeysAfter)}",
