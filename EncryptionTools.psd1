@@ -29,6 +29,7 @@
         'Lock-EncKeyStore',
         'New-EncKey',
         'New-EncKeyAlias',
+        'Protect-File',
         'Remove-EncKey',
         'Remove-EncKeyAlias',
         'Remove-EncKeyGrant',
@@ -41,7 +42,9 @@
         'Test-EncAuditLog',
         'Test-EncKeyAccess',
         'Test-EncryptionCompliance',
-        'Unlock-EncKeyStore'
+        'Unlock-EncKeyStore',
+        'Unprotect-File',
+        'Update-EncFileKey'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

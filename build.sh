@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the importable module at out/EncryptionTools and the enctools CLI at out/enctools, then runs the demo:
-# make a key, encrypt a file with an encryption context, show its header, decrypt it and compare.
+# create a key in a temporary key store, encrypt a file with an encryption context, show its header, decrypt it and compare.
 # Usage: bash build.sh [--no-demo]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -21,10 +21,11 @@ echo "CLI:    $(pwd)/out/enctools/enctools"
 demo=$(mktemp -d)
 trap 'rm -rf "$demo"' EXIT
 enctools() { dotnet "$(pwd)/out/enctools/enctools.dll" "$@"; }
-head -c 32 /dev/urandom > "$demo/demo.key"
+store="$demo/keystore"   # a TEMPORARY key store: the demo never touches your own
 printf 'Quarterly payroll, strictly confidential.\n' > "$demo/payroll.txt"
-echo; echo "== encrypt"; enctools encrypt "$demo/payroll.txt" --key-file "$demo/demo.key" --context dept=hr
-echo; echo "== header"; enctools info "$demo/payroll.txt.enc"
-echo; echo "== decrypt"; enctools decrypt "$demo/payroll.txt.enc" --key-file "$demo/demo.key" --expect-context dept=hr -o "$demo/payroll.out.txt"
+echo; echo "== create a key (alias/demo) in the temporary store $store"; enctools key create --alias alias/demo --description "build.sh demo" --store "$store"
+echo; echo "== encrypt"; enctools encrypt "$demo/payroll.txt" --key alias/demo --context dept=hr --store "$store"
+echo; echo "== header"; enctools info "$demo/payroll.txt.enc" --store "$store"
+echo; echo "== decrypt"; enctools decrypt "$demo/payroll.txt.enc" --expect-context dept=hr -o "$demo/payroll.out.txt" --store "$store"
 cmp "$demo/payroll.txt" "$demo/payroll.out.txt"
 echo; echo "Demo OK: the decrypted file matches the original."

@@ -21,12 +21,13 @@ public static class ComplianceCommand
     {
         ArgumentNullException.ThrowIfNull(root);
         var json = root.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--json" && o.Recursive);
-        var command = Create(json, cancellationToken);
+        var store = root.Options.OfType<Option<string?>>().FirstOrDefault(o => o.Name == "--store" && o.Recursive);
+        var command = Create(json, cancellationToken, store);
         root.Subcommands.Add(command);
         return command;
     }
 
-    public static Command Create(Option<bool>? sharedJson, CancellationToken cancellationToken)
+    public static Command Create(Option<bool>? sharedJson, CancellationToken cancellationToken, Option<string?>? sharedStore = null)
     {
         var paths = new Argument<string[]>("path") { Description = "Files or directories to scan (recursively). None: only keys, policies and the store are checked.", Arity = ArgumentArity.ZeroOrMore };
         var profile = new Option<FileInfo?>("--profile") { Description = "A compliance profile (.psd1)." };
@@ -37,14 +38,15 @@ public static class ComplianceCommand
         var exclude = new Option<string[]>("--exclude") { Description = "Skip files and directories matching these globs (repeatable)." };
         var noRecurse = new Option<bool>("--no-recurse") { Description = "Scan only the top level of each directory." };
         var sarif = new Option<FileInfo?>("--sarif") { Description = "Also write the findings as SARIF 2.1.0 to this file." };
-        var store = new Option<string?>("--store") { Description = "The key store (default: ENCRYPTIONTOOLS_STORE, else the per-user store)." };
+        var store = sharedStore ?? new Option<string?>("--store") { Description = "The key store (default: ENCRYPTIONTOOLS_STORE, else the per-user store)." };
         var json = sharedJson ?? new Option<bool>("--json") { Description = "Write the findings and the summary as JSON on stdout." };
 
         var command = new Command("compliance", "Check files, keys, policies and the key store against a compliance profile; exit 10 when not compliant.")
         {
-            paths, profile, rule, excludeRule, minimum, include, exclude, noRecurse, sarif, store,
+            paths, profile, rule, excludeRule, minimum, include, exclude, noRecurse, sarif,
         };
         if (sharedJson is null) command.Options.Add(json);
+        if (sharedStore is null) command.Options.Add(store);
 
         command.SetAction(r =>
         {
@@ -54,7 +56,7 @@ public static class ComplianceCommand
                 var includeGlobs = r.GetValue(include);
                 var excludeGlobs = r.GetValue(exclude);
                 var storePath = r.GetValue(store);
-                var provider = KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath));
+                var provider = KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath), "enctools compliance");
                 var request = new ComplianceRequest
                 {
                     Paths = (r.GetValue(paths) ?? []).Select(Path.GetFullPath).ToList(),

@@ -26,7 +26,7 @@ public static class ExitCodes
         {
             EngineErrorCategory.ObjectNotFound => NotFound,
             EngineErrorCategory.InvalidData or EngineErrorCategory.SecurityError => InvalidData,
-            EngineErrorCategory.PermissionDenied or EngineErrorCategory.AuthenticationError => AccessDenied,
+            EngineErrorCategory.PermissionDenied or EngineErrorCategory.AuthenticationError or EngineErrorCategory.ResourceUnavailable => AccessDenied,
             EngineErrorCategory.InvalidArgument => Usage,
             EngineErrorCategory.WriteError => WriteFailed,
             _ => Failure,

@@ -37,8 +37,9 @@ public static class HelpGenerator
         {
             // Unclosed front matter: let the cmdlet parser report it.
         }
-        // Guides such as performance.md live beside the cmdlet pages; only Verb-Noun pages are cmdlet help.
-        return System.Text.RegularExpressions.Regex.IsMatch(file, @"^[A-Za-z]+-[A-Za-z]+\.md$") ? PageKind.Command : PageKind.Ignored;
+        // Guides such as performance.md (and performance-files.md) live beside the cmdlet pages; only Verb-Noun pages
+        // in PowerShell's PascalCase are cmdlet help.
+        return System.Text.RegularExpressions.Regex.IsMatch(file, @"^[A-Z][A-Za-z]*-[A-Z][A-Za-z]*\.md$") ? PageKind.Command : PageKind.Ignored;
     }
 
     public static GenerationResult Generate(string docsDir, string outDir, string moduleName)

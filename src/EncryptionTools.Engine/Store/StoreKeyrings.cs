@@ -150,7 +150,7 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
                     unusable = $"version {version.Version} of key {key.KeyId} is below the minimum decryption version {key.MinimumDecryptionVersion}; " +
                         $"to allow it again run Set-EncKey -KeyId {key.KeyId} -MinimumDecryptionVersion {version.Version}";
                 var usable = unusable is null && (allowed is null || allowed.Contains(key.KeyId));
-                _entries[(key.KeyNamespace, version.KeyName)] = new Entry
+                var entry = new Entry
                 {
                     Ref = new KeyVersionRef(key.KeyId, Arns.Key(doc.StoreId, key.KeyId), version.Version, key.KeyNamespace, version.KeyName),
                     Spec = key.KeySpec,
@@ -159,6 +159,11 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
                     Unusable = unusable,
                     Allowed = allowed is null || allowed.Contains(key.KeyId),
                 };
+                _entries[(key.KeyNamespace, version.KeyName)] = entry;
+                // Files encrypted to this RSA key's public key alone (Protect-File -RecipientPublicKey with a PEM file)
+                // name it by the fingerprint of its SubjectPublicKeyInfo: match those too.
+                if (key.KeySpec != KeySpec.SYMMETRIC_DEFAULT && version.PublicKey is { Length: > 0 } spki)
+                    _entries[(RsaRecipient.Namespace, RsaRecipient.KeyNameFor(spki))] = entry;
             }
         }
         foreach (var deleted in doc.DeletedKeys) _deleted[deleted.KeyId] = deleted.DeletionDate;
@@ -197,9 +202,12 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
         }
         else
         {
+            if (entry.RsaPrivate is null)
+                return Fail(edk, entry, EdkFailureKind.KeyUnusable, $"the key store holds only the public key of RSA key {entry.Ref.KeyId}; decrypting needs its private key");
             var rsa = RSA.Create();
             rsa.ImportPkcs8PrivateKey(entry.RsaPrivate, out _);
-            using var keyring = new RawRsaKeyring(entry.Ref.KeyNamespace, entry.Ref.KeyName, null, rsa, RSAEncryptionPadding.OaepSHA256);
+            // The EDK's own name: the key's version name, or the public-key fingerprint name of a PEM recipient.
+            using var keyring = new RawRsaKeyring(edk.ProviderId, name ?? entry.Ref.KeyName, null, rsa, RSAEncryptionPadding.OaepSHA256);
             result = keyring.TryUnwrap(edk, serializedContext);
         }
         if (result is { DataKey: not null }) _access.Emit(_access.Event("KeyUsedToDecrypt", entry.Ref, decision));

@@ -3,14 +3,14 @@ using EncryptionTools.Engine.Inspection;
 
 namespace EncryptionTools.Module.Commands;
 
-/// <summary>Reads the header of encrypted files (no key needed) and describes suite, context and data keys.</summary>
+/// <summary>
+/// Reads the header of encrypted files (no key needed) and describes suite, context and data keys; each data key is
+/// resolved to the key store's key id, aliases and version, or marked Unknown.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "EncFileInfo", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(EncryptedFileInfo))]
-public sealed class GetEncFileInfoCommand : EncryptionToolsCmdlet
+public sealed class GetEncFileInfoCommand : FileCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -28,7 +28,7 @@ public sealed class GetEncFileInfoCommand : EncryptionToolsCmdlet
         {
             try
             {
-                WriteObject(EncryptedFileInfo.Read(file));
+                WriteObject(Session.Describe(file));
             }
             catch (Exception ex) when (ex is Engine.EncryptionToolsException or IOException or UnauthorizedAccessException)
             {

@@ -14,7 +14,7 @@ public class CliTests
 
         var enc = CliProcess.Run("encrypt", plain, "--key-file", key, "--context", "dept=hr", "--json");
         Assert.True(enc.Code == 0, enc.Err);
-        Assert.Equal(100_000, JsonDocument.Parse(enc.Out).RootElement.GetProperty("PlaintextLength").GetInt64());
+        Assert.Equal(100_000, JsonDocument.Parse(enc.Out).RootElement[0].GetProperty("BytesIn").GetInt64());
 
         var info = CliProcess.Run("info", plain + ".enc", "--json");
         Assert.Equal(0, info.Code);

@@ -1,0 +1,131 @@
+using System.Collections;
+using System.Management.Automation;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Operations;
+using EncryptionTools.Engine.Streaming;
+
+namespace EncryptionTools.Module.Commands;
+
+/// <summary>
+/// Encrypts files with envelope encryption in the AWS Encryption SDK message format: each file gets a fresh data key,
+/// wrapped once per master key (-KeyId) and per RSA public key (-RecipientPublicKey); with neither, the
+/// module-managed default key. Output: one <see cref="FileOperationResult"/> per file, or its FileInfo with -PassThru.
+/// </summary>
+[Cmdlet(VerbsSecurity.Protect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(FileOperationResult), typeof(FileInfo))]
+public sealed class ProtectFileCommand : FileCmdlet
+{
+    private const string Activity = "Protect-File";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Master keys of the store (ids, aliases, ARNs or key objects); each one gets its own EDK.</summary>
+    [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(EncKeyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyId { get; set; }
+
+    /// <summary>RSA public keys: PEM file paths, Export-EncKey -PublicKeyOnly output, or RSA EncKey objects.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? RecipientPublicKey { get; set; }
+
+    [Parameter]
+    public Hashtable? EncryptionContext { get; set; }
+
+    /// <summary>A file (one input) or a directory (several inputs, pipeline input, or a directory input).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Destination { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Suffix { get; set; } = FileProtector.DefaultSuffix;
+
+    [Parameter]
+    [ValidateRange(1, EncryptOptions.MaxFrameLength)]
+    public int FrameSize { get; set; } = EncryptOptions.DefaultFrameLength;
+
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    [Parameter]
+    public SwitchParameter InPlace { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private FileKeys? _keys;
+
+    protected override void ProcessRecord()
+    {
+        var literal = ParameterSetName == LiteralPathSet;
+        var inputs = ResolveFileSystemPaths(literal ? LiteralPath : Path, literal).ToList();
+        if (inputs.Count == 0) return;
+        try
+        {
+            _keys ??= Keys();
+        }
+        catch (PSArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidRecipientPublicKey", ErrorCategory.InvalidArgument, RecipientPublicKey));
+        }
+        var destination = Destination is null ? null : ResolveOutputPath(Destination);
+        // In a pipeline each file comes alone: a destination is then a directory, or the second file would collide.
+        if (destination is not null && (MyInvocation.ExpectingInput || inputs.Count > 1) && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar))
+            destination += System.IO.Path.DirectorySeparatorChar;
+        var options = new ProtectRequest
+        {
+            Keyrings = [],
+            EncryptionContext = Pairs(EncryptionContext) ?? Engine.Format.EncryptionContext.Empty,
+            FrameLength = FrameSize,
+            Destination = destination,
+            Suffix = Suffix,
+            InPlace = InPlace,
+            Recurse = Recurse,
+            Force = Force,
+        };
+        var accepted = inputs.Where(i => ShouldProcess(i, InPlace ? "Encrypt in place" : $"Encrypt to {Describe(i, destination)}")).ToList();
+        if (accepted.Count == 0) return;
+        try
+        {
+            var request = Session.PrepareProtect(_keys!, options);
+            foreach (var outcome in RunBatch<FileOutcome, FileProgress>((p, ct) => FileProtector.Protect(accepted, request, p, ct), p => WriteFileProgress(Activity, p)))
+                WriteOutcome(outcome, PassThru);
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+        {
+            Terminate(ex, inputs[0]);
+        }
+        finally
+        {
+            CompleteProgress(Activity);
+        }
+    }
+
+    private string Describe(string input, string? destination) =>
+        destination ?? (Directory.Exists(input) ? $"'*{Suffix}' files beside each file under '{input}'" : $"'{input}{Suffix}'");
+
+    private FileKeys Keys()
+    {
+        var (files, pems, rsaKeys) = Recipients(RecipientPublicKey);
+        return new FileKeys
+        {
+            KeyIds = [.. KeyId ?? [], .. rsaKeys],
+            RecipientPemFiles = files,
+            RecipientPems = pems,
+        };
+    }
+}

@@ -1,0 +1,93 @@
+using System.Collections;
+using System.Management.Automation;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Files;
+
+namespace EncryptionTools.Module.Commands;
+
+/// <summary>
+/// Decrypts files: the keys are found from each file's encrypted data keys in the key store (symmetric keys and RSA
+/// private keys alike), so no -KeyId is needed; -KeyId restricts decryption to those keys. Nothing is written unless
+/// the whole message authenticates and its encryption context holds every -ExpectedEncryptionContext pair.
+/// </summary>
+[Cmdlet(VerbsSecurity.Unprotect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(FileOperationResult), typeof(FileInfo))]
+public sealed class UnprotectFileCommand : FileCmdlet
+{
+    private const string Activity = "Unprotect-File";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Strict mode: only these keys may decrypt (ids, aliases, ARNs or key objects).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EncKeyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyId { get; set; }
+
+    [Parameter]
+    public Hashtable? ExpectedEncryptionContext { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Destination { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Suffix { get; set; } = FileProtector.DefaultSuffix;
+
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    [Parameter]
+    public SwitchParameter InPlace { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var literal = ParameterSetName == LiteralPathSet;
+        var inputs = ResolveFileSystemPaths(literal ? LiteralPath : Path, literal).ToList();
+        if (inputs.Count == 0) return;
+        var destination = Destination is null ? null : ResolveOutputPath(Destination);
+        if (destination is not null && (MyInvocation.ExpectingInput || inputs.Count > 1) && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar))
+            destination += System.IO.Path.DirectorySeparatorChar;
+        var options = new UnprotectRequest
+        {
+            Keyrings = [],
+            RequiredEncryptionContext = Pairs(ExpectedEncryptionContext),
+            Destination = destination,
+            Suffix = Suffix,
+            InPlace = InPlace,
+            Recurse = Recurse,
+            Force = Force,
+        };
+        var accepted = inputs.Where(i => ShouldProcess(i, InPlace ? "Decrypt in place" : destination is null ? "Decrypt" : $"Decrypt to {destination}")).ToList();
+        if (accepted.Count == 0) return;
+        try
+        {
+            var request = Session.PrepareUnprotect(KeyId, options);
+            foreach (var outcome in RunBatch<FileOutcome, FileProgress>((p, ct) => FileProtector.Unprotect(accepted, request, p, ct), p => WriteFileProgress(Activity, p)))
+                WriteOutcome(outcome, PassThru);
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+        {
+            Terminate(ex, inputs[0]);
+        }
+        finally
+        {
+            CompleteProgress(Activity);
+        }
+    }
+}

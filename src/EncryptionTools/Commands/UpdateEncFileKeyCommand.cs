@@ -1,0 +1,110 @@
+using System.Collections;
+using System.Management.Automation;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Operations;
+
+namespace EncryptionTools.Module.Commands;
+
+/// <summary>
+/// Changes who can decrypt encrypted files by rewriting only their headers (header-only rewrap): re-wrap under other
+/// keys (-KeyId), add or remove recipients, and always move data keys wrapped under an older version of an enabled
+/// store key to its newest version. The body is never read or moved; signed messages are refused.
+/// </summary>
+[Cmdlet(VerbsData.Update, "EncFileKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(RewrapResult))]
+public sealed class UpdateEncFileKeyCommand : FileCmdlet
+{
+    private const string Activity = "Update-EncFileKey";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>The file's recipients become exactly these keys (and -RecipientPublicKey): every other EDK is dropped.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EncKeyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyId { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(EncKeyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? AddKeyId { get; set; }
+
+    /// <summary>Store keys whose EDKs (any version) are removed.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EncKeyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? RemoveKeyId { get; set; }
+
+    /// <summary>RSA public keys to add as recipients (PEM files, Export-EncKey -PublicKeyOnly output, RSA EncKey objects).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? RecipientPublicKey { get; set; }
+
+    /// <summary>PEM public keys whose recipient EDKs are removed.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? RemoveRecipientPublicKey { get; set; }
+
+    [Parameter]
+    public Hashtable? ExpectedEncryptionContext { get; set; }
+
+    private RewrapSettings? _settings;
+
+    protected override void ProcessRecord()
+    {
+        var literal = ParameterSetName == LiteralPathSet;
+        var files = ResolveFileSystemPaths(literal ? LiteralPath : Path, literal).ToList();
+        if (files.Count == 0) return;
+        try
+        {
+            _settings ??= Settings();
+        }
+        catch (PSArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidRecipientPublicKey", ErrorCategory.InvalidArgument, RecipientPublicKey));
+        }
+        var accepted = files.Where(f => ShouldProcess(f, "Rewrap the data key (header only)")).ToList();
+        if (accepted.Count == 0) return;
+        try
+        {
+            foreach (var outcome in RunBatch<RewrapOutcome, FileCountProgress>((p, ct) => Session.RewrapMany(accepted, _settings!, p, ct), p => WriteCountProgress(Activity, p)))
+            {
+                if (outcome.Error is not null) WriteEngineError(outcome.Error, outcome.Path);
+                else if (outcome.Skipped is not null) WriteVerbose($"'{outcome.Path}': {outcome.Skipped}");
+                else WriteObject(outcome.Result);
+            }
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+        {
+            Terminate(ex, files[0]);
+        }
+        finally
+        {
+            CompleteProgress(Activity);
+        }
+    }
+
+    private RewrapSettings Settings()
+    {
+        var (pemFiles, pems, rsaKeys) = Recipients(RecipientPublicKey);
+        return new RewrapSettings
+        {
+            ReplaceWithKeyIds = KeyId is null ? null : [.. KeyId, .. rsaKeys],
+            AddKeyIds = KeyId is null ? [.. AddKeyId ?? [], .. rsaKeys] : [.. AddKeyId ?? []],
+            RemoveKeyIds = RemoveKeyId ?? [],
+            AddRecipientPemFiles = pemFiles,
+            AddRecipientPems = pems,
+            RemoveRecipientPemFiles = (RemoveRecipientPublicKey ?? []).Select(ResolveOutputPath).ToList(),
+            RequiredEncryptionContext = Pairs(ExpectedEncryptionContext),
+        };
+    }
+}

@@ -1,0 +1,162 @@
+using System.Collections;
+using System.Management.Automation;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Operations;
+using EncryptionTools.Engine.Store;
+
+namespace EncryptionTools.Module;
+
+/// <summary>
+/// Base of the file cmdlets (Protect-File, Unprotect-File, Update-EncFileKey, Get-EncFileInfo, Invoke-EncKeyRotation
+/// -Rewrap): one <see cref="StoreFileOperations"/> per invocation (keyrings made once, zeroed at the end), the engine
+/// run through <see cref="PipelineRunner"/> so every write happens on the pipeline thread, and progress records.
+/// </summary>
+public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
+{
+    protected const string PathSet = "Path";
+    protected const string LiteralPathSet = "LiteralPath";
+    private const int OverallActivity = 1;
+    private const int FileActivity = 2;
+
+    private StoreFileOperations? _session;
+    private bool _progressShown;
+
+    protected StoreFileOperations Session => _session ??= new StoreFileOperations(Store);
+
+    /// <summary>Runs a batch on a worker thread, writing progress here; returns the items as they come.</summary>
+    protected IEnumerable<TItem> RunBatch<TItem, TProgress>(Func<IProgress<TProgress>, CancellationToken, IEnumerable<TItem>> work,
+        Action<TProgress> writeProgress) where TProgress : class
+    {
+        foreach (var e in PipelineRunner.Run(work, CancellationToken))
+        {
+            if (e.IsProgress) writeProgress(e.Progress!);
+            else yield return e.Item!;
+        }
+    }
+
+    /// <summary>Two progress bars: the whole call by bytes, and the current file by bytes.</summary>
+    protected void WriteFileProgress(string activity, FileProgress p)
+    {
+        _progressShown = true;
+        var overall = new ProgressRecord(OverallActivity, activity, $"File {p.FileNumber} of {p.FileCount}")
+        {
+            PercentComplete = Percent(p.OverallBytesDone, p.OverallBytesTotal),
+        };
+        WriteProgress(overall);
+        WriteProgress(new ProgressRecord(FileActivity, $"{p.Phase} {System.IO.Path.GetFileName(p.Source)}", $"{p.FileBytesDone:N0} of {p.FileBytesTotal:N0} bytes")
+        {
+            ParentActivityId = OverallActivity,
+            PercentComplete = Percent(p.FileBytesDone, p.FileBytesTotal),
+            CurrentOperation = p.Source,
+        });
+    }
+
+    /// <summary>Header-only batches: progress by files.</summary>
+    protected void WriteCountProgress(string activity, FileCountProgress p)
+    {
+        _progressShown = true;
+        WriteProgress(new ProgressRecord(OverallActivity, activity, $"File {p.FileNumber} of {p.FileCount}")
+        {
+            PercentComplete = Percent(p.FileNumber - 1, p.FileCount),
+            CurrentOperation = p.Path,
+        });
+    }
+
+    protected void CompleteProgress(string activity)
+    {
+        if (!_progressShown) return;
+        WriteProgress(new ProgressRecord(FileActivity, activity, "Done") { ParentActivityId = OverallActivity, RecordType = ProgressRecordType.Completed });
+        WriteProgress(new ProgressRecord(OverallActivity, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        _progressShown = false;
+    }
+
+    private static int Percent(long done, long total) => total <= 0 ? 100 : (int)Math.Clamp(done * 100 / total, 0, 100);
+
+    /// <summary>A request-level problem (no such key, store locked, bad destination) stops the cmdlet: no file could succeed.</summary>
+    protected void Terminate(Exception ex, object? target) => ThrowTerminatingError(ErrorRecordFactory.Create(ex, target));
+
+    /// <summary>A hashtable of strings to an ordinal dictionary (keys and values converted with ToString).</summary>
+    protected static Dictionary<string, string>? Pairs(Hashtable? table)
+    {
+        if (table is null) return null;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table)
+            result[Unwrap(entry.Key)?.ToString() ?? ""] = Unwrap(entry.Value)?.ToString() ?? "";
+        return result;
+    }
+
+    /// <summary>A path argument resolved against PowerShell's location (never the process's working directory).</summary>
+    protected string ResolveOutputPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>
+    /// Sorts -RecipientPublicKey values: PEM file paths (strings and FileInfo, resolved against the PowerShell location),
+    /// Export-EncKey output (its PublicKeyPem), and EncKey objects of RSA specs (used as store keys).
+    /// </summary>
+    protected (List<string> PemFiles, List<string> Pems, List<string> KeyIds) Recipients(object[]? values)
+    {
+        var (files, pems, keys) = (new List<string>(), new List<string>(), new List<string>());
+        foreach (var raw in values ?? [])
+        {
+            switch (Unwrap(raw))
+            {
+                case null:
+                    break;
+                case EncKey key when key.KeySpec != KeySpec.SYMMETRIC_DEFAULT:
+                    keys.Add(key.KeyId);
+                    break;
+                case EncKey key:
+                    throw new PSArgumentException($"The key {key.KeyId} is symmetric ({key.KeySpec}); -RecipientPublicKey takes RSA keys. Use -KeyId for symmetric keys.", "RecipientPublicKey");
+                case EncKeyExport { PublicKeyPem: { } pem }:
+                    pems.Add(pem);
+                    break;
+                case EncKeyExport export:
+                    throw new PSArgumentException($"The export of key {export.KeyId} holds no RSA public key.", "RecipientPublicKey");
+                case FileInfo file:
+                    files.Add(file.FullName);
+                    break;
+                case string text when text.Contains("-----BEGIN", StringComparison.Ordinal):
+                    pems.Add(text);
+                    break;
+                case string text:
+                    files.Add(ResolveOutputPath(text));
+                    break;
+                default:
+                    throw new PSArgumentException($"-RecipientPublicKey does not take a {raw!.GetType().Name}: give PEM file paths, Export-EncKey -PublicKeyOnly output or RSA EncKey objects.", "RecipientPublicKey");
+            }
+        }
+        return (files, pems, keys);
+    }
+
+    protected static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
+
+    /// <summary>One file's outcome of a Protect/Unprotect batch: an object (result or FileInfo), a warning, or an error.</summary>
+    protected void WriteOutcome(FileOutcome outcome, bool passThru)
+    {
+        if (outcome.Error is { } error)
+        {
+            WriteEngineError(error, outcome.Source);
+            return;
+        }
+        var result = outcome.Result!;
+        if (result.Action == FileAction.Skipped)
+        {
+            WriteWarning(result.Warning ?? $"'{result.Source}' was skipped.");
+            return;
+        }
+        WriteObject(passThru ? new FileInfo(result.Destination!) : result);
+    }
+
+    protected override void EndProcessing()
+    {
+        Dispose();
+        base.EndProcessing();
+    }
+
+    public void Dispose()
+    {
+        _session?.Dispose();
+        _session = null;
+        GC.SuppressFinalize(this);
+    }
+}

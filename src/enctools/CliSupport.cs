@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Store;
+
+namespace EncryptionTools.Cli;
+
+/// <summary>What every subcommand shares: --json, --store, running a body with errors on stderr and exit codes.</summary>
+internal sealed class CliContext(Option<bool> json, Option<string?> store, CancellationToken cancellationToken)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public Option<bool> Json { get; } = json;
+    public Option<string?> StoreOption { get; } = store;
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>--store PATH, else ENCRYPTIONTOOLS_STORE, else the per-user default: the same rule as -StorePath.</summary>
+    public IKeyStoreProvider Store(ParseResult r)
+    {
+        var path = r.GetValue(StoreOption);
+        return KeyStoreProviders.Get(string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path));
+    }
+
+    public static string ToJson(object? value) => JsonSerializer.Serialize(value, JsonOptions);
+
+    /// <summary>Runs a body that returns one result: stdout (JSON or text), or an error on stderr and its exit code.</summary>
+    public int Run(ParseResult r, Func<object?> body, Func<object?, string>? text = null)
+    {
+        try
+        {
+            var result = body();
+            Console.Out.WriteLine(r.GetValue(Json) ? ToJson(result) : (text ?? (o => ToJson(o)))(result));
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            return Fail(ex);
+        }
+    }
+
+    public static bool IsExpected(Exception ex) =>
+        ex is EncryptionToolsException or IOException or UnauthorizedAccessException or OperationCanceledException or ArgumentException;
+
+    /// <summary>Writes "enctools: ErrorId: message" to stderr and returns the failure's exit code.</summary>
+    public static int Fail(Exception ex)
+    {
+        Console.Error.WriteLine($"enctools: {ErrorId(ex)}: {ex.Message}");
+        return ex is ArgumentException ? ExitCodes.Usage : ExitCodes.For(ex);
+    }
+
+    public static string ErrorId(Exception ex) =>
+        ex is EncryptionToolsException e ? e.ErrorId : ex is OperationCanceledException ? "OperationStopped" : ex.GetType().Name;
+
+    /// <summary>
+    /// ENCTOOLS_TIMING=1: prints "enctools: timing: WHAT N ms" on stderr, the work of a command after the process
+    /// started and the arguments were parsed (used by bench/files.sh to separate the work from the process start).
+    /// </summary>
+    public static void Timing(string what, System.Diagnostics.Stopwatch watch)
+    {
+        if (Environment.GetEnvironmentVariable("ENCTOOLS_TIMING") == "1")
+            Console.Error.WriteLine($"enctools: timing: {what} {watch.Elapsed.TotalMilliseconds:F2} ms");
+    }
+
+    public static IReadOnlyDictionary<string, string> ParsePairs(string[]? pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs ?? [])
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"'{pair}' is not a key=value pair.");
+            result[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return result;
+    }
+}

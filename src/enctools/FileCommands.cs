@@ -1,0 +1,248 @@
+using System.CommandLine;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Inspection;
+using EncryptionTools.Engine.Keyrings;
+using EncryptionTools.Engine.Operations;
+using EncryptionTools.Engine.Streaming;
+
+namespace EncryptionTools.Cli;
+
+/// <summary><c>enctools encrypt|decrypt|info|rewrap</c>: the file cmdlets' engine path, with store keys or raw key files.</summary>
+internal static class FileCommands
+{
+    private static Argument<string[]> Files(string description) => new("files") { Description = description, Arity = ArgumentArity.OneOrMore };
+
+    public static IEnumerable<Command> All(CliContext cli)
+    {
+        // Raw AES keys (interop with the official SDK's raw AES keyring) beside the store's keys.
+        var keyFile = new Option<FileInfo[]>("--key-file") { Description = "A raw 256-bit AES wrapping key: 32 bytes, 64 hex characters or base64 (repeatable)." };
+        var keyNamespace = new Option<string>("--key-namespace") { Description = "Raw keyring namespace of --key-file keys.", DefaultValueFactory = _ => "enctools" };
+        var keyName = new Option<string?>("--key-name") { Description = "Raw keyring key name (default: the key file's name without extension)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Destination file (one input) or directory (several inputs, or -r)." };
+        var suffix = new Option<string>("--suffix") { Description = "Suffix appended on encryption, removed on decryption.", DefaultValueFactory = _ => FileProtector.DefaultSuffix };
+        var inPlace = new Option<bool>("--in-place") { Description = "Replace each file with its result (verified, atomic)." };
+        var force = new Option<bool>("--force") { Description = "Overwrite existing destinations; encrypt files that are already encrypted." };
+        var recurse = new Option<bool>("--recursive", "-r") { Description = "Descend into directories, keeping their structure." };
+
+        var encryptFiles = Files("Files (or directories with -r) to encrypt.");
+        var key = new Option<string[]>("--key", "-k") { Description = "A key of the store (id, ARN, alias); repeatable: one EDK per key. Default: the module-managed default key." };
+        var recipient = new Option<string[]>("--recipient") { Description = "An RSA public key PEM file to encrypt to (repeatable)." };
+        var context = new Option<string[]>("--context", "-c") { Description = "Encryption context pair key=value (repeatable)." };
+        var frame = new Option<int>("--frame-length") { Description = "Frame length in bytes.", DefaultValueFactory = _ => EncryptOptions.DefaultFrameLength };
+        var encrypt = new Command("encrypt", "Encrypt files (default destination: FILE.enc).")
+        {
+            encryptFiles, key, recipient, context, frame, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName,
+        };
+        encrypt.SetAction(r =>
+        {
+            try
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
+                var keys = new FileKeys
+                {
+                    KeyIds = r.GetValue(key) ?? [],
+                    RecipientPemFiles = (r.GetValue(recipient) ?? []).Select(Path.GetFullPath).ToList(),
+                    ExtraKeyrings = raw.Keyrings,
+                };
+                var storeless = keys.KeyIds.Count == 0 && !keys.HasRecipients && raw.Keyrings.Count > 0;
+                using var ops = storeless ? null : new StoreFileOperations(cli.Store(r));
+                var template = new ProtectRequest
+                {
+                    Keyrings = [],
+                    EncryptionContext = CliContext.ParsePairs(r.GetValue(context)),
+                    FrameLength = r.GetValue(frame),
+                    Destination = r.GetValue(output),
+                    Suffix = r.GetValue(suffix)!,
+                    InPlace = r.GetValue(inPlace),
+                    Force = r.GetValue(force),
+                    Recurse = r.GetValue(recurse),
+                };
+                var request = ops is null ? template with { Keyrings = raw.Keyrings } : ops.PrepareProtect(keys, template);
+                var code = Report(r, cli, FileProtector.Protect(r.GetValue(encryptFiles)!, request, null, cli.CancellationToken));
+                CliContext.Timing("encrypt", watch);
+                return code;
+            }
+            catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
+        });
+
+        var decryptFiles = Files("Encrypted files (or directories with -r) to decrypt.");
+        var restrict = new Option<string[]>("--key", "-k") { Description = "Only these keys of the store may decrypt (strict mode; repeatable)." };
+        var expect = new Option<string[]>("--expect-context") { Description = "Pair key=value the message's context must hold (repeatable)." };
+        var decrypt = new Command("decrypt", "Decrypt files with the store's keys found from their EDKs (default destination: FILE without the suffix).")
+        {
+            decryptFiles, restrict, expect, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName,
+        };
+        decrypt.SetAction(r =>
+        {
+            try
+            {
+                using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
+                var restrictTo = r.GetValue(restrict) is { Length: > 0 } ids ? ids : null;
+                var useStore = restrictTo is not null || raw.Keyrings.Count == 0;
+                using var ops = useStore ? new StoreFileOperations(cli.Store(r)) : null;
+                var template = new UnprotectRequest
+                {
+                    Keyrings = raw.Keyrings,
+                    RequiredEncryptionContext = r.GetValue(expect) is { Length: > 0 } pairs ? CliContext.ParsePairs(pairs) : null,
+                    Destination = r.GetValue(output),
+                    Suffix = r.GetValue(suffix)!,
+                    InPlace = r.GetValue(inPlace),
+                    Force = r.GetValue(force),
+                    Recurse = r.GetValue(recurse),
+                };
+                var request = ops is null ? template : ops.PrepareUnprotect(restrictTo, template);
+                return Report(r, cli, FileProtector.Unprotect(r.GetValue(decryptFiles)!, request, null, cli.CancellationToken));
+            }
+            catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
+        });
+
+        var infoFiles = Files("Encrypted files to describe.");
+        var info = new Command("info", "Describe encrypted files from their headers alone, resolving each data key in the store.") { infoFiles };
+        info.SetAction(r =>
+        {
+            using var ops = new StoreFileOperations(cli.Store(r));
+            var results = new List<EncryptedFileInfo>();
+            var code = ExitCodes.Ok;
+            foreach (var file in r.GetValue(infoFiles)!)
+            {
+                try { results.Add(ops.Describe(Path.GetFullPath(file))); }
+                catch (Exception ex) when (CliContext.IsExpected(ex) && ex is not OperationCanceledException)
+                {
+                    var failed = CliContext.Fail(ex);
+                    if (code == ExitCodes.Ok) code = failed;
+                }
+            }
+            if (results.Count > 0 || code == ExitCodes.Ok)
+                Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results) : string.Join(Environment.NewLine + Environment.NewLine, results.Select(Describe)));
+            return code;
+        });
+
+        var rewrapFiles = Files("Encrypted files to rewrap (header only).");
+        var replace = new Option<string[]>("--key", "-k") { Description = "The files' keys become exactly these keys (repeatable)." };
+        var addKey = new Option<string[]>("--add-key") { Description = "Add a key of the store (repeatable)." };
+        var removeKey = new Option<string[]>("--remove-key") { Description = "Remove a key's data keys, every version (repeatable)." };
+        var addRecipient = new Option<string[]>("--add-recipient") { Description = "Add an RSA public key PEM file as a recipient (repeatable)." };
+        var removeRecipient = new Option<string[]>("--remove-recipient") { Description = "Remove the recipient of an RSA public key PEM file (repeatable)." };
+        var rewrap = new Command("rewrap", "Re-wrap files' data keys (header only): other keys, added or removed recipients; keys at an older version move to their newest.")
+        {
+            rewrapFiles, replace, addKey, removeKey, addRecipient, removeRecipient, expect, keyFile, keyNamespace, keyName,
+        };
+        rewrap.SetAction(r =>
+        {
+            try
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
+                using var ops = new StoreFileOperations(cli.Store(r));
+                var settings = new RewrapSettings
+                {
+                    ReplaceWithKeyIds = r.GetValue(replace) is { Length: > 0 } ids ? ids : null,
+                    AddKeyIds = r.GetValue(addKey) ?? [],
+                    RemoveKeyIds = r.GetValue(removeKey) ?? [],
+                    AddRecipientPemFiles = (r.GetValue(addRecipient) ?? []).Select(Path.GetFullPath).ToList(),
+                    RemoveRecipientPemFiles = (r.GetValue(removeRecipient) ?? []).Select(Path.GetFullPath).ToList(),
+                    RequiredEncryptionContext = r.GetValue(expect) is { Length: > 0 } pairs ? CliContext.ParsePairs(pairs) : null,
+                    ExtraUnwrapKeyrings = raw.Keyrings,
+                };
+                var results = new List<object>();
+                var code = ExitCodes.Ok;
+                ops.DecryptKeyring(); // opens the store: timed apart from the header work
+                CliContext.Timing("store-open", watch);
+                watch.Restart();
+                foreach (var outcome in ops.RewrapMany(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
+                {
+                    if (outcome.Error is { } error)
+                    {
+                        var failed = CliContext.Fail(error);
+                        if (code == ExitCodes.Ok) code = failed;
+                        continue;
+                    }
+                    if (outcome.Result is { } result) results.Add(result);
+                    else results.Add(new { outcome.Path, Method = "Unchanged", Reason = outcome.Skipped });
+                }
+                CliContext.Timing("rewrap", watch);
+                Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results) : string.Join(Environment.NewLine, results.Select(o => o switch
+                {
+                    RewrapResult x => $"rewrapped {x.Path} ({x.Method}{(x.FallbackReason is null ? "" : ": " + x.FallbackReason)}): {string.Join(", ", x.KeysAfter)}",
+                    _ => CliContext.ToJson(o),
+                })));
+                return code;
+            }
+            catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
+        });
+
+        return [encrypt, decrypt, info, rewrap];
+    }
+
+    /// <summary>Writes each file's result (stdout) or error (stderr); the exit code is the first failure's, else 0.</summary>
+    private static int Report(ParseResult r, CliContext cli, IEnumerable<FileOutcome> outcomes)
+    {
+        var json = r.GetValue(cli.Json);
+        var results = new List<FileOperationResult>();
+        var code = ExitCodes.Ok;
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Error is { } error)
+            {
+                var failed = CliContext.Fail(error);
+                if (code == ExitCodes.Ok) code = failed;
+                continue;
+            }
+            var result = outcome.Result!;
+            if (result.Action == FileAction.Skipped) Console.Error.WriteLine($"enctools: warning: {result.Warning}");
+            results.Add(result);
+            if (!json && result.Action != FileAction.Skipped)
+                Console.Out.WriteLine($"{result.Action.ToString().ToLowerInvariant()} {result.Source} -> {result.Destination} ({result.BytesIn:N0} -> {result.BytesOut:N0} bytes; keys {string.Join(", ", result.Keys)})");
+        }
+        if (json) Console.Out.WriteLine(CliContext.ToJson(results));
+        return code;
+    }
+
+    internal static string Describe(EncryptedFileInfo i) => string.Join(Environment.NewLine,
+    [
+        $"{i.Path}",
+        $"  suite        {i.AlgorithmSuiteId} {i.AlgorithmSuite}",
+        $"  message id   {i.MessageId}",
+        $"  frame length {i.FrameLength}",
+        $"  sizes        header {i.HeaderLength} (reserve {i.HeaderReserve}), file {i.FileLength}, plaintext {(i.PlaintextLength?.ToString() ?? "unknown (signed)")}",
+        $"  context      {(i.EncryptionContext.Count == 0 ? "(none)" : string.Join(", ", i.EncryptionContext.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")))}",
+        .. i.EncryptedDataKeys.Select((k, n) => $"  key {n + 1}        {k.Wrapping} {k.ProviderId} / {k.KeyName}" + (k.Resolution switch
+        {
+            EdkResolution.InStore => $"  => key {k.KeyId} v{k.Version}{(k.Aliases.Count > 0 ? " (" + string.Join(", ", k.Aliases) + ")" : "")}",
+            EdkResolution.Unknown => "  => unknown" + (k.Note is null ? "" : $" ({k.Note})"),
+            _ => "",
+        })),
+    ]);
+
+    /// <summary>The raw AES keys of --key-file, zeroed on dispose.</summary>
+    private sealed class RawKeys : IDisposable
+    {
+        public RawKeys(FileInfo[]? files, string keyNamespace, string? keyName)
+        {
+            foreach (var file in files ?? [])
+            {
+                var bytes = File.ReadAllBytes(file.FullName);
+                byte[] material;
+                if (bytes.Length == 32) material = bytes;
+                else
+                {
+                    var text = System.Text.Encoding.ASCII.GetString(bytes).Trim();
+                    try { material = text.Length == 64 ? Convert.FromHexString(text) : Convert.FromBase64String(text); }
+                    catch (FormatException) { throw new ArgumentException($"The key file '{file.FullName}' holds neither 32 raw bytes, 64 hex characters nor base64."); }
+                    if (material.Length != 32) throw new ArgumentException($"The key file '{file.FullName}' does not hold a 256-bit key.");
+                }
+                try { Keyrings.Add(new RawAesKeyring(keyNamespace, keyName ?? Path.GetFileNameWithoutExtension(file.Name), material)); }
+                finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(material); }
+            }
+        }
+
+        public List<IKeyring> Keyrings { get; } = [];
+
+        public void Dispose()
+        {
+            foreach (var k in Keyrings) (k as IDisposable)?.Dispose();
+        }
+    }
+}

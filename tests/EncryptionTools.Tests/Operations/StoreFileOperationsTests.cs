@@ -1,0 +1,331 @@
+using System.Security.Cryptography;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Inspection;
+using EncryptionTools.Engine.IO;
+using EncryptionTools.Engine.Operations;
+using EncryptionTools.Engine.Store;
+using EncryptionTools.Tests.Files;
+using EncryptionTools.Tests.Store;
+
+namespace EncryptionTools.Tests.Operations;
+
+/// <summary>The glue the file cmdlets and the CLI share, on real files and a real temporary store.</summary>
+public class StoreFileOperationsTests
+{
+    private static ProtectRequest Options(string? destination = null, bool inPlace = false, bool recurse = false, bool force = false,
+        IReadOnlyDictionary<string, string>? context = null) => new()
+    {
+        Keyrings = [],
+        Destination = destination,
+        InPlace = inPlace,
+        Recurse = recurse,
+        Force = force,
+        EncryptionContext = context ?? EncryptionTools.Engine.Format.EncryptionContext.Empty,
+    };
+
+    private static UnprotectRequest DecryptOptions(string? destination = null, IReadOnlyDictionary<string, string>? expect = null, bool recurse = false, bool inPlace = false) =>
+        new() { Keyrings = [], Destination = destination, RequiredEncryptionContext = expect, Recurse = recurse, InPlace = inPlace };
+
+    [Fact]
+    public void SeveralKeysGetOneEdkEachAndEachAloneDecrypts()
+    {
+        using var ts = new TestStore();
+        var a = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
+        var b = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
+        var plain = ts.Dir.Write("p.txt", RandomNumberGenerator.GetBytes(5000));
+        using var ops = new StoreFileOperations(ts.Store);
+        var outcome = ops.Protect([plain], new FileKeys { KeyIds = ["alias/a", b.Arn] }, Options(context: new Dictionary<string, string> { ["dept"] = "hr" })).Single();
+        Assert.True(outcome.Succeeded, outcome.Error?.Message);
+        Assert.Equal(2, outcome.Result!.Keys.Count);
+        Assert.Equal("hr", outcome.Result.EncryptionContext["dept"]);
+
+        foreach (var only in new[] { "alias/a", b.KeyId })
+        {
+            var dest = ts.Dir.File("out-" + only.Replace('/', '_'));
+            var dec = ops.Unprotect([plain + ".enc"], [only], DecryptOptions(dest)).Single();
+            Assert.True(dec.Succeeded, dec.Error?.Message);
+            Assert.Equal(File.ReadAllBytes(plain), File.ReadAllBytes(dest));
+        }
+        Assert.Equal(a.KeyId, ops.Describe(plain + ".enc").EncryptedDataKeys[0].KeyId);
+    }
+
+    [Fact]
+    public void NoKeyUsesTheModuleManagedDefaultKey()
+    {
+        using var ts = new TestStore();
+        var plain = ts.Dir.Write("p.txt", "x"u8.ToArray());
+        using var ops = new StoreFileOperations(ts.Store);
+        var outcome = ops.Protect([plain], new FileKeys(), Options()).Single();
+        Assert.True(outcome.Succeeded, outcome.Error?.Message);
+        var info = ops.Describe(plain + ".enc");
+        Assert.Equal(EdkResolution.InStore, info.EncryptedDataKeys[0].Resolution);
+        Assert.Contains(Aliases.DefaultKeyAlias, info.EncryptedDataKeys[0].Aliases);
+    }
+
+    [Fact]
+    public void RecursionKeepsTheStructureAndDecryptionRequiresTheContext()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        var src = Path.Combine(ts.Dir.Path, "tree");
+        Directory.CreateDirectory(Path.Combine(src, "a", "b"));
+        File.WriteAllText(Path.Combine(src, "top.txt"), "top");
+        File.WriteAllText(Path.Combine(src, "a", "b", "deep [1].txt"), "deep");
+        var outDir = Path.Combine(ts.Dir.Path, "out") + Path.DirectorySeparatorChar;
+        using var ops = new StoreFileOperations(ts.Store);
+        var ctx = new Dictionary<string, string> { ["dept"] = "hr" };
+        var results = ops.Protect([src], new FileKeys { KeyIds = ["alias/x"] }, Options(outDir, recurse: true, context: ctx)).ToList();
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Error?.Message));
+        Assert.True(File.Exists(Path.Combine(outDir, "a", "b", "deep [1].txt.enc")));
+
+        var wrong = ops.Unprotect([outDir], null, DecryptOptions(recurse: true, expect: new Dictionary<string, string> { ["dept"] = "it" })).ToList();
+        Assert.All(wrong, r => Assert.IsType<EncryptionContextMismatchException>(r.Error));
+        Assert.False(File.Exists(Path.Combine(outDir, "top.txt")));
+
+        var right = ops.Unprotect([outDir], null, DecryptOptions(recurse: true, expect: ctx)).ToList();
+        Assert.All(right, r => Assert.True(r.Succeeded, r.Error?.Message));
+        Assert.Equal("deep", File.ReadAllText(Path.Combine(outDir, "a", "b", "deep [1].txt")));
+    }
+
+    [Fact]
+    public void AlreadyEncryptedIsSkippedUnlessForceAndExistingDestinationsAreKept()
+    {
+        using var ts = new TestStore();
+        var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.True(ops.Protect([plain], new FileKeys(), Options()).Single().Succeeded);
+        var again = ops.Protect([plain + ".enc"], new FileKeys(), Options()).Single();
+        Assert.Equal(FileAction.Skipped, again.Result!.Action);
+        Assert.Contains("already an encrypted message", again.Result.Warning);
+        Assert.False(File.Exists(plain + ".enc.enc"));
+        Assert.Equal(FileAction.Encrypted, ops.Protect([plain + ".enc"], new FileKeys(), Options(force: true)).Single().Result!.Action);
+
+        var before = File.ReadAllBytes(plain + ".enc");
+        var exists = ops.Protect([plain], new FileKeys(), Options()).Single();
+        Assert.IsType<DestinationExistsException>(exists.Error);
+        Assert.Equal(before, File.ReadAllBytes(plain + ".enc"));
+        var decryptExists = ops.Unprotect([plain + ".enc"], null, DecryptOptions()).Single();
+        Assert.IsType<DestinationExistsException>(decryptExists.Error);
+        Assert.Equal("data", File.ReadAllText(plain));
+    }
+
+    [Fact]
+    public void InPlaceRoundTripAndAReadOnlyFileInTheMiddleFailsAloneUntouched()
+    {
+        using var ts = new TestStore();
+        var files = Enumerable.Range(0, 3).Select(i => ts.Dir.Write($"f{i}.txt", RandomNumberGenerator.GetBytes(1000 + i))).ToList();
+        var originals = files.Select(File.ReadAllBytes).ToList();
+        if (OperatingSystem.IsWindows()) File.SetAttributes(files[1], FileAttributes.ReadOnly);
+        else File.SetUnixFileMode(files[1], UnixFileMode.UserRead); // the mode bits refuse even for root
+        using var ops = new StoreFileOperations(ts.Store);
+        var results = ops.Protect(files, new FileKeys(), Options(inPlace: true)).ToList();
+        Assert.True(results[0].Succeeded && results[2].Succeeded);
+        Assert.IsType<SourceReadOnlyException>(results[1].Error);
+        Assert.Equal(originals[1], File.ReadAllBytes(files[1]));
+        Assert.True(MessageSniffer.SniffFile(files[0]).IsEncryptedMessage);
+
+        var back = ops.Unprotect([files[0], files[2]], null, DecryptOptions(inPlace: true)).ToList();
+        Assert.All(back, r => Assert.True(r.Succeeded, r.Error?.Message));
+        Assert.Equal(originals[0], File.ReadAllBytes(files[0]));
+        Assert.Equal(originals[2], File.ReadAllBytes(files[2]));
+        Assert.Empty(Directory.GetFiles(ts.Dir.Path, "*.etpart"));
+    }
+
+    [Fact]
+    public void DisabledPendingAndMinimumVersionAreEachNamedInTheError()
+    {
+        using var ts = new TestStore();
+        var k = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/k" });
+        var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
+        using (var ops = new StoreFileOperations(ts.Store))
+            Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/k"] }, Options()).Single().Succeeded);
+        File.Delete(plain);
+
+        string Fail()
+        {
+            using var ops = new StoreFileOperations(ts.Store);
+            var outcome = ops.Unprotect([plain + ".enc"], null, DecryptOptions()).Single();
+            var error = Assert.IsType<NoDecryptableKeyException>(outcome.Error);
+            Assert.False(File.Exists(plain));
+            return error.Message;
+        }
+
+        ts.Store.DisableKey(k.KeyId);
+        Assert.Contains("Disabled", Fail());
+        ts.Store.EnableKey(k.KeyId);
+        ts.Store.RotateKey(k.KeyId);
+        ts.Store.UpdateKey(k.KeyId, new KeyUpdate { MinimumDecryptionVersion = 2 });
+        Assert.Contains("below the minimum decryption version", Fail());
+        ts.Store.UpdateKey(k.KeyId, new KeyUpdate { MinimumDecryptionVersion = 1 });
+        ts.Store.ScheduleKeyDeletion(k.KeyId, 7);
+        Assert.Contains("PendingDeletion", Fail());
+    }
+
+    [Fact]
+    public void StrictModeRefusesOtherKeysNamingThem()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
+        var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
+        var outcome = ops.Unprotect([plain + ".enc"], ["alias/b"], DecryptOptions(ts.Dir.File("o"))).Single();
+        Assert.Contains("not among the keys allowed", Assert.IsType<NoDecryptableKeyException>(outcome.Error).Message);
+    }
+
+    [Fact]
+    public void PemRecipientRoundTripsThroughASecondStoreHoldingThePrivateKey()
+    {
+        using var sender = new TestStore();
+        using var holder = new TestStore();
+        var rsa = holder.Store.NewKey(new NewKeyRequest { KeySpec = KeySpec.RSA_3072, Alias = "alias/agent" });
+        var pem = holder.Dir.File("agent.pem");
+        File.WriteAllText(pem, holder.Store.ExportKey("alias/agent", publicKeyOnly: true).PublicKeyPem);
+
+        var plain = sender.Dir.Write("p.txt", RandomNumberGenerator.GetBytes(3000));
+        using (var ops = new StoreFileOperations(sender.Store))
+        {
+            var outcome = ops.Protect([plain], new FileKeys { RecipientPemFiles = [pem] }, Options()).Single();
+            Assert.True(outcome.Succeeded, outcome.Error?.Message);
+            var identity = Assert.Single(outcome.Result!.Keys);
+            Assert.Equal("enctools", identity.ProviderId);
+            Assert.StartsWith("rsa-spki-sha256:", identity.KeyName);
+            // The sender's store holds no private key for it.
+            Assert.Equal(EdkResolution.Unknown, ops.Describe(plain + ".enc").EncryptedDataKeys[0].Resolution);
+        }
+        using var holderOps = new StoreFileOperations(holder.Store);
+        var info = holderOps.Describe(plain + ".enc");
+        Assert.Equal(rsa.KeyId, info.EncryptedDataKeys[0].KeyId);
+        Assert.Contains("alias/agent", info.EncryptedDataKeys[0].Aliases);
+        var dest = holder.Dir.File("out.txt");
+        var dec = holderOps.Unprotect([plain + ".enc"], null, DecryptOptions(dest)).Single();
+        Assert.True(dec.Succeeded, dec.Error?.Message);
+        Assert.Equal(File.ReadAllBytes(plain), File.ReadAllBytes(dest));
+
+        // PEM text (Export-EncKey -PublicKeyOnly's PublicKeyPem) gives the same identity.
+        using var ops2 = new StoreFileOperations(sender.Store);
+        var viaText = ops2.Protect([plain], new FileKeys { RecipientPems = [File.ReadAllText(pem)] }, Options(sender.Dir.File("t.enc"))).Single();
+        Assert.Equal(dec.Result!.Keys[0], viaText.Result!.Keys[0]);
+    }
+
+    [Fact]
+    public void RewrapUnderAnotherKeyKeepsTheBodyAndTheRemovedKeyCanNoLongerDecrypt()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/old" });
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/new" });
+        var plain = FilesSupport.WriteRandom(ts.Dir.File("big.bin"), 2 * 1024 * 1024);
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/old"] }, Options()).Single().Succeeded);
+        var enc = plain + ".enc";
+        var headerBefore = FileCrypto.ReadHeader(enc).TotalLength;
+        var bodyBefore = File.ReadAllBytes(enc)[headerBefore..];
+
+        var outcome = ops.Rewrap(enc, new RewrapSettings { ReplaceWithKeyIds = ["alias/new"] });
+        Assert.Equal(RewrapMethod.InPlace, outcome.Result!.Method);
+        var headerAfter = FileCrypto.ReadHeader(enc).TotalLength;
+        Assert.Equal(bodyBefore, File.ReadAllBytes(enc)[headerAfter..]);
+
+        var refused = ops.Unprotect([enc], ["alias/old"], DecryptOptions(ts.Dir.File("o1"))).Single();
+        Assert.IsType<NoDecryptableKeyException>(refused.Error);
+        var ok = ops.Unprotect([enc], ["alias/new"], DecryptOptions(ts.Dir.File("o2"))).Single();
+        Assert.True(ok.Succeeded, ok.Error?.Message);
+        Assert.Equal(File.ReadAllBytes(plain), File.ReadAllBytes(ts.Dir.File("o2")));
+    }
+
+    [Fact]
+    public void AddAndRemoveRecipientsIncludingAPemRecipient()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
+        ts.Store.NewKey(new NewKeyRequest { KeySpec = KeySpec.RSA_3072, Alias = "alias/rsa" });
+        var pem = ts.Dir.File("r.pem");
+        File.WriteAllText(pem, ts.Store.ExportKey("alias/rsa", publicKeyOnly: true).PublicKeyPem);
+        var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
+        var enc = plain + ".enc";
+
+        var added = ops.Rewrap(enc, new RewrapSettings { AddKeyIds = ["alias/b"], AddRecipientPemFiles = [pem] }).Result!;
+        Assert.Equal(3, added.KeysAfter.Count);
+        var removed = ops.Rewrap(enc, new RewrapSettings { RemoveKeyIds = ["alias/a", "alias/b"] }).Result!;
+        Assert.StartsWith("rsa-spki-sha256:", Assert.Single(removed.KeysAfter).KeyName);
+        var dec = ops.Unprotect([enc], null, DecryptOptions(ts.Dir.File("o"))).Single();
+        Assert.True(dec.Succeeded, dec.Error?.Message);
+
+        var none = ops.RewrapOne(enc, new RewrapSettings { RemoveRecipientPemFiles = [pem] });
+        Assert.IsType<RewrapNoRecipientsException>(none.Error);
+    }
+
+    [Fact]
+    public void RotateThenRewrapMovesOnlyFilesOfThatKeyToTheNewVersion()
+    {
+        using var ts = new TestStore();
+        var x = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/y" });
+        var fx = ts.Dir.Write("x.txt", "x"u8.ToArray());
+        var fy = ts.Dir.Write("y.txt", "y"u8.ToArray());
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.True(ops.Protect([fx], new FileKeys { KeyIds = ["alias/x"] }, Options()).Single().Succeeded);
+        Assert.True(ops.Protect([fy], new FileKeys { KeyIds = ["alias/y"] }, Options()).Single().Succeeded);
+        var progress = new List<FileCountProgress>();
+
+        var (key, files) = ops.RotateAndRewrap("alias/x", [fx + ".enc", fy + ".enc"], new SyncProgress(progress));
+        Assert.Equal(2, key.CurrentVersion);
+        var outcomes = files.ToList();
+        Assert.Equal(2, progress.Count);
+        Assert.Equal(2, ops.Describe(fx + ".enc").EncryptedDataKeys.Single().Version);
+        Assert.NotNull(outcomes[1].Skipped);
+        Assert.Equal(1, ops.Describe(fy + ".enc").EncryptedDataKeys.Single().Version);
+
+        // Without a rewrap after a rotation, Update-EncFileKey's default moves files to the newest version.
+        ts.Store.RotateKey(x.KeyId);
+        ops.InvalidateKeyrings();
+        Assert.NotEqual(RewrapMethod.Unchanged, ops.Rewrap(fx + ".enc", new RewrapSettings()).Result!.Method);
+        Assert.Equal(3, ops.Describe(fx + ".enc").EncryptedDataKeys.Single().Version);
+        Assert.NotNull(ops.Rewrap(fx + ".enc", new RewrapSettings()).Skipped);
+    }
+
+    [Fact]
+    public void SignedMessagesAreRefusedWithAnExplanation()
+    {
+        using var ts = new TestStore();
+        var path = ts.Dir.Write("signed.enc", SignedMessage());
+        using var ops = new StoreFileOperations(ts.Store);
+        var outcome = ops.RewrapOne(path, new RewrapSettings { AddKeyIds = [] });
+        var error = Assert.IsType<SignedMessageRewrapException>(outcome.Error);
+        Assert.Contains("signature covers the header", error.Message);
+    }
+
+    [Fact]
+    public void DescribeMarksKeysOfAnotherStoreUnknown()
+    {
+        using var a = new TestStore();
+        using var b = new TestStore();
+        a.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
+        var plain = a.Dir.Write("p.txt", "data"u8.ToArray());
+        using var ops = new StoreFileOperations(a.Store);
+        Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
+        using var other = new StoreFileOperations(b.Store);
+        var edk = other.Describe(plain + ".enc").EncryptedDataKeys.Single();
+        Assert.Equal(EdkResolution.Unknown, edk.Resolution);
+        Assert.Null(edk.KeyId);
+    }
+
+    private static byte[] SignedMessage()
+    {
+        using var key = new TestKey("k");
+        using var output = new MemoryStream();
+        EncryptionTools.Engine.Streaming.MessageEncryptor.Encrypt(new MemoryStream("hi"u8.ToArray()), output, [key.Keyring],
+            new EncryptionTools.Engine.Streaming.EncryptOptions { Suite = EncryptionTools.Engine.Format.AlgorithmSuite.CommitKeyEcdsaP384 });
+        return output.ToArray();
+    }
+
+    private sealed class SyncProgress(List<FileCountProgress> list) : IProgress<FileCountProgress>
+    {
+        public void Report(FileCountProgress value) => list.Add(value);
+    }
+}
