@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EncryptionTools.Engine.Access;
+using EncryptionTools.Engine.Audit;
 using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Store;
 
@@ -53,11 +54,13 @@ public static partial class ComplianceEngine
         private readonly Dictionary<string, ComplianceRuleSkip> _skipped = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _usage = new(StringComparer.Ordinal);
         private readonly DateTimeOffset _now;
-        private readonly string _storeSuffix;
+        private readonly string? _storePath;
         private long _files;
         private long _encrypted;
         private int _keysChecked;
         private Dictionary<string, EncKey>? _keys;
+        /// <summary>The key whose stored policy made the store refuse to list keys (a store written before policies were validated).</summary>
+        private (string KeyId, string Problem)? _storedPolicyInvalid;
 
         public Runner(ComplianceRequest request, IComplianceSource source, IProgress<ComplianceProgress>? progress, CancellationToken cancel,
             Action<ComplianceFinding>? onFinding)
@@ -70,7 +73,7 @@ public static partial class ComplianceEngine
             _onFinding = onFinding;
             _selected = ComplianceRules.Select(request.Rules, request.ExcludeRules.Concat(_profile.ExcludeRule)).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
             _now = request.Time.GetUtcNow();
-            _storeSuffix = string.IsNullOrEmpty(request.RemediationStorePath) ? "" : " -StorePath " + Quote(request.RemediationStorePath);
+            _storePath = string.IsNullOrEmpty(request.RemediationStorePath) ? null : request.RemediationStorePath;
         }
 
         private bool On(string ruleId) => _selected.Contains(ruleId);
@@ -115,7 +118,14 @@ public static partial class ComplianceEngine
             IReadOnlyList<EncKey>? keys = null;
             string? keysProblem = storeProblem;
             try { keys = _source.GetKeys(); }
-            catch (EncryptionToolsException ex) { keysProblem = "the store's keys cannot be read: " + ex.Message; }
+            catch (EncryptionToolsException ex)
+            {
+                keysProblem = "the store's keys cannot be read: " + ex.Message;
+                // The enforcing store refuses to evaluate (and so to list) keys while one holds a policy that does not
+                // parse; that policy is itself the ET3004 finding.
+                if (ex.InnerException is InvalidKeyPolicyException invalid && ex.Target is string keyId)
+                    _storedPolicyInvalid = (keyId, invalid.Message);
+            }
             if (keys is not null) _keys = keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal);
 
             ScanFiles(keysProblem);
@@ -183,19 +193,19 @@ public static partial class ComplianceEngine
                             mustBeEncrypted.Length == 0
                                 ? "The file is not encrypted."
                                 : $"The file is not encrypted, and it matches PathsThatMustBeEncrypted ({string.Join(", ", mustBeEncrypted.Where(g => g.IsMatch(entry.RelativePath)).Select(g => g.Pattern))}).",
-                            ProtectCommand(path, null));
+                            ComplianceRemediations.ProtectFile(path, _profile.KeyId, null, _profile.RequiredEncryptionContextKeys, _storePath));
                     return;
                 case MessageKind.EsdkV1:
                     _encrypted++;
                     Report(ComplianceRules.FileFormatV1, ComplianceTargetKind.File, path,
                         $"The file is an AWS Encryption SDK message in format version 1 (suite 0x{entry.SuiteId:X4} {entry.SuiteName}), which has no key commitment. Decrypt it with the SDK that wrote it, then encrypt it again.",
-                        ProtectCommand(path, null));
+                        ComplianceRemediations.ProtectFile(path, _profile.KeyId, null, _profile.RequiredEncryptionContextKeys, _storePath));
                     return;
                 case MessageKind.NonCommitting:
                     _encrypted++;
                     Report(ComplianceRules.FileNonCommittingSuite, ComplianceTargetKind.File, path,
                         $"The file uses algorithm suite 0x{entry.SuiteId:X4} ({entry.SuiteName}), which does not commit to its key. Decrypt it with the SDK that wrote it, then encrypt it again.",
-                        ProtectCommand(path, null));
+                        ComplianceRemediations.ProtectFile(path, _profile.KeyId, null, _profile.RequiredEncryptionContextKeys, _storePath));
                     return;
                 case MessageKind.Malformed:
                 case MessageKind.Unreadable:
@@ -203,7 +213,7 @@ public static partial class ComplianceEngine
                         entry.Kind == MessageKind.Malformed
                             ? $"The file starts like an encrypted message but its header is damaged: {entry.Sniff.Detail}"
                             : $"The file could not be read: {entry.Sniff.Detail}",
-                        $"Get-EncFileInfo -LiteralPath {Quote(path)}");
+                        ComplianceRemediations.InspectFile(path));
                     return;
             }
             _encrypted++;
@@ -246,17 +256,17 @@ public static partial class ComplianceEngine
                         case ComplianceRules.FileKeyPendingDeletion:
                             Report(rule, ComplianceTargetKind.File, path,
                                 $"The file can only be opened with key {key.KeyId}, which is PendingDeletion: it will be destroyed on {key.DeletionDate:yyyy-MM-dd} and the file lost with it.",
-                                $"Restore-EncKey -KeyId {Arg(key.KeyId)}{_storeSuffix}", key.KeyId);
+                                ComplianceRemediations.RestoreKey(key.KeyId, _storePath), key.KeyId);
                             break;
                         case ComplianceRules.FileKeyDisabled:
                             Report(rule, ComplianceTargetKind.File, path,
                                 $"The file can only be opened with key {key.KeyId}, which is Disabled.",
-                                $"Enable-EncKey -KeyId {Arg(key.KeyId)}{_storeSuffix}", key.KeyId);
+                                ComplianceRemediations.EnableKey(key.KeyId, _storePath), key.KeyId);
                             break;
                         default:
                             Report(rule, ComplianceTargetKind.File, path,
                                 $"The file was made by version {r.Version} of key {key.KeyId}, below its minimum decryption version {key.MinimumDecryptionVersion}: it cannot be opened.",
-                                $"Set-EncKey -KeyId {Arg(key.KeyId)} -MinimumDecryptionVersion {r.Version}{_storeSuffix}", key.KeyId);
+                                ComplianceRemediations.LowerMinimumDecryptionVersion(key.KeyId, r.Version, _storePath), key.KeyId);
                             break;
                     }
                 }
@@ -269,7 +279,7 @@ public static partial class ComplianceEngine
                 if (lag > maxLag)
                     Report(ComplianceRules.FileKeyVersionTooOld, ComplianceTargetKind.File, path,
                         $"The file is wrapped under version {best.Ref.Version} of key {best.Key.KeyId}, {lag} version(s) behind its current version {best.Key.CurrentVersion}; the profile allows {maxLag} (MaximumKeyVersionLag).",
-                        $"Update-EncFileKey -LiteralPath {Quote(path)} -KeyId {Arg(best.Key.KeyId)}{_storeSuffix}", best.Key.KeyId);
+                        ComplianceRemediations.RewrapFile(path, best.Key.KeyId, _storePath), best.Key.KeyId);
             }
         }
 
@@ -278,11 +288,11 @@ public static partial class ComplianceEngine
             var first = identities.FirstOrDefault();
             string remediation;
             if (first is not null && first.ProviderId == LocalKeyStore.DefaultKeyNamespace && KeyIds.TryParseVersionKeyName(first.KeyName, out var keyId, out _))
-                remediation = $"Test-EncryptionCompliance -LiteralPath {Quote(path)} -StorePath '<the store that holds key {keyId}>'";
+                remediation = ComplianceRemediations.CheckAgainstOtherStore(path, keyId);
             else if (first is not null)
-                remediation = $"Import-EncKey -KeyNamespace {Quote(first.ProviderId)} -KeyName {Quote(first.KeyName)} -KeyMaterialBase64 '<the wrapping key, base64>'{_storeSuffix}";
+                remediation = ComplianceRemediations.ImportWrappingKey(first.ProviderId, first.KeyName, _storePath);
             else
-                remediation = $"Get-EncFileInfo -LiteralPath {Quote(path)}";
+                remediation = ComplianceRemediations.InspectFile(path);
             Report(ComplianceRules.FileKeyUnknown, ComplianceTargetKind.File, path,
                 $"No key of the store '{_source.Location}' made any of the file's data keys ({string.Join(", ", identities.Select(i => i.ToString()))}): it cannot be opened with this store.",
                 remediation);
@@ -297,21 +307,7 @@ public static partial class ComplianceEngine
             Report(ComplianceRules.FileContextMissingKeys, ComplianceTargetKind.File, path,
                 $"The file's encryption context {AccessEvaluator.FormatContext(context)} lacks the required key(s) {string.Join(", ", missing)}. "
                 + "The context is authenticated, so the file must be decrypted and encrypted again.",
-                $"Unprotect-File -LiteralPath {Quote(path)} -InPlace{_storeSuffix}; {ProtectCommand(path, context)}");
-        }
-
-        /// <summary>Protect-File in place with the profile's key and every required context key (existing pairs kept).</summary>
-        private string ProtectCommand(string path, IReadOnlyDictionary<string, string>? existing)
-        {
-            var sb = new StringBuilder("Protect-File -LiteralPath ").Append(Quote(path)).Append(" -InPlace");
-            if (_profile.KeyId is { } keyId) sb.Append(" -KeyId ").Append(Arg(keyId));
-            var pairs = new List<string>();
-            if (existing is not null)
-                pairs.AddRange(existing.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{Quote(p.Key)} = {Quote(p.Value)}"));
-            foreach (var k in _profile.RequiredEncryptionContextKeys)
-                if (existing is null || !existing.ContainsKey(k)) pairs.Add($"{Quote(k)} = '<value>'");
-            if (pairs.Count > 0) sb.Append(" -EncryptionContext @{ ").Append(string.Join("; ", pairs)).Append(" }");
-            return sb.Append(_storeSuffix).ToString();
+                ComplianceRemediations.ReEncryptWithContext(path, _profile.KeyId, context, required, _storePath));
         }
 
         // ---------------------------------------------------------------------------------------------------- keys
@@ -328,30 +324,26 @@ public static partial class ComplianceEngine
             foreach (var key in keys)
             {
                 _keysChecked++;
-                var id = Arg(key.KeyId);
                 var pending = key.KeyState == KeyState.PendingDeletion;
                 if (_profile.RequireRotation && !pending && !key.RotationEnabled && key.KeyManager == KeyManager.Customer
                     && key.KeySpec == KeySpec.SYMMETRIC_DEFAULT && key.Origin == KeyOrigin.EncryptionTools)
                     Report(ComplianceRules.KeyRotationDisabled, ComplianceTargetKind.Key, key.KeyId,
                         $"Key {Describe(key)} does not rotate automatically.",
-                        $"Set-EncKey -KeyId {id} -RotationEnabled $true{_storeSuffix}", key.KeyId);
+                        ComplianceRemediations.EnableRotation(key.KeyId, _storePath), key.KeyId);
                 if (!pending && key.RotationEnabled && key.NextRotationDate is { } next && next <= _now)
                     Report(ComplianceRules.KeyRotationOverdue, ComplianceTargetKind.Key, key.KeyId,
                         $"Key {Describe(key)} was due to rotate on {next:yyyy-MM-dd} and has not"
                         + (key.KeyState == KeyState.Disabled ? " (it is Disabled, and disabled keys do not rotate)." : "."),
-                        key.KeyState == KeyState.Disabled
-                            ? $"Enable-EncKey -KeyId {id}{_storeSuffix}; Invoke-EncKeyRotation -KeyId {id}{_storeSuffix}"
-                            : $"Invoke-EncKeyRotation -KeyId {id}{_storeSuffix}", key.KeyId);
+                        ComplianceRemediations.RotateKey(key.KeyId, key.KeyState == KeyState.Disabled, _storePath), key.KeyId);
                 if (pending && _usage.TryGetValue(key.KeyId, out var used) && used > 0)
                     Report(ComplianceRules.KeyPendingDeletionInUse, ComplianceTargetKind.Key, key.KeyId,
                         $"Key {Describe(key)} is scheduled for deletion on {key.DeletionDate:yyyy-MM-dd}, and {used} scanned file(s) are encrypted under it.",
-                        $"Restore-EncKey -KeyId {id}{_storeSuffix}", key.KeyId);
+                        ComplianceRemediations.RestoreKey(key.KeyId, _storePath), key.KeyId);
                 if (!_profile.AllowExportableKeys && key.Exportable)
                     Report(ComplianceRules.KeyExportable, ComplianceTargetKind.Key, key.KeyId,
                         $"Key {Describe(key)} was created exportable, and the profile forbids exportable keys. A key cannot be made non-exportable: "
                         + "move its files to a new key, then remove it.",
-                        $"New-EncKey -Description 'Replaces {key.KeyId}'{_storeSuffix}; Update-EncFileKey -Path '<files under {key.KeyId}>' -KeyId '<the new key>'; Remove-EncKey -KeyId {id}{_storeSuffix}",
-                        key.KeyId);
+                        ComplianceRemediations.ReplaceExportableKey(key.KeyId, _storePath), key.KeyId);
                 if (_profile.MaximumKeyAgeDays is { } maxAge && !pending)
                 {
                     var current = key.Versions.FirstOrDefault(v => v.IsCurrent)?.CreationDate ?? key.CreationDate;
@@ -359,7 +351,7 @@ public static partial class ComplianceEngine
                     if (age > maxAge)
                         Report(ComplianceRules.KeyTooOld, ComplianceTargetKind.Key, key.KeyId,
                             $"The current material of key {Describe(key)} (version {key.CurrentVersion}, made {current:yyyy-MM-dd}) is {Math.Floor(age).ToString(CultureInfo.InvariantCulture)} days old; the profile allows {maxAge} (MaximumKeyAgeDays).",
-                            $"Invoke-EncKeyRotation -KeyId {id}{_storeSuffix}", key.KeyId);
+                            ComplianceRemediations.RotateKey(key.KeyId, false, _storePath), key.KeyId);
                 }
             }
 
@@ -373,7 +365,7 @@ public static partial class ComplianceEngine
                     target is null
                         ? $"The alias {alias.AliasName} points to key {alias.KeyId}, which does not exist."
                         : $"The alias {alias.AliasName} points to key {alias.KeyId}, which is scheduled for deletion on {target.DeletionDate:yyyy-MM-dd}.",
-                    $"Remove-EncKeyAlias -AliasName {Arg(alias.AliasName)}{_storeSuffix}", alias.KeyId);
+                    ComplianceRemediations.RemoveAlias(alias.AliasName, _storePath), alias.KeyId);
             }
         }
 
@@ -385,7 +377,11 @@ public static partial class ComplianceEngine
         {
             if (keys is null)
             {
-                Skip(keysProblem ?? "the store's keys cannot be read", ComplianceRules.PolicyPublicDecrypt, ComplianceRules.PolicyInvalid,
+                if (_storedPolicyInvalid is { } invalid)
+                    ReportInvalidPolicy(invalid.KeyId, invalid.KeyId, invalid.Problem);
+                else
+                    Skip(keysProblem ?? "the store's keys cannot be read", ComplianceRules.PolicyInvalid);
+                Skip(keysProblem ?? "the store's keys cannot be read", ComplianceRules.PolicyPublicDecrypt,
                     ComplianceRules.GrantWithoutConstraints, ComplianceRules.GrantPrincipalMissing);
                 return;
             }
@@ -396,25 +392,29 @@ public static partial class ComplianceEngine
             }
 
             if (!On(ComplianceRules.GrantWithoutConstraints) && !On(ComplianceRules.GrantPrincipalMissing)) return;
-            var grants = _source.GetGrants();
+            IReadOnlyList<Grant>? grants;
+            try { grants = _source.GetGrants(); }
+            catch (EncryptionToolsException ex)
+            {
+                Skip("the store's grants cannot be read: " + ex.Message, ComplianceRules.GrantWithoutConstraints, ComplianceRules.GrantPrincipalMissing);
+                return;
+            }
             if (grants is null)
             {
-                Skip("this store does not list grants (grants are read once the store exposes them)", ComplianceRules.GrantWithoutConstraints, ComplianceRules.GrantPrincipalMissing);
+                Skip("this store does not list grants", ComplianceRules.GrantWithoutConstraints, ComplianceRules.GrantPrincipalMissing);
                 return;
             }
             var anyResolved = false;
             foreach (var grant in grants)
             {
-                var revoke = $"Revoke-EncKeyAccess -KeyId {Arg(grant.KeyId)} -GrantId {grant.GrantId}{_storeSuffix}";
+                var revoke = ComplianceRemediations.RevokeGrant(grant.KeyId, grant.GrantId, _storePath);
                 var cryptographic = grant.Operations.Where(o => !GrantOperations.IgnoresConstraints(o) && KmsActions.TakesEncryptionContext.Contains(o.ToAction())).ToList();
                 if (_profile.RequireGrantConstraints && grant.Constraints is null && cryptographic.Count > 0)
                 {
-                    var pairs = _profile.RequiredEncryptionContextKeys.Count > 0
-                        ? string.Join("; ", _profile.RequiredEncryptionContextKeys.Select(k => $"{Quote(k)} = '<value>'"))
-                        : "'<key>' = '<value>'";
                     Report(ComplianceRules.GrantWithoutConstraints, ComplianceTargetKind.Grant, grant.GrantId,
                         $"Grant {grant.GrantId}{(grant.Name is null ? "" : $" ('{grant.Name}')")} on key {grant.KeyId} lets {grant.GranteePrincipal} {string.Join(", ", cryptographic)} under any encryption context.",
-                        $"{revoke}; Grant-EncKeyAccess -KeyId {Arg(grant.KeyId)} -Grantee {Quote(grant.GranteePrincipal.ToString())} -Operation {string.Join(",", grant.Operations)} -EncryptionContextSubset @{{ {pairs} }}{_storeSuffix}",
+                        ComplianceRemediations.RegrantWithConstraint(grant.KeyId, grant.GrantId, grant.GranteePrincipal.ToString(), grant.Operations,
+                            _profile.RequiredEncryptionContextKeys, _storePath),
                         grant.KeyId);
                 }
                 var exists = _source.PrincipalExists(grant.GranteePrincipal);
@@ -439,9 +439,7 @@ public static partial class ComplianceEngine
             }
             catch (InvalidKeyPolicyException ex)
             {
-                Report(ComplianceRules.PolicyInvalid, ComplianceTargetKind.Policy, key.KeyId,
-                    $"The policy of key {Describe(key)} is not a valid key policy: {ex.Message}",
-                    $"Set-EncKeyPolicy -KeyId {Arg(key.KeyId)} -Policy '<a valid policy document>'{_storeSuffix}", key.KeyId);
+                ReportInvalidPolicy(key.KeyId, Describe(key), ex.Message);
                 return;
             }
             if (!On(ComplianceRules.PolicyPublicDecrypt) || !KeyArn.TryParse(key.Arn, out var arn)) return;
@@ -457,9 +455,14 @@ public static partial class ComplianceEngine
             var fixedPolicy = decision.StatementIndex is { } index ? WithoutStatement(text, index) : null;
             Report(ComplianceRules.PolicyPublicDecrypt, ComplianceTargetKind.Policy, key.KeyId,
                 $"The policy of key {Describe(key)} lets any principal ('*') call kms:Decrypt: {decision.DecidedBy} allows it.",
-                $"Set-EncKeyPolicy -KeyId {Arg(key.KeyId)} -Policy {(fixedPolicy is null ? "'<the policy without that statement>'" : Quote(fixedPolicy))}{_storeSuffix}",
+                ComplianceRemediations.ReplacePolicy(key.KeyId, fixedPolicy, _storePath),
                 key.KeyId);
         }
+
+        private void ReportInvalidPolicy(string keyId, string described, string problem) =>
+            Report(ComplianceRules.PolicyInvalid, ComplianceTargetKind.Policy, keyId,
+                $"The policy of key {described} is not a valid key policy: {problem}",
+                ComplianceRemediations.ReplaceInvalidPolicy(keyId, _storePath), keyId);
 
         /// <summary>The policy text without one statement (Statement may be one object or an array).</summary>
         private static string? WithoutStatement(string text, int index)
@@ -496,8 +499,16 @@ public static partial class ComplianceEngine
             var location = _source.Location;
             if (On(ComplianceRules.StorePermissionsOpen))
             {
-                var issues = _source.CheckPermissions();
-                if (issues is null) Skip("the store's permissions cannot be checked here", ComplianceRules.StorePermissionsOpen);
+                IReadOnlyList<PermissionIssue>? issues;
+                string? permissionsProblem = null;
+                try { issues = _source.CheckPermissions(); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or EncryptionToolsException)
+                {
+                    issues = null;
+                    permissionsProblem = "the store's permissions cannot be read: " + ex.Message;
+                }
+                if (permissionsProblem is not null) Skip(permissionsProblem, ComplianceRules.StorePermissionsOpen);
+                else if (issues is null) Skip("the store's permissions cannot be checked here", ComplianceRules.StorePermissionsOpen);
                 else if (issues.Count > 0)
                     Report(ComplianceRules.StorePermissionsOpen, ComplianceTargetKind.Store, location,
                         $"The key store '{location}' is accessible to other users: {string.Join("; ", issues.Select(i => i.Problem))}.",
@@ -510,18 +521,31 @@ public static partial class ComplianceEngine
                 else if (info.Protection != StoreProtection.Password)
                     Report(ComplianceRules.StoreWithoutPassword, ComplianceTargetKind.Store, location,
                         $"The key store's root key is protected by {info.Protection}, not a password, and the profile requires one (RequirePassword).",
-                        $"Set-EncKeyStore -Protection Password -Password (Read-Host -AsSecureString 'New store password'){_storeSuffix}");
+                        ComplianceRemediations.SetStorePassword(_storePath));
             }
             if (On(ComplianceRules.AuditLogBroken))
             {
-                var verification = _source.VerifyAuditLog();
-                if (verification is null) Skip("this store does not expose an audit log to verify (verified once the store exposes it)", ComplianceRules.AuditLogBroken);
-                else if (!verification.IsValid)
+                AuditVerification? verification = null;
+                if (info is { Exists: false })
+                    Skip($"there is no key store at '{location}', so there is no audit log to verify", ComplianceRules.AuditLogBroken);
+                else
+                {
+                    try
+                    {
+                        verification = _source.VerifyAuditLog();
+                        if (verification is null) Skip("this store has no audit log to verify", ComplianceRules.AuditLogBroken);
+                    }
+                    catch (EncryptionToolsException ex)
+                    {
+                        Skip("the audit log cannot be verified: " + ex.Message, ComplianceRules.AuditLogBroken);
+                    }
+                }
+                if (verification is { IsValid: false })
                 {
                     var at = verification.FirstBreak is { LogFile: { } file } b ? $" ({file}{(b.Line is { } line ? $", line {line}" : "")})" : "";
                     Report(ComplianceRules.AuditLogBroken, ComplianceTargetKind.Store, location,
                         $"The audit log does not verify{at}: {verification.FirstBreak?.Message ?? "broken"}",
-                        $"Test-EncAuditLog{_storeSuffix}");
+                        ComplianceRemediations.TestAuditLog(_storePath));
                 }
             }
         }

@@ -10,8 +10,8 @@ public sealed record PermissionIssue(string Path, string Problem, string Fix);
 
 /// <summary>
 /// Everything the compliance engine reads about a key store. The engine never talks to a store directly, so each
-/// rule can be tested against real objects, and a data source that is not there yet (grants, the audit log) shows as
-/// "not available" (null) and its rules as not evaluated.
+/// rule can be tested against real objects, and a data source that is not available (null) or cannot be read (an
+/// <see cref="EncryptionToolsException"/>) leaves its rules not evaluated, with the reason.
 /// </summary>
 public interface IComplianceSource
 {
@@ -28,10 +28,16 @@ public interface IComplianceSource
     /// <summary>The key's policy document (JSON text; the rendered default policy for a key without one).</summary>
     string GetKeyPolicy(EncKey key);
 
-    /// <summary>Every grant of the store; null when this source cannot list grants.</summary>
+    /// <summary>
+    /// Every grant of the store; null when this source cannot list grants. Throws an <see cref="EncryptionToolsException"/>
+    /// when the store cannot be read (the grant rules are then not evaluated, with its message as the reason).
+    /// </summary>
     IReadOnlyList<Grant>? GetGrants();
 
-    /// <summary>The audit log's verification; null when this source has no audit log to verify.</summary>
+    /// <summary>
+    /// The audit log's verification; null when there is no audit log to verify. Throws an <see cref="EncryptionToolsException"/>
+    /// when the log cannot be verified (a locked store: its audit key comes from the root key).
+    /// </summary>
     AuditVerification? VerifyAuditLog();
 
     /// <summary>Store paths open to other users (empty when none); null when this cannot be checked here.</summary>

@@ -11,11 +11,11 @@ namespace EncryptionTools.Engine.Compliance;
 /// decrypt keyring (<see cref="IStoreKeyring.Identify"/>), owner-only permissions, and principals through an
 /// <see cref="IPrincipalResolver"/>.
 /// <para>
-/// Grants and audit-log verification are not part of <see cref="IKeyStoreProvider"/> yet: <see cref="ReadGrants"/> and
-/// <see cref="ReadAuditVerification"/> are the seam. WIRED WHEN THE ACCESS BRANCH LANDS: the default of
-/// <see cref="ReadGrants"/> becomes <c>store.GetGrants(null, null, null)</c> and that of
-/// <see cref="ReadAuditVerification"/> becomes <c>store.VerifyAuditLog()</c>. Until then both return null ("not
-/// available") and the rules that need them are reported as not evaluated.
+/// The store enforces key policies and grants on every call, so everything is read as the caller: keys the caller may
+/// not describe are not listed, and a store that cannot be opened (locked, open to other users, a stored policy that does
+/// not parse) throws an <see cref="EncryptionToolsException"/> from <see cref="GetKeys"/>, <see cref="GetGrants"/> and
+/// <see cref="VerifyAuditLog"/>, which the engine reports as the reason the rules that need it were not evaluated.
+/// A location where no store exists has no keys, no grants and no audit log (<see cref="VerifyAuditLog"/> returns null).
 /// </para>
 /// </summary>
 public class StoreComplianceSource : IComplianceSource, IDisposable
@@ -32,11 +32,23 @@ public class StoreComplianceSource : IComplianceSource, IDisposable
         _resolver = resolver;
     }
 
-    /// <summary>The store's grants; null: not available.</summary>
+    /// <summary>The store's grants (those on keys the caller may list grants of); null: not available. A seam for other sources.</summary>
     public Func<IKeyStoreProvider, IReadOnlyList<Grant>?> ReadGrants { get; init; } = store => store.GetGrants();
 
-    /// <summary>The store's audit-log verification; null: not available.</summary>
-    public Func<IKeyStoreProvider, AuditVerification?> ReadAuditVerification { get; init; } = store => store.VerifyAuditLog();
+    /// <summary>The store's audit-log verification; null: not available (no store exists at the location).</summary>
+    public Func<IKeyStoreProvider, AuditVerification?> ReadAuditVerification { get; init; } = VerifyStoreAuditLog;
+
+    private static AuditVerification? VerifyStoreAuditLog(IKeyStoreProvider store)
+    {
+        try
+        {
+            return store.VerifyAuditLog();
+        }
+        catch (KeyStoreException ex) when (ex.ErrorId == StoreErrorIds.StoreNotFound && !store.GetStoreInfo().Exists)
+        {
+            return null; // nothing to audit
+        }
+    }
 
     public string Location => _store.Location;
 

@@ -1,5 +1,7 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using EncryptionTools.Engine.Access;
-using EncryptionTools.Engine.Audit;
 using EncryptionTools.Engine.Compliance;
 using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Store;
@@ -21,11 +23,35 @@ internal sealed class ComplianceFixture : IDisposable
     public LocalKeyStore Keys => Store.Store;
     public string Tree { get; }
 
-    /// <summary>Grants fed through the source's seam (the store does not expose them yet).</summary>
-    public GrantSet? Grants { get; set; }
-    /// <summary>An audit log whose verification is fed through the source's seam.</summary>
-    public AuditLog? Audit { get; set; }
+    /// <summary>Who the compliance source asks whether a grantee exists (the store itself runs as the real caller).</summary>
     public IPrincipalResolver? Resolver { get; set; }
+
+    /// <summary>The caller, who creates the store and so owns it: the principal a real administrator's policy names.</summary>
+    public static string Me { get; } = "user:" + EncryptionTools.Engine.Store.KeyPolicies.CurrentUser();
+
+    /// <summary>
+    /// The statement an administrator's policy keeps: full control for the store owner (the caller), so that the store's
+    /// lockout safety check passes and the caller can still describe, use and re-policy the key.
+    /// </summary>
+    public static string AdminStatement { get; } =
+        $$"""{ "Sid": "Admins", "Effect": "Allow", "Principal": { "EncTools": "{{Me}}" }, "Action": "kms:*", "Resource": "*" }""";
+
+    /// <summary>
+    /// Writes a key's stored policy straight into the sealed data file, as an older version of the store (which did not
+    /// validate policies) or a restored backup could have left it; the API refuses to store such a policy.
+    /// </summary>
+    public void WriteStoredPolicy(string keyId, string policy)
+    {
+        var storeId = JsonDocument.Parse(File.ReadAllBytes(Store.File(StoreFiles.DescriptorFile))).RootElement.GetProperty("storeId").GetString()!;
+        var root = File.ReadAllBytes(Store.File(StoreFiles.RootKeyFile));
+        var sealedData = File.ReadAllBytes(Store.File(StoreFiles.DataFile));
+        var version = StoreFiles.SealedVersion(sealedData, Store.Location);
+        var doc = JsonNode.Parse(StoreFiles.Open(sealedData, root, storeId, Store.Location))!.AsObject();
+        var key = doc["keys"]!.AsArray().Single(k => (string?)k!["keyId"] == keyId)!.AsObject();
+        key["policy"] = policy;
+        File.WriteAllBytes(Store.File(StoreFiles.DataFile), StoreFiles.Seal(Encoding.UTF8.GetBytes(doc.ToJsonString()), root, storeId, version));
+        Store.Reopen();
+    }
 
     public string Plain(string relative, string text = "plain text")
     {
@@ -60,16 +86,8 @@ internal sealed class ComplianceFixture : IDisposable
     public EncKey NewKey(bool rotation = true, string? policy = null, bool exportable = false, string? alias = null) =>
         Keys.NewKey(new NewKeyRequest { RotationEnabled = rotation, Policy = policy, Exportable = exportable, Alias = alias });
 
-    /// <summary>The real store's grants and audit log, unless a test supplies its own real GrantSet or AuditLog.</summary>
-    public StoreComplianceSource Source()
-    {
-        var source = new StoreComplianceSource(Keys, Resolver);
-        return new StoreComplianceSource(Keys, Resolver)
-        {
-            ReadGrants = Grants is null ? source.ReadGrants : _ => Grants.Grants,
-            ReadAuditVerification = Audit is null ? source.ReadAuditVerification : _ => Audit.Verify(),
-        };
-    }
+    /// <summary>The real store: its keys, policies, grants and audit log, read as the caller.</summary>
+    public StoreComplianceSource Source() => new(Keys, Resolver);
 
     public ComplianceReport Run(ComplianceProfile? profile = null, string[]? rules = null, bool scan = true,
         ComplianceSeverity minimum = ComplianceSeverity.Informational, IReadOnlyList<string>? paths = null)

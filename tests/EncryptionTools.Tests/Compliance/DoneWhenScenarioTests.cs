@@ -15,11 +15,13 @@ public sealed class DoneWhenScenarioTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    private const string BroadPolicy = """
+    // A real administrator's broad policy: full control for the store owner (the caller; the store's lockout safety check
+    // requires it), and decryption for everyone.
+    private static readonly string BroadPolicy = $$"""
         {
           "Version": "2012-10-17",
           "Statement": [
-            { "Sid": "Admins", "Effect": "Allow", "Principal": { "EncTools": "user:owner" }, "Action": "kms:*", "Resource": "*" },
+            { "Sid": "Admins", "Effect": "Allow", "Principal": { "EncTools": "{{ComplianceFixture.Me}}" }, "Action": "kms:*", "Resource": "*" },
             { "Sid": "AnyoneMayDecrypt", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*" }
           ]
         }

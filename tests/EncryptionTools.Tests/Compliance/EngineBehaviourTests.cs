@@ -102,7 +102,13 @@ public sealed class EngineBehaviourTests : IDisposable
         var report = f.Run();
         Assert.Contains(report.Findings, x => x.RuleId == ComplianceRules.FileNotEncrypted);
         Assert.Contains(report.Summary.RulesNotEvaluated, s => s.RuleId == ComplianceRules.FileKeyUnknown);
-        Assert.Contains(report.Summary.RulesNotEvaluated, s => s.RuleId == ComplianceRules.KeyRotationDisabled);
+        // Every rule that needs the open store says why, naming the cmdlet that opens it.
+        foreach (var id in new[] { ComplianceRules.FileKeyUnknown, ComplianceRules.KeyRotationDisabled, ComplianceRules.PolicyPublicDecrypt,
+                     ComplianceRules.GrantWithoutConstraints, ComplianceRules.AuditLogBroken })
+            Assert.Contains("Unlock-EncKeyStore", Assert.Single(report.Summary.RulesNotEvaluated, s => s.RuleId == id).Reason, StringComparison.Ordinal);
+        // What does not need the root key still runs: the store's protection and permissions.
+        Assert.Contains(ComplianceRules.StoreWithoutPassword, report.Summary.RulesEvaluated);
+        Assert.Contains(ComplianceRules.StorePermissionsOpen, report.Summary.RulesEvaluated);
     }
 
     [Fact]

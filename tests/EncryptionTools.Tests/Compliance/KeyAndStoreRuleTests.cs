@@ -13,15 +13,20 @@ public sealed class KeyAndStoreRuleTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    private const string PublicDecryptPolicy = """
+    // Every policy the store accepts must let its owner (the caller) administer the key: the lockout safety check.
+    private static readonly string PublicDecryptPolicy = $$"""
         {
           "Version": "2012-10-17",
           "Statement": [
-            { "Sid": "Owner", "Effect": "Allow", "Principal": { "EncTools": "user:owner" }, "Action": "kms:*", "Resource": "*" },
+            { "Sid": "Owner", "Effect": "Allow", "Principal": { "EncTools": "{{ComplianceFixture.Me}}" }, "Action": "kms:*", "Resource": "*" },
             { "Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*" }
           ]
         }
         """;
+
+    /// <summary>A policy of the administrator's statement and the given ones.</summary>
+    private static string Policy(params string[] statements) =>
+        $$"""{"Version":"2012-10-17","Statement":[{{string.Join(",", [ComplianceFixture.AdminStatement, .. statements])}}]}""";
 
     // ------------------------------------------------------------------ keys
 
@@ -137,40 +142,77 @@ public sealed class KeyAndStoreRuleTests : IDisposable
     [Fact]
     public void ET3001_WildcardActionsAndNotActionAreCaughtButConditionsAndDeniesAreRespected()
     {
-        var notAction = _f.NewKey(policy: """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","NotAction":"kms:ScheduleKeyDeletion","Resource":"*"}]}""");
-        _f.NewKey(policy: """
-            {"Version":"2012-10-17","Statement":[
-              {"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
-              {"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}
-            """);
-        _f.NewKey(policy: """
-            {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
-              "Condition":{"StringEquals":{"kms:EncryptionContext:dept":"it"}}}]}
-            """);
-        Assert.Equal(notAction.KeyId, Assert.Single(_f.Findings(ComplianceRules.PolicyPublicDecrypt)).Target);
+        var notAction = _f.NewKey(policy: Policy("""{"Effect":"Allow","Principal":"*","NotAction":"kms:ScheduleKeyDeletion","Resource":"*"}"""));
+        var wildcard = _f.NewKey(policy: Policy("""{"Effect":"Allow","Principal":"*","Action":"kms:De*","Resource":"*"}"""));
+        _f.NewKey(policy: Policy(
+            """{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}""",
+            """{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}"""));
+        _f.NewKey(policy: Policy("""
+            {"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+              "Condition":{"StringEquals":{"kms:EncryptionContext:dept":"it"}}}
+            """));
+        Assert.Equal(new[] { notAction.KeyId, wildcard.KeyId }.Order(StringComparer.Ordinal),
+            _f.Findings(ComplianceRules.PolicyPublicDecrypt).Select(f => f.Target).Order(StringComparer.Ordinal));
+    }
+
+    private const string UnparseablePolicy = """{"Statement":"nope"}""";
+
+    [Fact]
+    public void ET3004_APolicyThatDoesNotParseCannotBeStoredThroughTheApi()
+    {
+        Assert.Throws<InvalidKeyPolicyException>(() => _f.NewKey(policy: UnparseablePolicy));
+        var key = _f.NewKey();
+        Assert.Throws<InvalidKeyPolicyException>(() => _f.Keys.PutKeyPolicy(key.KeyId, UnparseablePolicy, bypassLockoutSafetyCheck: true));
+        Assert.Empty(_f.Findings(ComplianceRules.PolicyInvalid));
     }
 
     [Fact]
-    public void ET3004_APolicyThatDoesNotParseIsReported()
+    public void ET3004_AStoredPolicyThatDoesNotParseIsReportedAndTheStoresRefusalNamesTheRulesNotEvaluated()
     {
-        var bad = _f.NewKey(policy: """{"Statement":"nope"}""");
+        // A store written by a version that did not validate policies (or restored from such a backup): the enforcing
+        // store refuses to evaluate, and so to list, its keys; compliance reports the policy instead of crashing.
+        var bad = _f.NewKey();
         _f.NewKey();
-        var finding = Assert.Single(_f.Findings(ComplianceRules.PolicyInvalid));
+        _f.WriteStoredPolicy(bad.KeyId, UnparseablePolicy);
+        var report = _f.Run(scan: false);
+        var finding = Assert.Single(report.Findings, f => f.RuleId == ComplianceRules.PolicyInvalid);
         Assert.Equal(bad.KeyId, finding.Target);
-        Assert.StartsWith($"Set-EncKeyPolicy -KeyId {bad.KeyId}", finding.Remediation, StringComparison.Ordinal);
+        Assert.Equal(ComplianceTargetKind.Policy, finding.TargetKind);
+        Assert.Contains("Statement", finding.Message, StringComparison.Ordinal);
+        Assert.Equal($"Set-EncKeyPolicy -KeyId {bad.KeyId} -Policy '<a valid policy document>'", finding.Remediation);
+        Assert.Contains(ComplianceRules.PolicyInvalid, report.Summary.RulesEvaluated);
+        var keyRule = Assert.Single(report.Summary.RulesNotEvaluated, s => s.RuleId == ComplianceRules.KeyRotationDisabled);
+        Assert.Contains(bad.KeyId, keyRule.Reason, StringComparison.Ordinal);
+        Assert.Contains(report.Summary.RulesNotEvaluated, s => s.RuleId == ComplianceRules.PolicyPublicDecrypt);
+    }
+
+    /// <summary>A source whose key policies come from elsewhere than the store's own validation (the engine's seam).</summary>
+    private sealed class PolicyOverride(LocalKeyStore store, string keyId, string policy) : StoreComplianceSource(store)
+    {
+        public override string GetKeyPolicy(EncKey key) => key.KeyId == keyId ? policy : base.GetKeyPolicy(key);
+    }
+
+    [Fact]
+    public void ET3004_APolicyTextThatDoesNotParseIsReportedPerKey()
+    {
+        var bad = _f.NewKey();
+        var good = _f.NewKey(policy: PublicDecryptPolicy);
+        using var source = new PolicyOverride(_f.Keys, bad.KeyId, UnparseablePolicy);
+        var report = ComplianceEngine.Run(new ComplianceRequest { Rules = [ComplianceRules.PolicyPublicDecrypt, ComplianceRules.PolicyInvalid], Time = _f.Store.Clock }, source);
+        var invalid = Assert.Single(report.Findings, f => f.RuleId == ComplianceRules.PolicyInvalid);
+        Assert.Equal(bad.KeyId, invalid.Target);
+        Assert.StartsWith($"Set-EncKeyPolicy -KeyId {bad.KeyId}", invalid.Remediation, StringComparison.Ordinal);
+        Assert.Equal(good.KeyId, Assert.Single(report.Findings, f => f.RuleId == ComplianceRules.PolicyPublicDecrypt).Target);
     }
 
     [Fact]
     public void ET3002_AGrantWithoutConstraintsIsReportedWhenTheProfileRequiresThem()
     {
         var key = _f.NewKey();
-        var grants = new GrantSet();
-        var owner = Principal.User("owner");
-        var open = grants.Create(new GrantRequest(key.KeyId, Principal.User("app"), [GrantOperation.Decrypt]), owner).Grant;
-        grants.Create(new GrantRequest(key.KeyId, Principal.User("app2"), [GrantOperation.Decrypt])
-            { Constraints = GrantConstraints.Subset(new Dictionary<string, string> { ["dept"] = "it" }) }, owner);
-        grants.Create(new GrantRequest(key.KeyId, Principal.User("auditor"), [GrantOperation.DescribeKey]), owner);
-        _f.Grants = grants;
+        var open = _f.Keys.CreateGrant(new GrantRequest(key.KeyId, Principal.User("app"), [GrantOperation.Decrypt]));
+        _f.Keys.CreateGrant(new GrantRequest(key.KeyId, Principal.User("app2"), [GrantOperation.Decrypt])
+            { Constraints = GrantConstraints.Subset(new Dictionary<string, string> { ["dept"] = "it" }) });
+        _f.Keys.CreateGrant(new GrantRequest(key.KeyId, Principal.User("auditor"), [GrantOperation.DescribeKey]));
         var profile = new ComplianceProfile { RequireGrantConstraints = true, RequiredEncryptionContextKeys = ["dept"] };
         var finding = Assert.Single(_f.Findings(ComplianceRules.GrantWithoutConstraints, profile));
         Assert.Equal(open.GrantId, finding.Target);
@@ -185,26 +227,51 @@ public sealed class KeyAndStoreRuleTests : IDisposable
         var key = _f.NewKey();
         var alice = new CallerIdentity("alice", 1000, groups: [new GroupInfo("staff", 100)]);
         _f.Resolver = new StaticPrincipalResolver(alice);
-        var grants = new GrantSet();
-        grants.Create(new GrantRequest(key.KeyId, Principal.User("alice"), [GrantOperation.Decrypt]), Principal.User("alice"));
-        grants.Create(new GrantRequest(key.KeyId, Principal.Group("staff"), [GrantOperation.Encrypt]), Principal.User("alice"));
-        _f.Grants = grants;
+        _f.Keys.CreateGrant(new GrantRequest(key.KeyId, Principal.User("alice"), [GrantOperation.Decrypt]));
+        _f.Keys.CreateGrant(new GrantRequest(key.KeyId, Principal.Group("staff"), [GrantOperation.Encrypt]));
         Assert.Empty(_f.Findings(ComplianceRules.GrantPrincipalMissing));
-        var ghost = grants.Create(new GrantRequest(key.KeyId, Principal.User("bob-left-in-2024"), [GrantOperation.Decrypt]), Principal.User("alice")).Grant;
+        var ghost = _f.Keys.CreateGrant(new GrantRequest(key.KeyId, Principal.User("bob-left-in-2024"), [GrantOperation.Decrypt]));
         var finding = Assert.Single(_f.Findings(ComplianceRules.GrantPrincipalMissing));
         Assert.Equal(ghost.GrantId, finding.Target);
         Assert.Equal($"Revoke-EncKeyAccess -KeyId {key.KeyId} -GrantId {ghost.GrantId}", finding.Remediation);
     }
 
     [Fact]
-    public void GrantAndAuditRulesAreNotEvaluatedUntilTheStoreExposesThem()
+    public void GrantAndAuditRulesAreEvaluatedAgainstTheRealStore()
     {
-        _f.NewKey();
-        var report = _f.Run(new ComplianceProfile { RequireGrantConstraints = true });
-        var skipped = report.Summary.RulesNotEvaluated.Select(s => s.RuleId).ToList();
-        Assert.Equal([ComplianceRules.GrantWithoutConstraints, ComplianceRules.GrantPrincipalMissing, ComplianceRules.AuditLogBroken], skipped);
-        Assert.DoesNotContain(ComplianceRules.AuditLogBroken, report.Summary.RulesEvaluated);
-        Assert.True(report.Summary.Compliant || report.Findings.All(f => !skipped.Contains(f.RuleId)));
+        var key = _f.NewKey();
+        var profile = new ComplianceProfile { RequireGrantConstraints = true };
+
+        // An untouched store: both rules evaluated, nothing found.
+        var clean = _f.Run(profile, scan: false);
+        Assert.Contains(ComplianceRules.GrantWithoutConstraints, clean.Summary.RulesEvaluated);
+        Assert.Contains(ComplianceRules.AuditLogBroken, clean.Summary.RulesEvaluated);
+        Assert.DoesNotContain(clean.Summary.RulesNotEvaluated, s => s.RuleId is ComplianceRules.GrantWithoutConstraints or ComplianceRules.AuditLogBroken);
+        Assert.DoesNotContain(clean.Findings, f => f.RuleId == ComplianceRules.AuditLogBroken);
+        Assert.True(clean.Summary.Compliant);
+
+        // A real grant without constraints, made through the provider interface.
+        IKeyStoreProvider provider = _f.Keys;
+        var grant = provider.CreateGrant(new GrantRequest(key.KeyId, Principal.User("app"), [GrantOperation.Decrypt, GrantOperation.Encrypt]));
+        var withGrant = _f.Run(profile, scan: false);
+        var grantFinding = Assert.Single(withGrant.Findings);
+        Assert.Equal((ComplianceRules.GrantWithoutConstraints, grant.GrantId), (grantFinding.RuleId, grantFinding.Target));
+        Assert.DoesNotContain(withGrant.Findings, f => f.RuleId == ComplianceRules.AuditLogBroken);
+
+        // The store's own audit log, edited on disk: one record's result changed.
+        var file = Path.Combine(_f.Keys.AuditDirectory, AuditLog.FileName(1));
+        var lines = File.ReadAllLines(file);
+        var index = Array.FindIndex(lines, l => l.Contains("GrantCreated", StringComparison.Ordinal));
+        Assert.True(index >= 0, "the grant's creation is in the audit log");
+        lines[index] = lines[index].Replace("GrantCreated", "GrantRetired", StringComparison.Ordinal);
+        File.WriteAllLines(file, lines);
+        var tampered = _f.Run(profile, scan: false);
+        var audit = Assert.Single(tampered.Findings, f => f.RuleId == ComplianceRules.AuditLogBroken);
+        Assert.Equal(ComplianceSeverity.Critical, audit.Severity);
+        Assert.Equal(_f.Store.Location, audit.Target);
+        Assert.Contains(Path.GetFileName(file), audit.Message, StringComparison.Ordinal);
+        Assert.Equal("Test-EncAuditLog", audit.Remediation);
+        Assert.Contains(tampered.Findings, f => f.RuleId == ComplianceRules.GrantWithoutConstraints);
     }
 
     // ------------------------------------------------------------------ store
@@ -223,7 +290,12 @@ public sealed class KeyAndStoreRuleTests : IDisposable
         Assert.Equal($"chmod 700 '{_f.Store.Location}' && chmod 600 '{data}'", finding.Remediation);
         Assert.Equal(ComplianceSeverity.Critical, finding.Severity);
         // The store refuses to open like this, so the key rules say why they were not evaluated.
-        Assert.Contains(report.Summary.RulesNotEvaluated, s => s.RuleId == ComplianceRules.KeyRotationDisabled && s.Reason.Contains("chmod", StringComparison.Ordinal));
+        // The store refuses to open like this (the rule's finding is reported all the same), so every rule that needs the
+        // open store says why it was not evaluated, with the fix.
+        Assert.Throws<KeyStoreException>(() => _f.Keys.GetKeys());
+        foreach (var id in new[] { ComplianceRules.KeyRotationDisabled, ComplianceRules.PolicyPublicDecrypt, ComplianceRules.GrantWithoutConstraints, ComplianceRules.AuditLogBroken })
+            Assert.Contains("chmod", Assert.Single(report.Summary.RulesNotEvaluated, s => s.RuleId == id).Reason, StringComparison.Ordinal);
+        Assert.Contains(ComplianceRules.StorePermissionsOpen, report.Summary.RulesEvaluated);
     }
 
     [Fact]
@@ -242,19 +314,31 @@ public sealed class KeyAndStoreRuleTests : IDisposable
     [Fact]
     public void ET4003_ATamperedAuditLogIsReported()
     {
-        var dir = Path.Combine(_f.Store.Dir.Path, "audit");
-        var log = new AuditLog(dir, RandomNumberGenerator.GetBytes(32), new AuditLogOptions { Durable = false });
-        for (var i = 0; i < 5; i++)
-            log.Append(new AuditEntry { Action = KmsActions.Decrypt, Result = i == 2 ? AuditResult.Denied : AuditResult.Succeeded, Principal = "user:alice", KeyId = "k" });
-        _f.Audit = log;
+        var key = _f.NewKey();
+        _f.Keys.DisableKey(key.KeyId);
+        _f.Keys.EnableKey(key.KeyId);
         Assert.Empty(_f.Findings(ComplianceRules.AuditLogBroken));
-        var file = Path.Combine(dir, AuditLog.FileName(1));
-        var lines = File.ReadAllLines(file);
-        lines[2] = lines[2].Replace("\"result\":\"Denied\"", "\"result\":\"Succeeded\"", StringComparison.Ordinal);
+        var file = Path.Combine(_f.Keys.AuditDirectory, AuditLog.FileName(1));
+        var lines = File.ReadAllLines(file).ToList();
+        Assert.True(lines.Count >= 3);
+        lines.RemoveAt(1); // a record deleted from the middle
         File.WriteAllLines(file, lines);
         var finding = Assert.Single(_f.Findings(ComplianceRules.AuditLogBroken));
         Assert.Equal(ComplianceSeverity.Critical, finding.Severity);
         Assert.Contains(AuditLog.FileName(1), finding.Message, StringComparison.Ordinal);
         Assert.Equal("Test-EncAuditLog", finding.Remediation);
+    }
+
+    [Fact]
+    public void ET4003_WithoutAStoreThereIsNoAuditLogToVerify()
+    {
+        Assert.False(_f.Keys.GetStoreInfo().Exists);
+        var report = _f.Run(scan: false);
+        Assert.True(report.Summary.Compliant);
+        var skip = Assert.Single(report.Summary.RulesNotEvaluated, s => s.RuleId == ComplianceRules.AuditLogBroken);
+        Assert.Contains("no key store", skip.Reason, StringComparison.Ordinal);
+        Assert.Contains(ComplianceRules.KeyRotationDisabled, report.Summary.RulesEvaluated); // no keys: nothing to find
+        Assert.Equal(0, report.Summary.KeysChecked);
+        Assert.False(Directory.Exists(_f.Store.Location), "checking compliance does not create a store");
     }
 }
