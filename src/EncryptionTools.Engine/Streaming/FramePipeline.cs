@@ -111,6 +111,17 @@ internal sealed class FramePipeline : IDisposable
 
     public CancellationToken Token => _cts.Token;
 
+    /// <summary>
+    /// For the reader's loop: throws once the pipeline has stopped, with the writer's or a worker's failure when that
+    /// is what stopped it, so a tampered frame is reported as such and not as the cancellation it triggered.
+    /// </summary>
+    public void ThrowIfStopped()
+    {
+        if (!_cts.IsCancellationRequested) return;
+        ThrowWriterFailure();
+        _cts.Token.ThrowIfCancellationRequested();
+    }
+
     public Batch Rent()
     {
         if (_pool.TryTake(out var batch)) return batch;

@@ -99,7 +99,6 @@ public static class MessageDecryptor
         using var pipeline = new FramePipeline(output, degree * 2,
             () => new Batch(framesPerBatch * slotSize, framesPerBatch * frameLength, framesPerBatch),
             options.Progress, b => b.OutputLength, cancellationToken);
-        var token = pipeline.Token;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = new BodyReader(input, verifier);
         uint expected = 1;
@@ -110,7 +109,7 @@ public static class MessageDecryptor
             batch.FirstSequence = expected;
             while (true)
             {
-                token.ThrowIfCancellationRequested();
+                pipeline.ThrowIfStopped();
                 var marker = reader.ReadUInt32(atFrameStart: true);
                 var final = marker == MessageCrypto.FinalFrameMarker;
                 var sequence = final ? reader.ReadUInt32(atFrameStart: false) : marker;

@@ -109,7 +109,6 @@ public static class MessageEncryptor
         var degree = Math.Max(1, options.MaxDegreeOfParallelism);
         using var pipeline = new FramePipeline(output, degree * 2, () => new Batch(batchCapacity, outputCapacity, 0),
             options.Progress, b => b.InputLength, cancellationToken);
-        var token = pipeline.Token;
         uint sequence = 1;
         long total = 0;
         try
@@ -118,7 +117,7 @@ public static class MessageEncryptor
             current.InputLength = input.ReadAtLeast(current.Input.AsSpan(0, batchCapacity), batchCapacity, throwOnEndOfStream: false);
             while (true)
             {
-                token.ThrowIfCancellationRequested();
+                pipeline.ThrowIfStopped();
                 total += current.InputLength;
                 current.FirstSequence = sequence;
                 if (current.InputLength < batchCapacity)
