@@ -1,6 +1,5 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Threading.Channels;
+using System.Runtime.ExceptionServices;
 
 namespace EncryptionTools.Engine.Streaming;
 
@@ -61,55 +60,120 @@ internal struct FrameSlot
 }
 
 /// <summary>
-/// Reader → parallel frame crypto → ordered writer. The caller's thread reads and posts batch tasks into a
-/// bounded channel; one writer task awaits them in order. The channel's bound and the batch pool keep memory
-/// constant whatever the input size.
+/// Reader → parallel frame crypto → ordered writer, on threads of its own. The caller's thread reads and posts
+/// batches; <c>degree</c> worker threads run the frame work; one writer thread writes the batches in order and returns
+/// them to the pool. A fixed number of batches bounds memory whatever the input size.
 /// </summary>
+/// <remarks>
+/// The threads block on monitors and never spin. The earlier design (thread-pool tasks, a channel, async waits)
+/// spun in the thread pool and in every blocking wait for each 1 MiB batch: on a 2-core machine that cost about
+/// a third of the CPU time of a file encryption, and far more when the cores were shared (docs/performance.md).
+/// </remarks>
 internal sealed class FramePipeline : IDisposable
 {
-    private readonly Channel<(Task<Batch> Work, Task? Gate)> _channel;
-    private readonly ConcurrentBag<Batch> _pool = new();
-    private readonly Func<Batch> _factory;
-    private readonly CancellationTokenSource _cts;
-    private readonly Task _writer;
-    private readonly List<Batch> _all = new();
-    private readonly List<Task> _posted = new();
-
-    public FramePipeline(Stream output, int maxInFlight, Func<Batch> factory, IProgress<long>? progress, Func<Batch, long> progressBytes, CancellationToken cancellationToken)
+    private sealed class Job(Batch batch, Action<Batch> work, Task? gate)
     {
+        public readonly Batch Batch = batch;
+        public readonly Action<Batch> Work = work;
+        public readonly Task? Gate = gate;
+        public bool Done;             // guarded by lock (this)
+        public Exception? Error;      // written before Done
+    }
+
+    private readonly Stream _output;
+    private readonly Func<Batch> _factory;
+    private readonly IProgress<long>? _progress;
+    private readonly Func<Batch, long> _progressBytes;
+    private readonly CancellationTokenSource _cts;
+    private readonly CancellationTokenRegistration _stopOnCancel;
+    private readonly int _maxBatches;
+
+    // Each lock has one kind of waiter: workers wait on _todo, the writer on _ordered (and on a job), the reader on _pool.
+    private readonly Queue<Job> _todo = new();
+    private bool _todoClosed;
+    private readonly Queue<Job> _ordered = new();
+    private bool _orderedClosed;
+    private readonly Stack<Batch> _pool = new();
+    private readonly List<Batch> _all = new();
+
+    private readonly Thread[] _workers;
+    private readonly Thread _writer;
+    private volatile bool _stopped;
+    private Exception? _failure;
+    private bool _shutDown;
+    private volatile bool _drained; // the writer wrote every posted batch and found the queue closed
+
+    public FramePipeline(Stream output, int degree, int maxInFlight, Func<Batch> factory, IProgress<long>? progress,
+        Func<Batch, long> progressBytes, CancellationToken cancellationToken)
+    {
+        _output = output;
         _factory = factory;
+        _progress = progress;
+        _progressBytes = progressBytes;
+        // In flight: up to maxInFlight posted batches, plus the two the reader may hold (the current one and its look-ahead).
+        _maxBatches = Math.Max(1, maxInFlight) + 2;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _channel = Channel.CreateBounded<(Task<Batch>, Task?)>(new BoundedChannelOptions(Math.Max(1, maxInFlight))
+        _stopOnCancel = _cts.Token.UnsafeRegister(static state => ((FramePipeline)state!).Stop(), this);
+        _workers = new Thread[Math.Max(1, degree)];
+        for (var i = 0; i < _workers.Length; i++)
         {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        var token = _cts.Token;
-        _writer = Task.Run(async () =>
-        {
-            long done = 0;
-            try
-            {
-                await foreach (var (work, gate) in _channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
-                {
-                    var batch = await work.ConfigureAwait(false);
-                    if (gate is not null) await gate.ConfigureAwait(false);
-                    await output.WriteAsync(batch.Output.AsMemory(0, batch.OutputLength), token).ConfigureAwait(false);
-                    done += progressBytes(batch);
-                    progress?.Report(done);
-                    Return(batch);
-                }
-            }
-            catch
-            {
-                _cts.Cancel(); // stops the reader promptly
-                throw;
-            }
-        }, token);
+            _workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = "EncryptionTools frame worker" };
+            _workers[i].Start();
+        }
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "EncryptionTools frame writer" };
+        _writer.Start();
     }
 
     public CancellationToken Token => _cts.Token;
+
+    /// <summary>A free batch; blocks while every batch is in flight (that is the pipeline's back-pressure).</summary>
+    public Batch Rent()
+    {
+        lock (_pool)
+        {
+            while (true)
+            {
+                if (_stopped) break;
+                if (_pool.Count > 0) return _pool.Pop();
+                if (_all.Count < _maxBatches)
+                {
+                    var batch = _factory();
+                    _all.Add(batch);
+                    return batch;
+                }
+                Monitor.Wait(_pool);
+            }
+        }
+        ThrowIfStopped();
+        throw new InvalidOperationException("unreachable");
+    }
+
+    public void Return(Batch batch)
+    {
+        batch.Reset();
+        lock (_pool)
+        {
+            _pool.Push(batch);
+            Monitor.Pulse(_pool);
+        }
+    }
+
+    /// <summary>Queues the batch's work for a worker and the batch for the writer; the writer waits for <paramref name="gate"/> before writing it.</summary>
+    public void Post(Batch batch, Action<Batch> work, Task? gate = null)
+    {
+        ThrowIfStopped();
+        var job = new Job(batch, work, gate);
+        lock (_ordered)
+        {
+            _ordered.Enqueue(job);
+            Monitor.Pulse(_ordered);
+        }
+        lock (_todo)
+        {
+            _todo.Enqueue(job);
+            Monitor.Pulse(_todo);
+        }
+    }
 
     /// <summary>
     /// For the reader's loop: throws once the pipeline has stopped, with the writer's or a worker's failure when that
@@ -117,84 +181,138 @@ internal sealed class FramePipeline : IDisposable
     /// </summary>
     public void ThrowIfStopped()
     {
-        if (!_cts.IsCancellationRequested) return;
-        ThrowWriterFailure();
-        _cts.Token.ThrowIfCancellationRequested();
-    }
-
-    public Batch Rent()
-    {
-        if (_pool.TryTake(out var batch)) return batch;
-        batch = _factory();
-        lock (_all) _all.Add(batch);
-        return batch;
-    }
-
-    public void Return(Batch batch)
-    {
-        batch.Reset();
-        _pool.Add(batch);
-    }
-
-    /// <summary>Starts the work on the thread pool and queues it for the writer; blocks while the pipeline is full.</summary>
-    public void Post(Batch batch, Action<Batch> work, Task? gate = null)
-    {
-        var task = Task.Run(() => { work(batch); return batch; }, _cts.Token);
-        _posted.RemoveAll(t => t.IsCompleted);
-        _posted.Add(task);
-        try
-        {
-            _channel.Writer.WriteAsync((task, gate), _cts.Token).AsTask().GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-            ThrowWriterFailure();
-            throw;
-        }
+        if (!_stopped) return;
+        _writer.Join(); // the writer records the failure that stopped it before it exits
+        ThrowFailure();
     }
 
     /// <summary>Waits for every posted batch to be written; rethrows the first real failure.</summary>
     public void Complete()
     {
-        _channel.Writer.TryComplete();
-        try
-        {
-            _writer.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-            ThrowWriterFailure();
-            throw;
-        }
+        ShutDown();
+        ThrowFailure();
     }
 
-    /// <summary>Stops the pipeline after a reader-side failure and waits for the writer to let go of the output.</summary>
+    /// <summary>Stops the pipeline after a reader-side failure and waits until no thread touches a batch or the output.</summary>
     public void Abort()
     {
         _cts.Cancel();
-        _channel.Writer.TryComplete();
-        try { _writer.Wait(); } catch { /* the reader's own error is the one reported */ }
-        // Workers may still hold batches; let them finish before the buffers are wiped.
-        try { Task.WaitAll(_posted.ToArray()); } catch { /* already reported or cancelled */ }
+        ShutDown();
     }
 
-    private void ThrowWriterFailure()
+    private void ThrowFailure()
     {
-        // A cancelled channel usually means the writer or a worker failed: report that cause, not the cancellation.
-        if (_writer.IsFaulted || (_writer.IsCompleted && !_writer.IsCanceled))
-            _writer.GetAwaiter().GetResult();
-        try { _writer.Wait(); }
-        catch (AggregateException ex)
+        if (Volatile.Read(ref _failure) is { } failure) ExceptionDispatchInfo.Capture(failure).Throw();
+        if (!_drained) throw new OperationCanceledException(_cts.Token);
+    }
+
+    private void WorkerLoop()
+    {
+        while (true)
         {
-            var real = ex.Flatten().InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException);
-            if (real is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(real).Throw();
+            Job job;
+            lock (_todo)
+            {
+                while (_todo.Count == 0)
+                {
+                    if (_todoClosed) return;
+                    Monitor.Wait(_todo);
+                }
+                job = _todo.Dequeue();
+            }
+            if (!_stopped)
+            {
+                try { job.Work(job.Batch); }
+                catch (Exception ex) { job.Error = ex; }
+            }
+            lock (job)
+            {
+                job.Done = true;
+                Monitor.Pulse(job);
+            }
         }
+    }
+
+    private void WriterLoop()
+    {
+        long done = 0;
+        try
+        {
+            while (true)
+            {
+                Job job;
+                lock (_ordered)
+                {
+                    while (_ordered.Count == 0 && !_orderedClosed && !_stopped) Monitor.Wait(_ordered);
+                    if (_stopped) return;
+                    if (_ordered.Count == 0)
+                    {
+                        _drained = true;
+                        return;
+                    }
+                    job = _ordered.Dequeue();
+                }
+                lock (job)
+                {
+                    while (!job.Done) Monitor.Wait(job);
+                }
+                if (job.Error is { } error) ExceptionDispatchInfo.Capture(error).Throw();
+                if (_stopped) return;
+                // The reader completes the gate (or fails it) after checking the end of the message; it always does one.
+                job.Gate?.GetAwaiter().GetResult();
+                if (_stopped) return;
+                _output.Write(job.Batch.Output, 0, job.Batch.OutputLength);
+                done += _progressBytes(job.Batch);
+                _progress?.Report(done);
+                Return(job.Batch);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    private void Fail(Exception ex)
+    {
+        Interlocked.CompareExchange(ref _failure, ex, null);
+        _cts.Cancel();
+    }
+
+    /// <summary>Wakes every waiting thread; each sees <see cref="_stopped"/> and lets go.</summary>
+    private void Stop()
+    {
+        _stopped = true;
+        lock (_todo) Monitor.PulseAll(_todo);
+        lock (_ordered) Monitor.PulseAll(_ordered);
+        lock (_pool) Monitor.PulseAll(_pool);
+    }
+
+    /// <summary>Lets the writer finish what was posted (or stop), then the workers; joins them all.</summary>
+    private void ShutDown()
+    {
+        if (_shutDown) return;
+        _shutDown = true;
+        lock (_ordered)
+        {
+            _orderedClosed = true;
+            Monitor.PulseAll(_ordered);
+        }
+        _writer.Join();
+        lock (_todo)
+        {
+            _todoClosed = true;
+            Monitor.PulseAll(_todo);
+        }
+        foreach (var worker in _workers) worker.Join();
     }
 
     public void Dispose()
     {
+        if (!_shutDown) Abort();
+        _stopOnCancel.Dispose();
         _cts.Dispose();
-        lock (_all)
+        lock (_pool)
         {
             foreach (var batch in _all) batch.Wipe();
         }

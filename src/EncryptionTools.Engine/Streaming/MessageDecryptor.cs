@@ -96,7 +96,7 @@ public static class MessageDecryptor
         var framesPerBatch = Math.Max(1, MessageEncryptor.BatchTarget / frameLength);
         var slotSize = suite.IvLength + frameLength + suite.TagLength;
         var degree = Math.Max(1, options.MaxDegreeOfParallelism);
-        using var pipeline = new FramePipeline(output, degree * 2,
+        using var pipeline = new FramePipeline(output, degree, degree * 2,
             () => new Batch(framesPerBatch * slotSize, framesPerBatch * frameLength, framesPerBatch),
             options.Progress, b => b.OutputLength, cancellationToken);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -107,7 +107,7 @@ public static class MessageEncryptor
         var batchCapacity = framesPerBatch * frameLength;
         var outputCapacity = batchCapacity + framesPerBatch * (4 + suite.IvLength + suite.TagLength) + 8;
         var degree = Math.Max(1, options.MaxDegreeOfParallelism);
-        using var pipeline = new FramePipeline(output, degree * 2, () => new Batch(batchCapacity, outputCapacity, 0),
+        using var pipeline = new FramePipeline(output, degree, degree * 2, () => new Batch(batchCapacity, outputCapacity, 0),
             options.Progress, b => b.InputLength, cancellationToken);
         uint sequence = 1;
         long total = 0;
