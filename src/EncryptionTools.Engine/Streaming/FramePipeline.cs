@@ -96,8 +96,11 @@ internal sealed class FramePipeline : IDisposable
     private readonly Stack<Batch> _pool = new();
     private readonly List<Batch> _all = new();
 
-    private readonly Thread[] _workers;
-    private readonly Thread _writer;
+    private readonly int _degree;
+    private bool _started;
+    private int _workersRunning;    // guarded by lock (_todo)
+    private bool _writerRunning;    // guarded by lock (_ordered)
+    private Job? _inline; // the only batch of a one-batch message, run by Complete
     private volatile bool _stopped;
     private Exception? _failure;
     private bool _shutDown;
@@ -114,14 +117,55 @@ internal sealed class FramePipeline : IDisposable
         _maxBatches = Math.Max(1, maxInFlight) + 2;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _stopOnCancel = _cts.Token.UnsafeRegister(static state => ((FramePipeline)state!).Stop(), this);
-        _workers = new Thread[Math.Max(1, degree)];
-        for (var i = 0; i < _workers.Length; i++)
+        _degree = Math.Max(1, degree);
+    }
+
+    /// <summary>
+    /// The threads start with the first batch that is not the message's last: a message of one batch (most small
+    /// files) is done on the caller's thread in <see cref="Complete"/>, without the cost of starting threads.
+    /// </summary>
+    private void StartThreads()
+    {
+        _started = true;
+        _workersRunning = _degree;
+        _writerRunning = true;
+        for (var i = 0; i < _degree; i++)
         {
-            _workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = "EncryptionTools frame worker" };
-            _workers[i].Start();
+            FrameThreads.Run(() =>
+            {
+                try { WorkerLoop(); }
+                finally
+                {
+                    lock (_todo)
+                    {
+                        _workersRunning--;
+                        Monitor.PulseAll(_todo);
+                    }
+                }
+            });
         }
-        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "EncryptionTools frame writer" };
-        _writer.Start();
+        FrameThreads.Run(() =>
+        {
+            try { WriterLoop(); }
+            finally
+            {
+                lock (_ordered)
+                {
+                    _writerRunning = false;
+                    Monitor.PulseAll(_ordered);
+                }
+            }
+        });
+    }
+
+    /// <summary>Waits until the writer loop has returned (it records any failure first).</summary>
+    private void JoinWriter()
+    {
+        if (!_started) return;
+        lock (_ordered)
+        {
+            while (_writerRunning) Monitor.Wait(_ordered);
+        }
     }
 
     public CancellationToken Token => _cts.Token;
@@ -163,6 +207,15 @@ internal sealed class FramePipeline : IDisposable
     {
         ThrowIfStopped();
         var job = new Job(batch, work, gate);
+        if (!_started)
+        {
+            if (batch.ContainsFinal)
+            {
+                _inline = job;
+                return;
+            }
+            StartThreads();
+        }
         lock (_ordered)
         {
             _ordered.Enqueue(job);
@@ -182,15 +235,33 @@ internal sealed class FramePipeline : IDisposable
     public void ThrowIfStopped()
     {
         if (!_stopped) return;
-        _writer.Join(); // the writer records the failure that stopped it before it exits
+        JoinWriter(); // the writer records the failure that stopped it before it exits
         ThrowFailure();
     }
 
     /// <summary>Waits for every posted batch to be written; rethrows the first real failure.</summary>
     public void Complete()
     {
+        if (!_started)
+        {
+            _shutDown = true;
+            if (_inline is { } job) RunInline(job);
+            return;
+        }
         ShutDown();
         ThrowFailure();
+    }
+
+    /// <summary>A one-batch message: the work, the gate and the write, on the caller's thread.</summary>
+    private void RunInline(Job job)
+    {
+        ThrowIfStopped();
+        job.Work(job.Batch);
+        job.Gate?.GetAwaiter().GetResult();
+        ThrowIfStopped();
+        _output.Write(job.Batch.Output, 0, job.Batch.OutputLength);
+        _progress?.Report(_progressBytes(job.Batch));
+        Return(job.Batch);
     }
 
     /// <summary>Stops the pipeline after a reader-side failure and waits until no thread touches a batch or the output.</summary>
@@ -293,18 +364,19 @@ internal sealed class FramePipeline : IDisposable
     {
         if (_shutDown) return;
         _shutDown = true;
+        if (!_started) return;
         lock (_ordered)
         {
             _orderedClosed = true;
             Monitor.PulseAll(_ordered);
         }
-        _writer.Join();
+        JoinWriter();
         lock (_todo)
         {
             _todoClosed = true;
             Monitor.PulseAll(_todo);
+            while (_workersRunning > 0) Monitor.Wait(_todo);
         }
-        foreach (var worker in _workers) worker.Join();
     }
 
     public void Dispose()
@@ -316,5 +388,83 @@ internal sealed class FramePipeline : IDisposable
         {
             foreach (var batch in _all) batch.Wipe();
         }
+    }
+}
+
+/// <summary>
+/// Long-lived background threads for the pipelines' loops, reused from one operation to the next: starting threads
+/// costs more than encrypting a small file. A loop owns its thread until it returns. Threads wait on monitors and never
+/// spin; one that stays idle for 30 seconds exits.
+/// </summary>
+internal static class FrameThreads
+{
+    private sealed class Slot
+    {
+        public Action? Job; // guarded by lock (this)
+    }
+
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
+    private static readonly List<Slot> Idle = new(); // guarded by lock (Idle)
+
+    public static void Run(Action job)
+    {
+        Slot? slot = null;
+        lock (Idle)
+        {
+            if (Idle.Count > 0)
+            {
+                slot = Idle[^1];
+                Idle.RemoveAt(Idle.Count - 1);
+            }
+        }
+        if (slot is null)
+        {
+            new Thread(static state => ThreadMain((Action)state!)) { IsBackground = true, Name = "EncryptionTools frame thread" }.Start(job);
+            return;
+        }
+        lock (slot)
+        {
+            slot.Job = job;
+            Monitor.Pulse(slot);
+        }
+    }
+
+    private static void ThreadMain(Action job)
+    {
+        var slot = new Slot();
+        while (true)
+        {
+            job(); // the pipeline's loops catch their own failures
+            lock (Idle) Idle.Add(slot);
+            if (WaitForJob(slot) is not { } next) return;
+            job = next;
+        }
+    }
+
+    /// <summary>The next job handed to this idle thread, or null once it has been idle too long (and is no longer listed).</summary>
+    private static Action? WaitForJob(Slot slot)
+    {
+        lock (slot)
+        {
+            if (slot.Job is null) Monitor.Wait(slot, IdleTimeout);
+            if (TakeJob(slot) is { } job) return job;
+        }
+        lock (Idle)
+        {
+            if (Idle.Remove(slot)) return null;
+        }
+        // Run took this slot off the idle list just now: its job is on the way.
+        lock (slot)
+        {
+            while (slot.Job is null) Monitor.Wait(slot);
+            return TakeJob(slot);
+        }
+    }
+
+    private static Action? TakeJob(Slot slot)
+    {
+        var job = slot.Job;
+        slot.Job = null;
+        return job;
     }
 }
