@@ -110,7 +110,7 @@ print(f"load (1-min average) {load['load1_min']:.2f}-{load['load1_max']:.2f} acr
 table("Main comparison (GB/s = plaintext bytes / 1e9 / median wall time; RSS = peak over runs)", main)
 table("Frame-length study (our encrypt/decrypt)", frame)
 table(f"RSS check ({small_mib} MiB = small, {size_mib} MiB = large)", rss)
-print("\nCrypto loop, GB/s per core (medians of 3):")
+print("\nCrypto loop, GB/s per core (medians):")
 for k, v in loop.items():
     print(f"  {k:<28}{v:>8.3f}")
 print("\nTargets:")
