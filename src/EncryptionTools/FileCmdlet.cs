@@ -160,3 +160,18 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>A file cmdlet whose input is files: the wildcard and literal path parameters behave the same in each.</summary>
+public abstract class FileInputCmdlet : FileCmdlet
+{
+    // The file cmdlets share their input parameters, so the wildcard and literal forms behave the same everywhere.
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+}

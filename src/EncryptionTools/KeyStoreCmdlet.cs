@@ -87,3 +87,34 @@ public sealed class EncKeyAliasCompleter : IArgumentCompleter
             yield return new CompletionResult(alias.AliasName, alias.AliasName, CompletionResultType.ParameterValue, "-> " + alias.KeyId);
     }
 }
+
+/// <summary>A cmdlet that moves keys from one state to another (enable, disable, cancel deletion), one key at a time.</summary>
+public abstract class KeyStateCmdlet : KeyStoreCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(EncKeyCompleter))]
+    [Alias("Id")]
+    public string[] KeyId { get; set; } = [];
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>What ShouldProcess shows for each key.</summary>
+    protected abstract string Action { get; }
+
+    /// <summary>The state change itself, through the store provider.</summary>
+    protected abstract EncKey Apply(string keyIdentifier);
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in KeyId)
+        {
+            if (!ShouldProcess(id, Action)) continue;
+            ForItem(id, () =>
+            {
+                var key = Apply(id);
+                if (PassThru) WriteObject(key);
+            });
+        }
+    }
+}

@@ -6,26 +6,9 @@ namespace EncryptionTools.Module.Commands;
 /// <summary>Disables a key: it neither encrypts nor decrypts until Enable-EncKey.</summary>
 [Cmdlet(VerbsLifecycle.Disable, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(EncKey))]
-public sealed class DisableEncKeyCommand : KeyStoreCmdlet
+public sealed class DisableEncKeyCommand : KeyStateCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(EncKeyCompleter))]
-    [Alias("Id")]
-    public string[] KeyId { get; set; } = [];
+    protected override string Action => "Disable key (files it protects cannot be decrypted until it is enabled)";
 
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        foreach (var id in KeyId)
-        {
-            if (!ShouldProcess(id, "Disable key (files it protects cannot be decrypted until it is enabled)")) continue;
-            ForItem(id, () =>
-            {
-                var key = Store.DisableKey(id);
-                if (PassThru) WriteObject(key);
-            });
-        }
-    }
+    protected override EncKey Apply(string keyIdentifier) => Store.DisableKey(keyIdentifier);
 }

@@ -9,17 +9,8 @@ namespace EncryptionTools.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "EncFileInfo", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(EncryptedFileInfo))]
-public sealed class GetEncFileInfoCommand : FileCmdlet
+public sealed class GetEncFileInfoCommand : FileInputCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
 
     protected override void ProcessRecord()
     {

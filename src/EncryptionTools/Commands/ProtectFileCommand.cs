@@ -14,19 +14,10 @@ namespace EncryptionTools.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsSecurity.Protect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileOperationResult), typeof(FileInfo))]
-public sealed class ProtectFileCommand : FileCmdlet
+public sealed class ProtectFileCommand : FileInputCmdlet
 {
     private const string Activity = "Protect-File";
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Master keys of the store (ids, aliases, ARNs or key objects); each one gets its own EDK.</summary>
     [Parameter(Position = 1)]

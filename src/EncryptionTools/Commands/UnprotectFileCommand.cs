@@ -12,19 +12,10 @@ namespace EncryptionTools.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsSecurity.Unprotect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileOperationResult), typeof(FileInfo))]
-public sealed class UnprotectFileCommand : FileCmdlet
+public sealed class UnprotectFileCommand : FileInputCmdlet
 {
     private const string Activity = "Unprotect-File";
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Strict mode: only these keys may decrypt (ids, aliases, ARNs or key objects).</summary>
     [Parameter]

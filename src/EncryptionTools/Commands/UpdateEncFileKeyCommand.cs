@@ -13,19 +13,10 @@ namespace EncryptionTools.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Update, "EncFileKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(RewrapResult))]
-public sealed class UpdateEncFileKeyCommand : FileCmdlet
+public sealed class UpdateEncFileKeyCommand : FileInputCmdlet
 {
     private const string Activity = "Update-EncFileKey";
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>The file's recipients become exactly these keys (and -RecipientPublicKey): every other EDK is dropped.</summary>
     [Parameter]
