@@ -175,3 +175,28 @@ public abstract class FileInputCmdlet : FileCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 }
+
+/// <summary>Protect-File and Unprotect-File: files in, files out, with the same output and overwrite rules.</summary>
+public abstract class FileTransformCmdlet : FileInputCmdlet
+{
+    /// <summary>A file (one input) or a directory (several inputs, pipeline input, or a directory input).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Destination { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Suffix { get; set; } = FileProtector.DefaultSuffix;
+
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    [Parameter]
+    public SwitchParameter InPlace { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+}

@@ -14,10 +14,9 @@ namespace EncryptionTools.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsSecurity.Protect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileOperationResult), typeof(FileInfo))]
-public sealed class ProtectFileCommand : FileInputCmdlet
+public sealed class ProtectFileCommand : FileTransformCmdlet
 {
     private const string Activity = "Protect-File";
-
 
     /// <summary>Master keys of the store (ids, aliases, ARNs or key objects); each one gets its own EDK.</summary>
     [Parameter(Position = 1)]
@@ -33,30 +32,9 @@ public sealed class ProtectFileCommand : FileInputCmdlet
     [Parameter]
     public Hashtable? EncryptionContext { get; set; }
 
-    /// <summary>A file (one input) or a directory (several inputs, pipeline input, or a directory input).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Destination { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string Suffix { get; set; } = FileProtector.DefaultSuffix;
-
     [Parameter]
     [ValidateRange(1, EncryptOptions.MaxFrameLength)]
     public int FrameSize { get; set; } = EncryptOptions.DefaultFrameLength;
-
-    [Parameter]
-    public SwitchParameter Recurse { get; set; }
-
-    [Parameter]
-    public SwitchParameter InPlace { get; set; }
-
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     private FileKeys? _keys;
 

@@ -12,10 +12,9 @@ namespace EncryptionTools.Module.Commands;
 /// </summary>
 [Cmdlet(VerbsSecurity.Unprotect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileOperationResult), typeof(FileInfo))]
-public sealed class UnprotectFileCommand : FileInputCmdlet
+public sealed class UnprotectFileCommand : FileTransformCmdlet
 {
     private const string Activity = "Unprotect-File";
-
 
     /// <summary>Strict mode: only these keys may decrypt (ids, aliases, ARNs or key objects).</summary>
     [Parameter]
@@ -25,26 +24,6 @@ public sealed class UnprotectFileCommand : FileInputCmdlet
 
     [Parameter]
     public Hashtable? ExpectedEncryptionContext { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Destination { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string Suffix { get; set; } = FileProtector.DefaultSuffix;
-
-    [Parameter]
-    public SwitchParameter Recurse { get; set; }
-
-    [Parameter]
-    public SwitchParameter InPlace { get; set; }
-
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
