@@ -118,3 +118,28 @@ public abstract class KeyStateCmdlet : KeyStoreCmdlet
         }
     }
 }
+
+/// <summary>Tab completion of encryption contexts: @{ key = '' } for each context key the store's policies and grants test.</summary>
+public sealed class EncryptionContextCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IReadOnlyList<(string Key, string Source)> keys;
+        try
+        {
+            var storePath = fakeBoundParameters?["StorePath"] as string;
+            keys = Engine.Access.KnownContextKeys.From(KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath)));
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        var typed = (wordToComplete ?? "").TrimStart('@', '{', ' ');
+        foreach (var (key, source) in keys.Where(k => k.Key.StartsWith(typed, StringComparison.OrdinalIgnoreCase)))
+        {
+            var text = $"@{{ '{key.Replace("'", "''")}' = '' }}";
+            yield return new CompletionResult(text, key, CompletionResultType.ParameterValue, $"{key} (from the {source})");
+        }
+    }
+}

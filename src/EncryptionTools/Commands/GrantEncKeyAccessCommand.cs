@@ -22,9 +22,11 @@ public sealed class GrantEncKeyAccessCommand : KeyStoreCmdlet
     public GrantOperation[] Operation { get; set; } = [];
 
     [Parameter]
+    [ArgumentCompleter(typeof(EncryptionContextCompleter))]
     public Hashtable? EncryptionContextSubset { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(EncryptionContextCompleter))]
     public Hashtable? EncryptionContextEquals { get; set; }
 
     [Parameter]

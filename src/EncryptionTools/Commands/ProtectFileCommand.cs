@@ -30,6 +30,7 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
     public object[]? RecipientPublicKey { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(EncryptionContextCompleter))]
     public Hashtable? EncryptionContext { get; set; }
 
     [Parameter]

@@ -23,6 +23,7 @@ public sealed class TestEncKeyAccessCommand : KeyStoreCmdlet
     public string? Principal { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(EncryptionContextCompleter))]
     public Hashtable? EncryptionContext { get; set; }
 
     protected override void ProcessRecord()

@@ -23,6 +23,7 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
     public string[]? KeyId { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(EncryptionContextCompleter))]
     public Hashtable? ExpectedEncryptionContext { get; set; }
 
     protected override void ProcessRecord()
