@@ -15,9 +15,8 @@ public sealed class EncGrantIdCompleter : IArgumentCompleter
         IReadOnlyList<Engine.Access.Grant> grants;
         try
         {
-            var storePath = fakeBoundParameters?["StorePath"] as string;
             var keyId = fakeBoundParameters?["KeyId"] as string;
-            grants = KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath), commandName)
+            grants = CompletionStore.Open(fakeBoundParameters, commandName)
                 .GetGrants(string.IsNullOrWhiteSpace(keyId) ? null : keyId);
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)

@@ -53,8 +53,7 @@ public sealed class EncKeyCompleter : IArgumentCompleter
         IReadOnlyList<(string CompletionText, string ToolTip)> matches;
         try
         {
-            var storePath = fakeBoundParameters?["StorePath"] as string;
-            matches = KeyQueries.Complete(KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath)), wordToComplete);
+            matches = KeyQueries.Complete(CompletionStore.Open(fakeBoundParameters), wordToComplete);
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
         {
@@ -74,8 +73,7 @@ public sealed class EncKeyAliasCompleter : IArgumentCompleter
         IReadOnlyList<EncKeyAlias> aliases;
         try
         {
-            var storePath = fakeBoundParameters?["StorePath"] as string;
-            aliases = KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath)).GetAliases();
+            aliases = CompletionStore.Open(fakeBoundParameters).GetAliases();
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
         {
@@ -128,8 +126,7 @@ public sealed class EncryptionContextCompleter : IArgumentCompleter
         IReadOnlyList<(string Key, string Source)> keys;
         try
         {
-            var storePath = fakeBoundParameters?["StorePath"] as string;
-            keys = Engine.Access.KnownContextKeys.From(KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath)));
+            keys = Engine.Access.KnownContextKeys.From(CompletionStore.Open(fakeBoundParameters));
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
         {
@@ -141,5 +138,19 @@ public sealed class EncryptionContextCompleter : IArgumentCompleter
             var text = $"@{{ '{key.Replace("'", "''")}' = '' }}";
             yield return new CompletionResult(text, key, CompletionResultType.ParameterValue, $"{key} (from the {source})");
         }
+    }
+}
+
+/// <summary>The store a tab completer reads: the typed -StorePath, resolved against PowerShell's location.</summary>
+internal static class CompletionStore
+{
+    public static IKeyStoreProvider Open(IDictionary? fakeBoundParameters, string? command = null)
+    {
+        var typed = fakeBoundParameters?["StorePath"] as string;
+        if (string.IsNullOrWhiteSpace(typed)) return KeyStoreProviders.Get(null, command);
+        // Completers run on the host's pipeline thread, whose runspace knows the current location.
+        var path = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path
+            .GetUnresolvedProviderPathFromPSPath(typed) ?? typed;
+        return KeyStoreProviders.Get(path, command);
     }
 }
