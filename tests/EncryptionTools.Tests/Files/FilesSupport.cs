@@ -103,72 +103,26 @@ internal sealed class CallbackProgress<T>(Action<T> onReport) : IProgress<T>
 /// <summary>The official AWS Encryption SDK for JavaScript through tests/interop/esdk.mjs.</summary>
 internal static class JsSdk
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "EncryptionTools.sln"))) return dir.FullName;
-            }
-            throw new InvalidOperationException("EncryptionTools.sln was not found above " + AppContext.BaseDirectory);
-        }
-    }
-
-    /// <summary>Fails (never skips) when the locked npm install is missing.</summary>
-    public static string Script
-    {
-        get
-        {
-            var interop = Path.Combine(RepoRoot, "tests", "interop");
-            if (!Directory.Exists(Path.Combine(interop, "node_modules", "@aws-crypto", "client-node")))
-                Assert.Fail($"The JavaScript SDK is not installed under {interop}/node_modules. Run `npm ci --prefix tests/interop` from the repository root (test.sh does this).");
-            return Path.Combine(interop, "esdk.mjs");
-        }
-    }
-
     /// <summary>Decrypts with the JS SDK; returns (exit code, stderr).</summary>
-    public static (int ExitCode, string Error) Decrypt(string dir, string cipher, string plainOut, params TestKey[] keys)
+    public static (int ExitCode, string Error) Decrypt(string dir, string cipher, string plainOut, params TestKey[] keys) =>
+        WithKeyrings(dir, keys, keyrings => ["decrypt", "--keyrings", keyrings, "--in", cipher, "--out", plainOut]);
+
+    public static (int ExitCode, string Error) Encrypt(string dir, string plain, string cipherOut, string suite, params TestKey[] keys) =>
+        WithKeyrings(dir, keys, keyrings => ["encrypt", "--keyrings", keyrings, "--in", plain, "--out", cipherOut, "--suite", suite, "--frame", "4096"]);
+
+    /// <summary>Writes the keyrings file the harness reads, runs it through <see cref="Engine.Esdk"/>, and removes the file.</summary>
+    private static (int, string) WithKeyrings(string dir, TestKey[] keys, Func<string, string[]> arguments)
     {
         var keyrings = Path.Combine(dir, "js-keyrings-" + Guid.NewGuid().ToString("N")[..8] + ".json");
         File.WriteAllText(keyrings, JsonSerializer.Serialize(keys.Select(k => k.JsEntry)));
         try
         {
-            return Run("decrypt", "--keyrings", keyrings, "--in", cipher, "--out", plainOut);
+            var (exit, _, stderr) = Engine.Esdk.Run(arguments(keyrings));
+            return (exit, stderr);
         }
         finally
         {
             File.Delete(keyrings);
         }
-    }
-
-    public static (int ExitCode, string Error) Encrypt(string dir, string plain, string cipherOut, string suite, params TestKey[] keys)
-    {
-        var keyrings = Path.Combine(dir, "js-keyrings-" + Guid.NewGuid().ToString("N")[..8] + ".json");
-        File.WriteAllText(keyrings, JsonSerializer.Serialize(keys.Select(k => k.JsEntry)));
-        try
-        {
-            return Run("encrypt", "--keyrings", keyrings, "--in", plain, "--out", cipherOut, "--suite", suite, "--frame", "4096");
-        }
-        finally
-        {
-            File.Delete(keyrings);
-        }
-    }
-
-    private static (int, string) Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("node esdk.mjs did not finish in 120 s");
-        }
-        return (process.ExitCode, stderr.Result);
     }
 }

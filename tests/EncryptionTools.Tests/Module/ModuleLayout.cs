@@ -7,7 +7,7 @@ namespace EncryptionTools.Tests.Module;
 /// <summary>Where the repository and the built module are, and what the compiled cmdlets are, found by reflection.</summary>
 internal static class ModuleLayout
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Engine.RepoPaths.Root;
 
     public static string ManifestPath => Path.Combine(RepoRoot, "EncryptionTools.psd1");
     public static string ManifestText => File.ReadAllText(ManifestPath);
@@ -56,12 +56,5 @@ internal static class ModuleLayout
         var match = Regex.Match(ManifestText, key + @"\s*=\s*'(?<v>[^']*)'");
         Assert.True(match.Success, $"The manifest has no {key} = '...'.");
         return match.Groups["v"].Value;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "EncryptionTools.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Cannot find the repository root (EncryptionTools.sln) above " + AppContext.BaseDirectory);
     }
 }

@@ -47,13 +47,6 @@ public class StoreCmdletTests
          "Remove-EncKeyAlias", "Invoke-EncKeyRotation", "Import-EncKey", "Export-EncKey", "Set-EncKeyStore",
          "Set-EncKeyPolicy", "Grant-EncKeyAccess", "Revoke-EncKeyAccess", "Remove-EncKeyGrant"];
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EncryptionTools.sln"))) dir = dir.Parent;
-        return dir!.FullName;
-    }
-
     [Fact]
     public void Every_cmdlet_of_the_issue_exists()
     {
@@ -115,7 +108,7 @@ public class StoreCmdletTests
     [Fact]
     public void The_manifest_exports_every_cmdlet_in_a_sorted_explicit_list()
     {
-        var manifest = File.ReadAllText(Path.Combine(RepoRoot(), "EncryptionTools.psd1"));
+        var manifest = File.ReadAllText(Path.Combine(Engine.RepoPaths.Root, "EncryptionTools.psd1"));
         var block = Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\(([^)]*)\)").Groups[1].Value;
         var listed = Regex.Matches(block, "'([^']+)'").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(listed.Order(StringComparer.OrdinalIgnoreCase), listed);
@@ -125,7 +118,7 @@ public class StoreCmdletTests
     [Fact]
     public void Every_output_type_has_a_table_view()
     {
-        var format = File.ReadAllText(Path.Combine(RepoRoot(), "src", "EncryptionTools", "EncryptionTools.Format.ps1xml"));
+        var format = File.ReadAllText(Path.Combine(Engine.RepoPaths.Root, "src", "EncryptionTools", "EncryptionTools.Format.ps1xml"));
         var outputs = Cmdlets.SelectMany(t => t.GetCustomAttributesData()).Where(a => a.AttributeType == typeof(OutputTypeAttribute))
             .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(a => ((Type)a.Value!).FullName!).Where(n => !n.StartsWith("System.", StringComparison.Ordinal)).Distinct().ToList();
         foreach (var output in outputs)
@@ -137,7 +130,7 @@ public class StoreCmdletTests
     {
         foreach (var type in Cmdlets)
         {
-            var path = Path.Combine(RepoRoot(), "docs", Name(type) + ".md");
+            var path = Path.Combine(Engine.RepoPaths.Root, "docs", Name(type) + ".md");
             Assert.True(File.Exists(path), "missing " + path);
             var text = File.ReadAllText(path);
             Assert.Contains("external help file: EncryptionTools.dll-Help.xml", text);
@@ -153,7 +146,7 @@ public class StoreCmdletTests
     [Fact]
     public void Each_cmdlet_has_a_Pester_Describe()
     {
-        var pester = Directory.GetFiles(Path.Combine(RepoRoot(), "tests"), "*.Tests.ps1").Select(File.ReadAllText).ToList();
+        var pester = Directory.GetFiles(Path.Combine(Engine.RepoPaths.Root, "tests"), "*.Tests.ps1").Select(File.ReadAllText).ToList();
         foreach (var type in Cmdlets)
             Assert.Contains(pester, text => text.Contains($"Describe '{Name(type)}'", StringComparison.Ordinal));
     }
