@@ -1,3 +1,4 @@
+using System.CommandLine.Parsing;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -20,10 +21,19 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
     /// <summary>--store PATH, else ENCRYPTIONTOOLS_STORE, else the per-user default: the same rule as -StorePath.</summary>
-    public IKeyStoreProvider Store(ParseResult r)
+    /// <remarks>The store is opened under the full command name, so audit records say which CLI command acted.</remarks>
+    public IKeyStoreProvider Store(ParseResult r) => KeyStoreProviders.Get(StorePath(r.GetValue(StoreOption)), CommandName(r));
+
+    /// <summary>A typed --store resolved to a full path; null when none was typed.</summary>
+    public static string? StorePath(string? typed) => string.IsNullOrWhiteSpace(typed) ? null : Path.GetFullPath(typed);
+
+    /// <summary>"enctools key create", from the parsed command and its parents.</summary>
+    public static string CommandName(ParseResult r)
     {
-        var path = r.GetValue(StoreOption);
-        return KeyStoreProviders.Get(string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path));
+        var names = new List<string>();
+        for (SymbolResult? s = r.CommandResult; s is not null; s = s.Parent)
+            if (s is CommandResult c && c.Command is not RootCommand) names.Insert(0, c.Command.Name);
+        return string.Join(' ', names.Prepend("enctools"));
     }
 
     public static string ToJson(object? value) => JsonSerializer.Serialize(value, JsonOptions);

@@ -56,7 +56,7 @@ public static class ComplianceCommand
                 var includeGlobs = r.GetValue(include);
                 var excludeGlobs = r.GetValue(exclude);
                 var storePath = r.GetValue(store);
-                var provider = KeyStoreProviders.Get(string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath), "enctools compliance");
+                var provider = KeyStoreProviders.Get(CliContext.StorePath(storePath), CliContext.CommandName(r));
                 var request = new ComplianceRequest
                 {
                     Paths = (r.GetValue(paths) ?? []).Select(Path.GetFullPath).ToList(),
@@ -67,7 +67,7 @@ public static class ComplianceCommand
                     Rules = r.GetValue(rule) ?? [],
                     ExcludeRules = r.GetValue(excludeRule) ?? [],
                     MinimumSeverity = r.GetValue(minimum),
-                    RemediationStorePath = string.IsNullOrWhiteSpace(storePath) ? null : Path.GetFullPath(storePath),
+                    RemediationStorePath = CliContext.StorePath(storePath),
                 };
                 ComplianceReport report;
                 using (var source = new StoreComplianceSource(provider, SystemPrincipalResolver.Instance))
