@@ -99,7 +99,7 @@ public class CliStoreTests
         var info = Json(CliProcess.Run("info", plain + ".enc", "--store", store, "--json").Out)[0];
         Assert.Equal(2, info.GetProperty("EncryptedDataKeys")[0].GetProperty("Version").GetInt32());
 
-        var viaEnv = CliProcessEnv.Run(new Dictionary<string, string> { ["ENCRYPTIONTOOLS_STORE"] = store }, "key", "list", "--json");
+        var viaEnv = CliProcess.Run(new Dictionary<string, string> { ["ENCRYPTIONTOOLS_STORE"] = store }, "key", "list", "--json");
         Assert.True(viaEnv.Code == 0, viaEnv.Err);
         Assert.Equal(1, Json(viaEnv.Out).GetArrayLength());
     }
@@ -130,21 +130,5 @@ public class CliStoreTests
     {
         Assert.Equal(2, CliProcess.Run("key", "frobnicate").Code);
         Assert.Equal(2, CliProcess.Run("encrypt").Code);
-    }
-}
-
-internal static class CliProcessEnv
-{
-    public static (int Code, string Out, string Err) Run(IDictionary<string, string> environment, params string[] args)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(CliProcess.Dll);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) start.Environment[k] = v;
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000));
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }
