@@ -13,7 +13,7 @@ public sealed record GrantCreateResult(Grant Grant, bool Created);
 /// for <see cref="Retire"/>, whose rule the grant itself carries: callers check kms:CreateGrant, kms:ListGrants and
 /// kms:RevokeGrant with <see cref="AccessEvaluator"/> first.
 /// </summary>
-public sealed class GrantSet
+public sealed partial class GrantSet
 {
     private readonly object _gate = new();
     private readonly List<Grant> _grants = [];
@@ -114,12 +114,10 @@ public sealed class GrantSet
 
     // ---- persistence ----
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = false,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    // Generated metadata, so the store's grants read and write without reflection (the CLI is Native AOT).
+    [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+    [JsonSerializable(typeof(GrantsDto))]
+    private sealed partial class GrantJsonContext : JsonSerializerContext;
 
     private sealed record GrantDto(string GrantId, string KeyId, string? Name, string GranteePrincipal, string? RetiringPrincipal,
         GrantOperation[] Operations, Dictionary<string, string>? EncryptionContextSubset, Dictionary<string, string>? EncryptionContextEquals,
@@ -133,7 +131,7 @@ public sealed class GrantSet
         var dtos = Grants.Select(g => new GrantDto(g.GrantId, g.KeyId, g.Name, g.GranteePrincipal.ToString(), g.RetiringPrincipal?.ToString(),
             g.Operations.ToArray(), g.Constraints?.EncryptionContextSubset?.ToDictionary(), g.Constraints?.EncryptionContextEquals?.ToDictionary(),
             g.CreationDate, g.IssuingPrincipal.ToString())).ToArray();
-        return JsonSerializer.Serialize(new GrantsDto(1, dtos), Json);
+        return JsonSerializer.Serialize(new GrantsDto(1, dtos), GrantJsonContext.Default.GrantsDto);
     }
 
     public static GrantSet FromJson(string json)
@@ -141,7 +139,7 @@ public sealed class GrantSet
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            var dto = JsonSerializer.Deserialize<GrantsDto>(json, Json) ?? throw new InvalidAccessDataException("The grant list is empty.");
+            var dto = JsonSerializer.Deserialize(json, GrantJsonContext.Default.GrantsDto) ?? throw new InvalidAccessDataException("The grant list is empty.");
             if (dto.Version != 1) throw new InvalidAccessDataException($"The grant list has version {dto.Version}; this module reads version 1.");
             var grants = new List<Grant>();
             foreach (var g in dto.Grants ?? [])

@@ -108,8 +108,7 @@ public static class KeyPolicies
         {
             ["Version"] = "2012-10-17",
             ["Id"] = DefaultPolicyId,
-            ["Statement"] = new JsonArray
-            {
+            ["Statement"] = new JsonArray(
                 new JsonObject
                 {
                     ["Sid"] = DefaultStatementSid,
@@ -120,8 +119,7 @@ public static class KeyPolicies
                     },
                     ["Action"] = "kms:*",
                     ["Resource"] = "*",
-                },
-            },
+                }),
         };
         return policy.ToJsonString();
     }

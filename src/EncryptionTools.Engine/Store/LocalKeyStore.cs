@@ -1308,7 +1308,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         doc.Revision++;
         doc.LastModifiedDate = Now;
         doc.SchemaVersion = StoreSchema.CurrentDataVersion;
-        var plaintext = JsonSerializer.SerializeToUtf8Bytes(doc, StoreSchema.Json);
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(doc, StoreSchema.DocumentInfo);
         byte[] sealedData;
         try { sealedData = StoreFiles.Seal(plaintext, root, descriptor.StoreId, StoreSchema.CurrentDataVersion); }
         finally { CryptographicOperations.ZeroMemory(plaintext); }

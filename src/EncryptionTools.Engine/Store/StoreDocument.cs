@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace EncryptionTools.Engine.Store;
 
@@ -130,13 +131,18 @@ internal static class StoreSchema
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
         WriteIndented = false,
         // Never embedded in HTML: escaping quotes as \u0022 would only double the size of every policy.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        // Generated metadata: no reflection at run time, which also keeps the first use of the store fast.
+        // Generated metadata (enums as names, through UseStringEnumConverter): no reflection at run time, which keeps
+        // the first use of the store fast and works in the Native AOT CLI.
         TypeInfoResolver = StoreJsonContext.Default,
     };
+
+    /// <summary>The data document's metadata under <see cref="Json"/>: the typed overloads need no reflection.</summary>
+    internal static readonly JsonTypeInfo<StoreDocument> DocumentInfo = TypeInfo<StoreDocument>(Json);
+
+    internal static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     /// <summary>
     /// Migrations of the data document: entry n turns a version-n document into version n+1. Add one per schema change
@@ -158,7 +164,7 @@ internal static class StoreSchema
         {
             if (version == CurrentDataVersion)
             {
-                doc = JsonSerializer.Deserialize<StoreDocument>(utf8, Json);
+                doc = JsonSerializer.Deserialize(utf8, DocumentInfo);
             }
             else
             {
@@ -170,7 +176,7 @@ internal static class StoreSchema
                             $"The key store '{location}' has data schema version {version}, which this module cannot migrate.");
                     migrate(node);
                 }
-                doc = node.Deserialize<StoreDocument>(Json);
+                doc = node.Deserialize(DocumentInfo);
             }
         }
         catch (JsonException ex)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace EncryptionTools.Engine.Store;
 
@@ -40,14 +41,14 @@ internal sealed class StoreDescriptor
         public byte[] WrappedKey { get; set; } = [];
     }
 
-    private static readonly JsonSerializerOptions Json = new(StoreSchema.Json) { WriteIndented = true };
+    private static readonly JsonTypeInfo<StoreDescriptor> Json = StoreSchema.TypeInfo<StoreDescriptor>(new(StoreSchema.Json) { WriteIndented = true });
 
     public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static StoreDescriptor Parse(byte[] utf8, string location)
     {
         StoreDescriptor? descriptor;
-        try { descriptor = JsonSerializer.Deserialize<StoreDescriptor>(utf8, Json); }
+        try { descriptor = JsonSerializer.Deserialize(utf8, Json); }
         catch (JsonException ex)
         {
             throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData,
