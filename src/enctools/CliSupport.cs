@@ -1,7 +1,7 @@
 using System.CommandLine.Parsing;
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using EncryptionTools.Engine;
 using EncryptionTools.Engine.Store;
 
@@ -10,12 +10,6 @@ namespace EncryptionTools.Cli;
 /// <summary>What every subcommand shares: --json, --store, running a body with errors on stderr and exit codes.</summary>
 internal sealed class CliContext(Option<bool> json, Option<string?> store, CancellationToken cancellationToken)
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public Option<bool> Json { get; } = json;
     public Option<string?> StoreOption { get; } = store;
     public CancellationToken CancellationToken { get; } = cancellationToken;
@@ -36,15 +30,16 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
         return string.Join(' ', names.Prepend("enctools"));
     }
 
-    public static string ToJson(object? value) => JsonSerializer.Serialize(value, JsonOptions);
+    /// <summary>--json output through <see cref="CliJson"/>'s generated metadata (no reflection: the CLI is Native AOT).</summary>
+    public static string ToJson<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
 
     /// <summary>Runs a body that returns one result: stdout (JSON or text), or an error on stderr and its exit code.</summary>
-    public int Run(ParseResult r, Func<object?> body, Func<object?, string>? text = null)
+    public int Run<T>(ParseResult r, Func<T> body, JsonTypeInfo<T> type, Func<T, string> text)
     {
         try
         {
             var result = body();
-            Console.Out.WriteLine(r.GetValue(Json) ? ToJson(result) : (text ?? (o => ToJson(o)))(result));
+            Console.Out.WriteLine(r.GetValue(Json) ? ToJson(result, type) : text(result));
             return ExitCodes.Ok;
         }
         catch (Exception ex) when (IsExpected(ex))

@@ -115,7 +115,7 @@ internal static class FileCommands
                 }
             }
             if (results.Count > 0 || code == ExitCodes.Ok)
-                Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results) : string.Join(Environment.NewLine + Environment.NewLine, results.Select(Describe)));
+                Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results, CliJson.Default.ListEncryptedFileInfo) : string.Join(Environment.NewLine + Environment.NewLine, results.Select(Describe)));
             return code;
         });
 
@@ -160,13 +160,13 @@ internal static class FileCommands
                         continue;
                     }
                     if (outcome.Result is { } result) results.Add(result);
-                    else results.Add(new { outcome.Path, Method = "Unchanged", Reason = outcome.Skipped });
+                    else results.Add(new UnchangedFile(outcome.Path, "Unchanged", outcome.Skipped));
                 }
                 CliContext.Timing("rewrap", watch);
-                Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results) : string.Join(Environment.NewLine, results.Select(o => o switch
+                Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results, CliJson.Default.ListObject) : string.Join(Environment.NewLine, results.Select(o => o switch
                 {
                     RewrapResult x => $"rewrapped {x.Path} ({x.Method}{(x.FallbackReason is null ? "" : ": " + x.FallbackReason)}): {string.Join(", ", x.KeysAfter)}",
-                    _ => CliContext.ToJson(o),
+                    _ => CliContext.ToJson((UnchangedFile)o, CliJson.Default.UnchangedFile),
                 })));
                 return code;
             }
@@ -196,7 +196,7 @@ internal static class FileCommands
             if (!json && result.Action != FileAction.Skipped)
                 Console.Out.WriteLine($"{result.Action.ToString().ToLowerInvariant()} {result.Source} -> {result.Destination} ({result.BytesIn:N0} -> {result.BytesOut:N0} bytes; keys {string.Join(", ", result.Keys)})");
         }
-        if (json) Console.Out.WriteLine(CliContext.ToJson(results));
+        if (json) Console.Out.WriteLine(CliContext.ToJson(results, CliJson.Default.ListFileOperationResult));
         return code;
     }
 

@@ -26,30 +26,30 @@ internal static class KeyCommands
             Exportable = r.GetValue(exportable),
             RotationEnabled = r.GetValue(rotation),
             RotationPeriodInDays = r.GetValue(days),
-        }), Describe));
+        }), CliJson.Default.EncKey, Describe));
 
         var list = new Command("list", "List keys.");
-        list.SetAction(r => cli.Run(r, () => cli.Store(r).GetKeys(), o => string.Join(Environment.NewLine,
-            ((IReadOnlyList<EncKey>)o!).Select(k => $"{k.KeyId}  {k.KeyState,-15} {k.KeySpec,-17} v{k.CurrentVersion}  {string.Join(",", k.Aliases)}"))));
+        list.SetAction(r => cli.Run(r, () => cli.Store(r).GetKeys(), CliJson.Default.IReadOnlyListEncKey, keys => string.Join(Environment.NewLine,
+            keys.Select(k => $"{k.KeyId}  {k.KeyState,-15} {k.KeySpec,-17} v{k.CurrentVersion}  {string.Join(",", k.Aliases)}"))));
 
         var show = new Command("show", "Show one key.") { id };
-        show.SetAction(r => cli.Run(r, () => cli.Store(r).GetKey(r.GetValue(id)!), Describe));
+        show.SetAction(r => cli.Run(r, () => cli.Store(r).GetKey(r.GetValue(id)!), CliJson.Default.EncKey, Describe));
 
         var rotate = new Command("rotate", "Rotate a key now: a new version encrypts from now on; older ones still decrypt.") { id };
-        rotate.SetAction(r => cli.Run(r, () => cli.Store(r).RotateKey(r.GetValue(id)!), Describe));
+        rotate.SetAction(r => cli.Run(r, () => cli.Store(r).RotateKey(r.GetValue(id)!), CliJson.Default.EncKey, Describe));
 
         var enable = new Command("enable", "Enable a disabled key.") { id };
-        enable.SetAction(r => cli.Run(r, () => cli.Store(r).EnableKey(r.GetValue(id)!), Describe));
+        enable.SetAction(r => cli.Run(r, () => cli.Store(r).EnableKey(r.GetValue(id)!), CliJson.Default.EncKey, Describe));
 
         var disable = new Command("disable", "Disable a key: it neither encrypts nor decrypts until enabled.") { id };
-        disable.SetAction(r => cli.Run(r, () => cli.Store(r).DisableKey(r.GetValue(id)!), Describe));
+        disable.SetAction(r => cli.Run(r, () => cli.Store(r).DisableKey(r.GetValue(id)!), CliJson.Default.EncKey, Describe));
 
         var window = new Option<int>("--days") { Description = "Pending window in days (7-30).", DefaultValueFactory = _ => LocalKeyStore.DefaultPendingWindowInDays };
         var schedule = new Command("schedule-deletion", "Schedule a key's deletion after a pending window.") { id, window };
-        schedule.SetAction(r => cli.Run(r, () => cli.Store(r).ScheduleKeyDeletion(r.GetValue(id)!, r.GetValue(window)), Describe));
+        schedule.SetAction(r => cli.Run(r, () => cli.Store(r).ScheduleKeyDeletion(r.GetValue(id)!, r.GetValue(window)), CliJson.Default.EncKey, Describe));
 
         var cancel = new Command("cancel-deletion", "Cancel a scheduled deletion (the key stays disabled).") { id };
-        cancel.SetAction(r => cli.Run(r, () => cli.Store(r).CancelKeyDeletion(r.GetValue(id)!), Describe));
+        cancel.SetAction(r => cli.Run(r, () => cli.Store(r).CancelKeyDeletion(r.GetValue(id)!), CliJson.Default.EncKey, Describe));
 
         foreach (var c in new[] { create, list, show, rotate, enable, disable, schedule, cancel }) key.Subcommands.Add(c);
         return key;
@@ -62,21 +62,21 @@ internal static class KeyCommands
         var target = new Argument<string>("key") { Description = "The key it points to." };
 
         var create = new Command("create", "Create an alias.") { name, target };
-        create.SetAction(r => cli.Run(r, () => cli.Store(r).NewAlias(r.GetValue(name)!, r.GetValue(target)!), AliasText));
+        create.SetAction(r => cli.Run(r, () => cli.Store(r).NewAlias(r.GetValue(name)!, r.GetValue(target)!), CliJson.Default.EncKeyAlias, AliasText));
         var set = new Command("set", "Point an existing alias at another key.") { name, target };
-        set.SetAction(r => cli.Run(r, () => cli.Store(r).SetAlias(r.GetValue(name)!, r.GetValue(target)!), AliasText));
+        set.SetAction(r => cli.Run(r, () => cli.Store(r).SetAlias(r.GetValue(name)!, r.GetValue(target)!), CliJson.Default.EncKeyAlias, AliasText));
         var delete = new Command("delete", "Delete an alias (the key stays).") { name };
-        delete.SetAction(r => cli.Run(r, () => cli.Store(r).RemoveAlias(r.GetValue(name)!), AliasText));
+        delete.SetAction(r => cli.Run(r, () => cli.Store(r).RemoveAlias(r.GetValue(name)!), CliJson.Default.EncKeyAlias, AliasText));
         var list = new Command("list", "List aliases.");
-        list.SetAction(r => cli.Run(r, () => cli.Store(r).GetAliases(),
-            o => string.Join(Environment.NewLine, ((IReadOnlyList<EncKeyAlias>)o!).Select(a => $"{a.AliasName} -> {a.KeyId}"))));
+        list.SetAction(r => cli.Run(r, () => cli.Store(r).GetAliases(), CliJson.Default.IReadOnlyListEncKeyAlias,
+            aliases => string.Join(Environment.NewLine, aliases.Select(a => $"{a.AliasName} -> {a.KeyId}"))));
         foreach (var c in new[] { create, set, delete, list }) alias.Subcommands.Add(c);
         return alias;
     }
 
-    private static string AliasText(object? o) => o is EncKeyAlias a ? $"{a.AliasName} -> {a.KeyId}" : "";
+    private static string AliasText(EncKeyAlias a) => $"{a.AliasName} -> {a.KeyId}";
 
-    private static string Describe(object? o) => o is not EncKey k ? "" : string.Join(Environment.NewLine,
+    private static string Describe(EncKey k) => string.Join(Environment.NewLine,
     [
         k.KeyId,
         $"  arn          {k.Arn}",
