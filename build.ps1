@@ -3,7 +3,8 @@
 .SYNOPSIS
     Build, test, document and package EncryptionTools (for machines that have pwsh).
 .DESCRIPTION
-    Build   : lays out the importable module at out/EncryptionTools (same as build.sh --no-demo).
+    Build   : lays out the importable module at out/EncryptionTools and the Native AOT enctools at out/enctools
+              (same as build.sh --no-demo).
     Test    : dotnet test, then Pester in a child pwsh so no module assembly stays locked in this session.
     Pester  : Pester only (what Test runs in the child process); writes TestResults/pester.xml.
     Docs    : regenerates en-US/ MAML and about topics from docs/ with platyPS.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the importable module at out/EncryptionTools and the enctools CLI at out/enctools, then runs the demo:
+# Builds the importable module at out/EncryptionTools and the enctools CLI at out/enctools (a Native AOT executable for
+# this machine), then runs the demo:
 # create a key in a temporary key store, encrypt a file with an encryption context, show its header, decrypt it and compare.
 # Usage: bash build.sh [--no-demo]
 set -euo pipefail
@@ -12,6 +13,8 @@ if [ -f tools/HelpGen/HelpGen.csproj ]; then
   dotnet run --project tools/HelpGen -c Release -- --docs docs --out en-US --module EncryptionTools
 fi
 dotnet publish src/EncryptionTools/EncryptionTools.csproj -c Release -o out/EncryptionTools --nologo -v quiet
+# PublishAot (enctools.csproj): the SDK compiles for this machine's runtime identifier, the RID `dotnet --info` shows
+# (linux-x64, linux-arm64, ...); it links with clang or gcc and needs zlib (Debian: build-essential zlib1g-dev).
 dotnet publish src/enctools/enctools.csproj -c Release -o out/enctools --nologo -v quiet
 echo "Module: $(pwd)/out/EncryptionTools/EncryptionTools.psd1"
 echo "CLI:    $(pwd)/out/enctools/enctools"
@@ -20,7 +23,7 @@ echo "CLI:    $(pwd)/out/enctools/enctools"
 
 demo=$(mktemp -d)
 trap 'rm -rf "$demo"' EXIT
-enctools() { dotnet "$(pwd)/out/enctools/enctools.dll" "$@"; }
+enctools() { "$(pwd)/out/enctools/enctools" "$@"; }
 store="$demo/keystore"   # a TEMPORARY key store: the demo never touches your own
 printf 'Quarterly payroll, strictly confidential.\n' > "$demo/payroll.txt"
 echo; echo "== create a key (alias/demo) in the temporary store $store"; enctools key create --alias alias/demo --description "build.sh demo" --store "$store"

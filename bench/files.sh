@@ -2,7 +2,7 @@
 # File-level benchmarks of issue 4 (results: docs/performance-files.md).
 #  1. Many small files: N files of 4 KiB encrypted into a new tree by ONE `enctools encrypt -r` process (the same
 #     engine path as Protect-File: StoreFileOperations + FileProtector), minus the cost of a one-file run (process
-#     start, JIT, store load), giving the engine's files/s.
+#     start, store load), giving the engine's files/s.
 #  2. Header-only rewrap of a 1 GiB and a 1 MiB file (`enctools rewrap --add-key`), against `enctools info` on the
 #     same file as the process-start baseline (both load the store and read the header).
 # ENCTOOLS_TIMING=1 makes enctools print the in-process work time, which the figures below report beside wall time.
@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-10000}
 work=$(mktemp -d -p "${2:-${TMPDIR:-/tmp}}")
 trap 'rm -rf "$work"' EXIT
-cli() { dotnet out/enctools/enctools.dll "$@"; }
+cli() { out/enctools/enctools "$@"; }   # the Native AOT executable that build.sh ships
 now() { date +%s.%N; }
 store="$work/store"
 

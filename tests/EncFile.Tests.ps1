@@ -6,7 +6,7 @@
 BeforeAll {
     $modulePath = $env:ENCRYPTIONTOOLS_MODULE ?? (Join-Path $PSScriptRoot '../out/EncryptionTools/EncryptionTools.psd1')
     Import-Module $modulePath -Force
-    $cli = Join-Path $PSScriptRoot '../out/enctools/enctools.dll'
+    $cli = Join-Path $PSScriptRoot '../out/enctools' ($IsWindows ? 'enctools.exe' : 'enctools')   # the Native AOT executable build.sh ships
     $work = Join-Path ([IO.Path]::GetTempPath()) ("et-encfile-" + [guid]::NewGuid().ToString('N'))
     $store = Join-Path $work 'store'
     New-Item -ItemType Directory -Path $work | Out-Null
@@ -152,7 +152,7 @@ Describe 'Update-EncFileKey and Invoke-EncKeyRotation -Rewrap' {
     It 'works with the CLI on the same store' {
         $file = Join-Path $work 'cli.txt'
         Set-Content -LiteralPath $file -Value 'shared'
-        & dotnet $cli encrypt $file --key alias/x --store $store | Out-Null
+        & $cli encrypt $file --key alias/x --store $store | Out-Null
         $LASTEXITCODE | Should -Be 0
         Remove-Item -LiteralPath $file
         Unprotect-File -LiteralPath "$file.enc" -StorePath $store | Out-Null

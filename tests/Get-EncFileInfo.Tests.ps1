@@ -4,14 +4,14 @@
 BeforeAll {
     $modulePath = $env:ENCRYPTIONTOOLS_MODULE ?? (Join-Path $PSScriptRoot '../out/EncryptionTools/EncryptionTools.psd1')
     Import-Module $modulePath -Force
-    $cli = Join-Path $PSScriptRoot '../out/enctools/enctools.dll'
+    $cli = Join-Path $PSScriptRoot '../out/enctools' ($IsWindows ? 'enctools.exe' : 'enctools')   # the Native AOT executable build.sh ships
     $work = Join-Path ([IO.Path]::GetTempPath()) ("et-pester-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $work | Out-Null
     $keyFile = Join-Path $work 'unit.key'
     [IO.File]::WriteAllBytes($keyFile, [Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
     $plain = Join-Path $work 'report [2026].txt'
     Set-Content -LiteralPath $plain -Value 'quarterly numbers'
-    & dotnet $cli encrypt $plain --key-file $keyFile --context dept=hr --context tenant=contoso | Out-Null
+    & $cli encrypt $plain --key-file $keyFile --context dept=hr --context tenant=contoso | Out-Null
     $encrypted = "$plain.enc"
 }
 

@@ -10,12 +10,12 @@ BeforeAll {
     New-Item -ItemType Directory -Path $root | Out-Null
     $script:key = New-EncKey -StorePath $store -EnableRotation -Alias 'alias/pester'
     # The engine's CLI writes encrypted files under a raw key; those are encrypted (ET1001 passes) but unknown to the store.
-    $script:cli = Join-Path $PSScriptRoot '..' 'out' 'enctools' 'enctools.dll'
+    $script:cli = Join-Path $PSScriptRoot '..' 'out' 'enctools' ($IsWindows ? 'enctools.exe' : 'enctools')
     $script:rawKey = Join-Path $root '..' ("raw-" + [guid]::NewGuid().ToString('N') + '.key')
     [IO.File]::WriteAllBytes($rawKey, [byte[]](1..32))
     function script:New-EncryptedFile([string] $Path) {
         Set-Content -LiteralPath "$Path.src" -Value 'secret'
-        & dotnet $cli encrypt "$Path.src" --key-file $rawKey -o $Path | Out-Null
+        & $cli encrypt "$Path.src" --key-file $rawKey -o $Path | Out-Null
         Remove-Item -LiteralPath "$Path.src"
     }
 }
