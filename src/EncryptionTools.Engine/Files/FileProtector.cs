@@ -178,11 +178,13 @@ public static class FileProtector
         var group = new List<GroupEntry>();
         long groupBytes = 0;
         var groupStarted = DateTime.UtcNow;
+        // A group is published on another thread while the next one is staged: its wait for the disk overlaps with work.
+        Task<List<FileOutcome>>? publishing = null;
+        Exception? stopped = null;
         try
         {
             for (var index = 0; index < plan.Count; index++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var item = plan[index];
                 var number = index + 1;
                 Action<FileProgressPhase, long> report = progress is null
@@ -190,23 +192,49 @@ public static class FileProtector
                     : (phase, done) => progress.Report(new FileProgress(item.Source, phase, done, item.Length, number, plan.Count,
                         overallDone + (phase == FileProgressPhase.Verifying ? item.Length : Math.Min(done, item.Length)), overallTotal));
                 if (group.Count == 0) groupStarted = DateTime.UtcNow;
-                group.Add(Stage(item, state, report, cancellationToken, work));
+                try
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    group.Add(Stage(item, state, report, cancellationToken, work));
+                }
+                catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+                {
+                    stopped = ex; // the files already published are still reported; the staged ones are dropped
+                    break;
+                }
                 overallDone += item.Error is null ? item.Length : 0;
                 groupBytes += item.Length;
                 if (index < plan.Count - 1 && group.Count < GroupFiles && groupBytes < GroupBytes && DateTime.UtcNow - groupStarted < GroupTime)
                     continue;
-                cancellationToken.ThrowIfCancellationRequested();
-                var outcomes = Publish(group, beforePublish);
+                if (publishing is not null)
+                {
+                    foreach (var outcome in publishing.GetAwaiter().GetResult()) yield return outcome;
+                    publishing = null;
+                }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    stopped = new OperationCanceledException(cancellationToken);
+                    break;
+                }
+                var ready = group.ToList();
                 group.Clear();
                 groupBytes = 0;
-                foreach (var outcome in outcomes) yield return outcome;
+                publishing = Task.Run(() => Publish(ready, beforePublish));
+            }
+            if (publishing is not null)
+            {
+                foreach (var outcome in publishing.GetAwaiter().GetResult()) yield return outcome;
+                publishing = null;
             }
         }
         finally
         {
-            // Cancelled, or the caller stopped enumerating: nothing staged is published, no temporary file remains.
+            // Stopped, or the caller stopped enumerating: what is being published completes (its files are whole); nothing
+            // staged is published and no temporary file remains.
+            publishing?.GetAwaiter().GetResult();
             foreach (var entry in group) entry.Staged?.Output?.Dispose();
         }
+        if (stopped is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
     }
 
     private static GroupEntry Stage(FilePlanItem item, BatchState state, Action<FileProgressPhase, long> report, CancellationToken cancellationToken, FileWork work)
