@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Whole-process benchmark: the EncryptionTools engine against age, openssl enc, gpg, the AWS Encryption SDK for
-# JavaScript and, as the ceiling, dd writing a new file of the same size. Method and results: docs/performance.md.
+# Whole-process benchmark: the EncryptionTools engine (bench/EncryptionTools.Bench, raw key) and the shipped `enctools`
+# command line (key store, audit log and all) against age, openssl enc, gpg, the AWS Encryption SDK for JavaScript and,
+# as the ceiling, dd writing a new file of the same size. Method and results: docs/performance.md.
 #
 #   bash bench/run.sh                    1 GiB input, 5 interleaved rounds (the published numbers; about 6 minutes)
 #   BENCH_QUICK=1 bash bench/run.sh      = BENCH_SIZE_MIB=64 BENCH_ROUNDS=2: checks the harness in under a minute
@@ -33,6 +34,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="$ROOT/bench/results/$STAMP"
 RAW="$OUT/raw.tsv"
 BENCH="$ROOT/bench/EncryptionTools.Bench/bin/Release/net10.0/EncryptionTools.Bench"
+CLI="$ROOT/out/enctools/enctools" # what build.sh ships
 ESDK="$ROOT/tests/interop/esdk.mjs"
 FRAMES=(4096 65536 1048576)
 
@@ -64,6 +66,10 @@ build() {
   log "building bench/EncryptionTools.Bench (Release)"
   dotnet build -c Release -nologo -v q "$ROOT/bench/EncryptionTools.Bench/EncryptionTools.Bench.csproj" >"$OUT/build.log" 2>&1 ||
     { cat "$OUT/build.log" >&2; exit 1; }
+  if [[ ! -x "$CLI" ]]; then
+    log "building out/enctools (bash build.sh --no-demo)"
+    bash "$ROOT/build.sh" --no-demo >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
+  fi
 }
 
 # ---- inputs and keys ----------------------------------------------------------------------------------------------
@@ -77,6 +83,7 @@ make_input() { # PATH MIB
 
 make_keys() {
   [[ -f "$W/key" ]] || "$BENCH" keygen --out "$W/key"
+  [[ -d "$W/store" ]] || "$CLI" key create --alias alias/bench --store "$W/store" >/dev/null
   [[ -f "$W/age.key" ]] || age-keygen -o "$W/age.key" 2>/dev/null
   AGE_RECIPIENT=$(age-keygen -y "$W/age.key")
   [[ -f "$W/pass" ]] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/pass"; }
@@ -128,6 +135,8 @@ run_tool() {
     dd) measure main dd "$r" dd if="$IN" of="$o" bs=1M conv=fsync status=none ;;
     ours-enc) measure main "$t" "$r" "$BENCH" encrypt --key-file "$W/key" --in "$IN" --out "$o" ;;
     ours-dec) measure main "$t" "$r" "$BENCH" decrypt --key-file "$W/key" --in "$W/ct.ours" --out "$o" ;;
+    cli-enc) measure main "$t" "$r" "$CLI" encrypt "$IN" -o "$o" --key alias/bench --store "$W/store" ;;
+    cli-dec) measure main "$t" "$r" "$CLI" decrypt "$W/ct.cli" -o "$o" --store "$W/store" ;;
     age-enc) measure main "$t" "$r" age -r "$AGE_RECIPIENT" -o "$o" "$IN" ;;
     age-dec) measure main "$t" "$r" age -d -i "$W/age.key" -o "$o" "$W/ct.age" ;;
     openssl-enc) measure main "$t" "$r" openssl enc -aes-256-ctr -pbkdf2 -pass "file:$W/pass" -in "$IN" -out "$o" ;;
@@ -149,6 +158,7 @@ run_tool() {
 prepare_ciphertexts() {
   log "preparing ciphertexts"
   "$BENCH" encrypt --key-file "$W/key" --in "$IN" --out "$W/ct.ours"
+  "$CLI" encrypt "$IN" -o "$W/ct.cli" --key alias/bench --store "$W/store" >/dev/null
   age -r "$AGE_RECIPIENT" -o "$W/ct.age" "$IN"
   openssl enc -aes-256-ctr -pbkdf2 -pass "file:$W/pass" -in "$IN" -out "$W/ct.openssl"
   "${GPG[@]}" --symmetric --cipher-algo AES256 --compress-algo none -o "$W/ct.gpg" "$IN"
@@ -227,8 +237,8 @@ make_keys
 prepare_ciphertexts
 
 log "main comparison: $ROUNDS rounds over $SIZE_MIB MiB"
-rounds run_tool dd ours-enc ours-dec age-enc age-dec openssl-enc openssl-dec gpg-enc gpg-dec js-enc js-dec
-rm -f "$W/ct.age" "$W/ct.openssl" "$W/ct.gpg" "$W/ct.js" "$W/ct.ours"
+rounds run_tool dd ours-enc ours-dec cli-enc cli-dec age-enc age-dec openssl-enc openssl-dec gpg-enc gpg-dec js-enc js-dec
+rm -f "$W/ct.age" "$W/ct.openssl" "$W/ct.gpg" "$W/ct.js" "$W/ct.ours" "$W/ct.cli"
 
 log "frame-length study: ${FRAMES[*]}"
 for f in "${FRAMES[@]}"; do "$BENCH" encrypt --key-file "$W/key" --in "$IN" --out "$W/ct.f$f" --frame "$f"; done

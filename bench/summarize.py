@@ -43,7 +43,7 @@ def stats(section, label, nbytes=size):
     }
 
 
-main_tools = ["dd", "ours-enc", "ours-dec", "age-enc", "age-dec", "openssl-enc", "openssl-dec",
+main_tools = ["dd", "ours-enc", "ours-dec", "cli-enc", "cli-dec", "age-enc", "age-dec", "openssl-enc", "openssl-dec",
               "gpg-enc", "gpg-dec", "js-enc", "js-dec"]
 main = {t: stats("main", t) for t in main_tools}
 frames = sorted({int(l.split("-")[1]) for (s, l) in runs if s == "frame"})
@@ -75,12 +75,19 @@ target("encrypt >= 2 x age", g("ours-enc") / g("age-enc"), 2, same_round=paired(
 target("decrypt >= 4 x age", g("ours-dec") / g("age-dec"), 4, same_round=paired("ours-dec", "age-dec"))
 target("encrypt >= 8 x JS SDK", g("ours-enc") / g("js-enc"), 8, same_round=paired("ours-enc", "js-enc"))
 target("decrypt >= 8 x JS SDK", g("ours-dec") / g("js-dec"), 8, same_round=paired("ours-dec", "js-dec"))
+# The same targets for the shipped command line (store, policy check and audit record included), as whole processes.
+target("enctools encrypt >= 0.8 x dd new-file write", g("cli-enc") / g("dd"), 0.8, same_round=paired("cli-enc", "dd"))
+target("enctools decrypt >= 0.8 x dd new-file write", g("cli-dec") / g("dd"), 0.8, same_round=paired("cli-dec", "dd"))
+target("enctools encrypt >= 2 x age", g("cli-enc") / g("age-enc"), 2, same_round=paired("cli-enc", "age-enc"))
+target("enctools decrypt >= 4 x age", g("cli-dec") / g("age-dec"), 4, same_round=paired("cli-dec", "age-dec"))
+target("enctools encrypt >= 8 x JS SDK", g("cli-enc") / g("js-enc"), 8, same_round=paired("cli-enc", "js-enc"))
+target("enctools decrypt >= 8 x JS SDK", g("cli-dec") / g("js-dec"), 8, same_round=paired("cli-dec", "js-dec"))
 cpu = loop["loop-gbps_cpu_per_core"]
 target("crypto loop >= 0.9 x openssl speed (16384-byte blocks), per CPU-second", cpu / loop["openssl-16384"], 0.9,
        note="openssl speed divides by user CPU time; ours by the whole process's user+system time")
 target("crypto loop >= 0.9 x openssl speed -bytes 65536 (the frame size), per CPU-second", cpu / loop["openssl-65536"], 0.9,
        note="stricter: same block size as our 64 KiB frames")
-ours_rss = [r for (s, l), rows in runs.items() for r in rows if (s == "main" and l.startswith("ours")) or s == "rss"]
+ours_rss = [r for (s, l), rows in runs.items() for r in rows if (s == "main" and l.startswith(("ours", "cli"))) or s == "rss"]
 target("peak RSS <= 64 MiB (default frame, every run)", max(float(r["rss_kib"]) for r in ours_rss) / MIB, 64, "MiB<=")
 target(f"encrypt peak RSS, {size_mib} MiB vs {small_mib} MiB input, within 8 MiB",
        abs(rss["enc-large"]["max_rss_mib"] - rss["enc-small"]["max_rss_mib"]), 8, "MiB<=")

@@ -31,6 +31,12 @@ public abstract record FileOperationOptions
     public bool Force { get; init; }
 
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Runs before each group of results is published (renamed into place): the key store writes its audit records of
+    /// those files here, so no output exists whose key use is not in the audit log.
+    /// </summary>
+    public Action? BeforePublish { get; init; }
 }
 
 /// <summary>Encrypt files (Protect-File, <c>enctools encrypt</c>).</summary>

@@ -45,7 +45,7 @@ public static class FileProtector
         Format.EncryptionContext.ValidateForEncrypt(request.EncryptionContext);
         if (request.HeaderReserve is { } reserve) HeaderReserve.Normalize(reserve);
         var plan = Plan(paths, request, encrypting: true);
-        return Run(plan, progress, cancellationToken, (item, p, ct) => ProtectItem(item, request, p, ct));
+        return Run(plan, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) => ProtectItem(item, request, state, p, ct));
     }
 
     /// <summary>Decrypts every file the paths name; see <see cref="Protect"/> for the batch rules.</summary>
@@ -55,7 +55,7 @@ public static class FileProtector
         ArgumentNullException.ThrowIfNull(request);
         if (request.Keyrings is null) throw new ArgumentException("Keyrings are needed to decrypt.", nameof(request));
         var plan = Plan(paths, request, encrypting: false);
-        return Run(plan, progress, cancellationToken, (item, p, ct) => UnprotectItem(item, request, p, ct));
+        return Run(plan, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) => UnprotectItem(item, request, state, p, ct));
     }
 
     /// <summary>
@@ -137,34 +137,112 @@ public static class FileProtector
         static FilePlanItem Failed(string input, EncryptionToolsException error) => new(input, null, 0, false, error);
     }
 
-    private static IEnumerable<FileOutcome> Run(IReadOnlyList<FilePlanItem> plan, IProgress<FileProgress>? progress, CancellationToken cancellationToken,
-        Func<FilePlanItem, Action<FileProgressPhase, long>, CancellationToken, FileOperationResult> work)
+    // A batch publishes its results in groups: each file's output is written to its temporary file, then a whole group
+    // is made durable at once, its audit records are written, and only then are its files renamed into place and their
+    // directories synced. Per file that costs a fraction of an fsync; the guarantees per file are unchanged.
+    private const int GroupFiles = 128;           // bounded: each staged file holds an open, locked temporary file
+    private const long GroupBytes = 64L << 20;    // a large file makes its own group: its flush dwarfs any saving
+    private static readonly TimeSpan GroupTime = TimeSpan.FromSeconds(1); // results keep flowing to an interactive user
+
+    private delegate Staged FileWork(FilePlanItem item, BatchState state, Action<FileProgressPhase, long> report, CancellationToken cancellationToken);
+
+    /// <summary>Directories a batch already made or swept of dead writers' temporaries: once each, not once per file.</summary>
+    private sealed class BatchState
+    {
+        private readonly HashSet<string> _created = new(PathComparer);
+        private readonly HashSet<string> _swept = new(PathComparer);
+
+        public void CreateDirectory(string directory)
+        {
+            if (_created.Contains(directory)) return;
+            Directory.CreateDirectory(directory);
+            _created.Add(directory);
+        }
+
+        public AtomicFile CreateOutput(string destination, bool overwrite) =>
+            AtomicFile.Create(destination, overwrite, sweep: _swept.Add(Path.GetDirectoryName(Path.GetFullPath(destination))!));
+    }
+
+    /// <summary>One file done but not yet published: its result, and the written temporary file waiting for the group's commit.</summary>
+    private sealed record Staged(FileOperationResult Result, AtomicFile? Output = null, UnixFileMode? Mode = null, SourceSnapshot? Original = null);
+
+    /// <summary>A file of the current group: staged, or already an outcome (an error or nothing to publish).</summary>
+    private sealed record GroupEntry(FilePlanItem Item, Staged? Staged, FileOutcome? Outcome);
+
+    private static IEnumerable<FileOutcome> Run(IReadOnlyList<FilePlanItem> plan, Action? beforePublish, IProgress<FileProgress>? progress,
+        CancellationToken cancellationToken, FileWork work)
     {
         var overallTotal = plan.Where(i => i.Error is null).Sum(i => i.Length);
         long overallDone = 0;
-        for (var index = 0; index < plan.Count; index++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var item = plan[index];
-            var number = index + 1;
-            Action<FileProgressPhase, long> report = progress is null
-                ? (_, _) => { }
-                : (phase, done) => progress.Report(new FileProgress(item.Source, phase, done, item.Length, number, plan.Count,
-                    overallDone + (phase == FileProgressPhase.Verifying ? item.Length : Math.Min(done, item.Length)), overallTotal));
-            var outcome = Execute(item, report, cancellationToken, work);
-            overallDone += item.Error is null ? item.Length : 0;
-            yield return outcome;
-        }
-    }
-
-    private static FileOutcome Execute(FilePlanItem item, Action<FileProgressPhase, long> report, CancellationToken cancellationToken,
-        Func<FilePlanItem, Action<FileProgressPhase, long>, CancellationToken, FileOperationResult> work)
-    {
-        if (item.Error is not null) return new FileOutcome(item.Source, item.Destination, null, item.Error);
+        var state = new BatchState();
+        var group = new List<GroupEntry>();
+        long groupBytes = 0;
+        var groupStarted = DateTime.UtcNow;
+        // A group is published on another thread while the next one is staged: its wait for the disk overlaps with work.
+        Task<List<FileOutcome>>? publishing = null;
+        Exception? stopped = null;
         try
         {
-            var result = work(item, report, cancellationToken);
-            return new FileOutcome(item.Source, result.Destination, result, null);
+            for (var index = 0; index < plan.Count; index++)
+            {
+                var item = plan[index];
+                var number = index + 1;
+                Action<FileProgressPhase, long> report = progress is null
+                    ? (_, _) => { }
+                    : (phase, done) => progress.Report(new FileProgress(item.Source, phase, done, item.Length, number, plan.Count,
+                        overallDone + (phase == FileProgressPhase.Verifying ? item.Length : Math.Min(done, item.Length)), overallTotal));
+                if (group.Count == 0) groupStarted = DateTime.UtcNow;
+                try
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    group.Add(Stage(item, state, report, cancellationToken, work));
+                }
+                catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+                {
+                    stopped = ex; // the files already published are still reported; the staged ones are dropped
+                    break;
+                }
+                overallDone += item.Error is null ? item.Length : 0;
+                groupBytes += item.Length;
+                if (index < plan.Count - 1 && group.Count < GroupFiles && groupBytes < GroupBytes && DateTime.UtcNow - groupStarted < GroupTime)
+                    continue;
+                if (publishing is not null)
+                {
+                    foreach (var outcome in publishing.GetAwaiter().GetResult()) yield return outcome;
+                    publishing = null;
+                }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    stopped = new OperationCanceledException(cancellationToken);
+                    break;
+                }
+                var ready = group.ToList();
+                group.Clear();
+                groupBytes = 0;
+                publishing = Task.Run(() => Publish(ready, beforePublish));
+            }
+            if (publishing is not null)
+            {
+                foreach (var outcome in publishing.GetAwaiter().GetResult()) yield return outcome;
+                publishing = null;
+            }
+        }
+        finally
+        {
+            // Stopped, or the caller stopped enumerating: what is being published completes (its files are whole); nothing
+            // staged is published and no temporary file remains.
+            publishing?.GetAwaiter().GetResult();
+            foreach (var entry in group) entry.Staged?.Output?.Dispose();
+        }
+        if (stopped is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
+    }
+
+    private static GroupEntry Stage(FilePlanItem item, BatchState state, Action<FileProgressPhase, long> report, CancellationToken cancellationToken, FileWork work)
+    {
+        if (item.Error is not null) return new GroupEntry(item, null, new FileOutcome(item.Source, item.Destination, null, item.Error));
+        try
+        {
+            return new GroupEntry(item, work(item, state, report, cancellationToken), null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -172,8 +250,55 @@ public static class FileProtector
         }
         catch (Exception ex) when (ToTyped(ex, item) is { } typed)
         {
-            return new FileOutcome(item.Source, item.Destination, null, typed);
+            return new GroupEntry(item, null, new FileOutcome(item.Source, item.Destination, null, typed));
         }
+    }
+
+    /// <summary>
+    /// Publishes a group, in order: its outputs made durable together, then <paramref name="beforePublish"/> (the audit
+    /// records), then each renamed into place (in place, only if the original is still as it was read), then each
+    /// directory synced once. A file that fails any step becomes an error outcome and leaves nothing behind.
+    /// </summary>
+    private static List<FileOutcome> Publish(List<GroupEntry> group, Action? beforePublish)
+    {
+        var staged = group.Where(e => e.Staged?.Output is not null).ToList();
+        var flushErrors = AtomicFile.FlushToDisk(staged.Select(e => e.Staged!.Output!).ToList());
+        if (staged.Count > 0) beforePublish?.Invoke();
+        var outcomes = new List<FileOutcome>(group.Count);
+        var directories = new HashSet<string>(PathComparer);
+        var next = 0;
+        foreach (var entry in group)
+        {
+            if (entry.Outcome is not null)
+            {
+                outcomes.Add(entry.Outcome);
+                continue;
+            }
+            var (result, output, mode, original) = entry.Staged!;
+            if (output is null)
+            {
+                outcomes.Add(new FileOutcome(entry.Item.Source, result.Destination, result, null));
+                continue;
+            }
+            var flushError = flushErrors[next++];
+            try
+            {
+                if (flushError is not null) throw flushError is IOException io
+                    ? new OutputWriteException($"Cannot write '{result.Destination}': {io.Message}", io) { Target = result.Destination }
+                    : flushError;
+                original?.Verify(entry.Item.Source); // nothing wrote to the original since it was read and verified
+                output.Publish(mode);
+                directories.Add(Path.GetDirectoryName(result.Destination!)!);
+                outcomes.Add(new FileOutcome(entry.Item.Source, result.Destination, result, null));
+            }
+            catch (Exception ex) when (ToTyped(ex, entry.Item) is { } typed)
+            {
+                output.Dispose();
+                outcomes.Add(new FileOutcome(entry.Item.Source, entry.Item.Destination, null, typed));
+            }
+        }
+        foreach (var directory in directories) AtomicFile.FsyncDirectory(directory);
+        return outcomes;
     }
 
     /// <summary>Every failure of one file becomes a typed engine error; only programming errors escape.</summary>
@@ -206,8 +331,9 @@ public static class FileProtector
         source = Path.GetFullPath(source);
         destination = Path.GetFullPath(destination);
         var item = new FilePlanItem(source, destination, SourceSnapshot.Take(source).Length, false, null);
-        return ProtectItem(item, request with { InPlace = PathComparer.Equals(source, destination) },
-            (phase, done) => progress?.Report(new FileProgress(source, phase, done, item.Length, 1, 1, done, item.Length)), cancellationToken);
+        return PublishOne(ProtectItem(item, request with { InPlace = PathComparer.Equals(source, destination) }, new BatchState(),
+            (phase, done) => progress?.Report(new FileProgress(source, phase, done, item.Length, 1, 1, done, item.Length)), cancellationToken),
+            source, request.BeforePublish);
     }
 
     /// <summary>Decrypts one file to <paramref name="destination"/> (equal to <paramref name="source"/>: in place).</summary>
@@ -217,11 +343,28 @@ public static class FileProtector
         source = Path.GetFullPath(source);
         destination = Path.GetFullPath(destination);
         var item = new FilePlanItem(source, destination, SourceSnapshot.Take(source).Length, false, null);
-        return UnprotectItem(item, request with { InPlace = PathComparer.Equals(source, destination) },
-            (phase, done) => progress?.Report(new FileProgress(source, phase, done, item.Length, 1, 1, done, item.Length)), cancellationToken);
+        return PublishOne(UnprotectItem(item, request with { InPlace = PathComparer.Equals(source, destination) }, new BatchState(),
+            (phase, done) => progress?.Report(new FileProgress(source, phase, done, item.Length, 1, 1, done, item.Length)), cancellationToken),
+            source, request.BeforePublish);
     }
 
-    private static FileOperationResult ProtectItem(FilePlanItem item, ProtectRequest request, Action<FileProgressPhase, long> report,
+    /// <summary>Publishes a single file's staged output now: a group of one, with the same order of steps.</summary>
+    private static FileOperationResult PublishOne(Staged staged, string source, Action? beforePublish)
+    {
+        var (result, output, mode, original) = staged;
+        if (output is null) return result;
+        using (output)
+        {
+            output.Stream.Flush(flushToDisk: true);
+            beforePublish?.Invoke();
+            original?.Verify(source);
+            output.Commit(mode);
+        }
+        return result;
+    }
+
+    /// <summary>Encrypts one file into its temporary output; the caller publishes it. Throws typed errors.</summary>
+    private static Staged ProtectItem(FilePlanItem item, ProtectRequest request, BatchState state, Action<FileProgressPhase, long> report,
         CancellationToken cancellationToken)
     {
         var source = item.Source;
@@ -232,7 +375,7 @@ public static class FileProtector
         var sniff = MessageSniffer.SniffFile(source);
         if (sniff.IsEncryptedMessage && !request.Force)
         {
-            return new FileOperationResult
+            return new Staged(new FileOperationResult
             {
                 Source = source,
                 Destination = destination,
@@ -241,52 +384,58 @@ public static class FileProtector
                 BytesIn = before.Length,
                 AlgorithmSuite = sniff.SuiteName,
                 Warning = $"'{source}' is already an encrypted message ({Describe(sniff)}); it was skipped. Use -Force to encrypt it again.",
-            };
+            });
         }
-        PreflightDestination(source, destination, inPlace, request.Force);
+        PreflightDestination(source, destination, inPlace, request.Force, state);
 
         var reserve = HeaderReserve.Normalize(request.HeaderReserve ?? HeaderReserve.ForPlaintextLength(before.Length));
         UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
         using var plaintextHash = inPlace ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        using var output = AtomicFile.Create(destination, overwrite: inPlace || request.Force);
-        EncryptResult result;
-        using (var input = FileCrypto.OpenSource(source))
+        var output = state.CreateOutput(destination, overwrite: inPlace || request.Force);
+        try
         {
-            var guarded = new GuardedReadStream(input, source, before.Length, plaintextHash);
-            result = MessageEncryptor.Encrypt(guarded, output.Stream, request.Keyrings, new EncryptOptions
+            EncryptResult result;
+            using (var input = FileCrypto.OpenSource(source))
             {
-                EncryptionContext = request.EncryptionContext,
-                FrameLength = request.FrameLength,
-                MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
+                var guarded = new GuardedReadStream(input, source, before.Length, plaintextHash);
+                result = MessageEncryptor.Encrypt(guarded, output.Stream, request.Keyrings, new EncryptOptions
+                {
+                    EncryptionContext = request.EncryptionContext,
+                    FrameLength = request.FrameLength,
+                    MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
+                    HeaderReserve = reserve,
+                    Progress = new SyncProgress<long>(done => report(FileProgressPhase.Encrypting, done)),
+                }, cancellationToken);
+                guarded.Finish();
+            }
+            before.Verify(source);
+
+            if (inPlace)
+            {
+                VerifyEncrypted(output.Stream, source, request, plaintextHash!.GetHashAndReset(), before.Length, report, cancellationToken);
+                before.Verify(source); // nothing wrote to the original while we verified
+            }
+
+            return new Staged(new FileOperationResult
+            {
+                Source = source,
+                Destination = destination,
+                Action = FileAction.Encrypted,
+                InPlace = inPlace,
+                Keys = FileKeyIdentity.OfKeys(result.EncryptedDataKeys),
+                EncryptionContext = Format.EncryptionContext.UserVisible(result.EncryptionContext),
+                BytesIn = result.PlaintextLength,
+                BytesOut = result.CiphertextLength,
+                FrameLength = result.FrameLength,
                 HeaderReserve = reserve,
-                Progress = new SyncProgress<long>(done => report(FileProgressPhase.Encrypting, done)),
-            }, cancellationToken);
-            guarded.Finish();
+                AlgorithmSuite = result.Suite.Name,
+            }, output, mode, inPlace ? before : null);
         }
-        before.Verify(source);
-
-        if (inPlace)
+        catch
         {
-            output.Stream.Flush(flushToDisk: true);
-            VerifyEncrypted(output.Stream, source, request, plaintextHash!.GetHashAndReset(), before.Length, report, cancellationToken);
-            before.Verify(source); // nothing wrote to the original while we verified
+            output.Dispose();
+            throw;
         }
-        output.Commit(mode);
-
-        return new FileOperationResult
-        {
-            Source = source,
-            Destination = destination,
-            Action = FileAction.Encrypted,
-            InPlace = inPlace,
-            Keys = FileKeyIdentity.OfKeys(result.EncryptedDataKeys),
-            EncryptionContext = Format.EncryptionContext.UserVisible(result.EncryptionContext),
-            BytesIn = result.PlaintextLength,
-            BytesOut = result.CiphertextLength,
-            FrameLength = result.FrameLength,
-            HeaderReserve = reserve,
-            AlgorithmSuite = result.Suite.Name,
-        };
     }
 
     /// <summary>Decrypts the whole temporary file to a hashing null sink and compares with the hash taken while encrypting.</summary>
@@ -319,7 +468,8 @@ public static class FileProtector
             throw new InPlaceVerificationException(source, "it decrypts to different bytes than were read") { Target = source };
     }
 
-    private static FileOperationResult UnprotectItem(FilePlanItem item, UnprotectRequest request, Action<FileProgressPhase, long> report,
+    /// <summary>Decrypts one file into its temporary output; the caller publishes it. Throws typed errors.</summary>
+    private static Staged UnprotectItem(FilePlanItem item, UnprotectRequest request, BatchState state, Action<FileProgressPhase, long> report,
         CancellationToken cancellationToken)
     {
         var source = item.Source;
@@ -330,7 +480,7 @@ public static class FileProtector
         var sniff = MessageSniffer.SniffFile(source, request.Limits);
         if (!sniff.IsEncryptedMessage && sniff.Kind != MessageKind.Malformed && item.FoundByRecursion)
         {
-            return new FileOperationResult
+            return new Staged(new FileOperationResult
             {
                 Source = source,
                 Destination = item.Destination,
@@ -338,57 +488,64 @@ public static class FileProtector
                 InPlace = inPlace,
                 BytesIn = item.Length,
                 Warning = $"'{source}' is not an encrypted message; it was skipped.",
-            };
+            });
         }
         var destination = item.Destination ?? throw CannotName(source, request.Suffix);
-        PreflightDestination(source, destination, inPlace, request.Force);
+        PreflightDestination(source, destination, inPlace, request.Force, state);
 
         UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
-        using var output = AtomicFile.Create(destination, overwrite: inPlace || request.Force);
-        DecryptResult result;
-        using (var input = FileCrypto.OpenSource(source))
+        var output = state.CreateOutput(destination, overwrite: inPlace || request.Force);
+        try
         {
-            var guarded = new GuardedReadStream(input, source, before.Length, null);
-            try
+            DecryptResult result;
+            using (var input = FileCrypto.OpenSource(source))
             {
-                result = MessageDecryptor.Decrypt(guarded, output.Stream, request.Keyrings, new DecryptOptions
+                var guarded = new GuardedReadStream(input, source, before.Length, null);
+                try
                 {
-                    RequiredEncryptionContext = request.RequiredEncryptionContext,
-                    Limits = request.Limits,
-                    MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
-                    Progress = new SyncProgress<long>(done => report(FileProgressPhase.Decrypting, done)),
-                }, cancellationToken);
+                    result = MessageDecryptor.Decrypt(guarded, output.Stream, request.Keyrings, new DecryptOptions
+                    {
+                        RequiredEncryptionContext = request.RequiredEncryptionContext,
+                        Limits = request.Limits,
+                        MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
+                        Progress = new SyncProgress<long>(done => report(FileProgressPhase.Decrypting, done)),
+                    }, cancellationToken);
+                }
+                catch (EncryptionToolsException ex) when (ex.Target is null)
+                {
+                    throw WithTarget(ex, source);
+                }
+                guarded.Finish();
             }
-            catch (EncryptionToolsException ex) when (ex.Target is null)
-            {
-                throw WithTarget(ex, source);
-            }
-            guarded.Finish();
-        }
-        before.Verify(source);
-        // Decryption authenticated every frame, the final-frame marker, the end of input and any signature:
-        // the synced temporary file is verified plaintext. Only now may it replace anything.
-        output.Commit(mode);
+            before.Verify(source);
+            // Decryption authenticated every frame, the final-frame marker, the end of input and any signature:
+            // the temporary file is verified plaintext. Only now may it be published, once durable.
 
-        var header = result.Header;
-        return new FileOperationResult
+            var header = result.Header;
+            return new Staged(new FileOperationResult
+            {
+                Source = source,
+                Destination = destination,
+                Action = FileAction.Decrypted,
+                InPlace = inPlace,
+                Keys = [FileKeyIdentity.Of(result.DecryptedWith)],
+                EncryptionContext = Format.EncryptionContext.UserVisible(header.EncryptionContext),
+                BytesIn = before.Length,
+                BytesOut = result.PlaintextLength,
+                FrameLength = header.FrameLength,
+                HeaderReserve = HeaderReserve.ReservedBytes(header),
+                AlgorithmSuite = header.Suite.Name,
+            }, output, mode, inPlace ? before : null);
+        }
+        catch
         {
-            Source = source,
-            Destination = destination,
-            Action = FileAction.Decrypted,
-            InPlace = inPlace,
-            Keys = [FileKeyIdentity.Of(result.DecryptedWith)],
-            EncryptionContext = Format.EncryptionContext.UserVisible(header.EncryptionContext),
-            BytesIn = before.Length,
-            BytesOut = result.PlaintextLength,
-            FrameLength = header.FrameLength,
-            HeaderReserve = HeaderReserve.ReservedBytes(header),
-            AlgorithmSuite = header.Suite.Name,
-        };
+            output.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The checks that must pass before anything is created: the file survives a refusal untouched.</summary>
-    private static void PreflightDestination(string source, string destination, bool inPlace, bool force)
+    private static void PreflightDestination(string source, string destination, bool inPlace, bool force, BatchState state)
     {
         if (inPlace)
         {
@@ -405,7 +562,7 @@ public static class FileProtector
             throw new InvalidDestinationException($"The destination '{destination}' is a directory.") { Target = destination };
         if (!force && Path.Exists(destination)) throw new DestinationExistsException(destination) { Target = destination };
         var directory = Path.GetDirectoryName(destination)!;
-        try { Directory.CreateDirectory(directory); }
+        try { state.CreateDirectory(directory); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new OutputWriteException($"Cannot create the directory '{directory}': {ex.Message}", ex) { Target = destination };

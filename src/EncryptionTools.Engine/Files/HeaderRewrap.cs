@@ -311,8 +311,8 @@ public static class HeaderRewrap
         }
         try
         {
+            // Not synced: a journal that a crash brings back is found already applied and removed then.
             File.Delete(journalPath);
-            AtomicFile.FsyncDirectory(Path.GetDirectoryName(path)!);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

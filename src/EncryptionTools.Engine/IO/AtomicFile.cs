@@ -37,15 +37,18 @@ public sealed class AtomicFile : IDisposable
     public FileStream Stream { get; }
     public string TempPath { get; }
 
-    /// <summary>Starts a new output for <paramref name="finalPath"/>; fails at once when it exists and may not be overwritten.</summary>
-    public static AtomicFile Create(string finalPath, bool overwrite)
+    /// <summary>
+    /// Starts a new output for <paramref name="finalPath"/>; fails at once when it exists and may not be overwritten.
+    /// <paramref name="sweep"/>: first remove dead writers' temporaries from the directory (a batch does that once per directory).
+    /// </summary>
+    public static AtomicFile Create(string finalPath, bool overwrite, bool sweep = true)
     {
         finalPath = Path.GetFullPath(finalPath);
         var directory = Path.GetDirectoryName(finalPath)!;
         if (!overwrite && Path.Exists(finalPath)) throw new DestinationExistsException(finalPath);
         if (Directory.Exists(finalPath))
             throw new OutputWriteException($"The destination '{finalPath}' is a directory.");
-        CleanupStale(directory);
+        if (sweep) CleanupStale(directory);
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -103,6 +106,55 @@ public sealed class AtomicFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// The rename of a batch's <see cref="Commit"/>: the caller has made the data durable first
+    /// (<see cref="FlushToDisk"/>) and syncs the directories afterwards (<see cref="FsyncDirectory"/>), once for the batch.
+    /// </summary>
+    public void Publish(UnixFileMode? finalMode = null)
+    {
+        if (_committed) throw new InvalidOperationException("Already committed.");
+        try
+        {
+            if (finalMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(Stream.SafeFileHandle, mode);
+            File.Move(TempPath, _finalPath, _overwrite); // still open and locked: see Commit
+            _committed = true;
+            Stream.Dispose();
+        }
+        catch (IOException ex) when (!_overwrite && Path.Exists(_finalPath) && !_committed)
+        {
+            throw new DestinationExistsException(_finalPath) { Target = ex };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !_committed)
+        {
+            throw new OutputWriteException($"Cannot write '{_finalPath}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Makes every file's data durable; null for each that succeeded, else its error. On Linux one syncfs per file system
+    /// writes them all back together (a journal commit per file is what made per-file fsync cost ~0.5 ms on ext4), and
+    /// the fsync that follows for each file is then nearly free but still reports that file's write-back errors.
+    /// </summary>
+    public static Exception?[] FlushToDisk(IReadOnlyList<AtomicFile> files)
+    {
+        if (OperatingSystem.IsLinux() && files.Count > 1)
+        {
+            var synced = new HashSet<ulong>();
+            foreach (var file in files)
+            {
+                if (Native.DeviceOf(file.Stream.SafeFileHandle) is { } device && synced.Add(device))
+                    _ = Native.syncfs((int)file.Stream.SafeFileHandle.DangerousGetHandle());
+            }
+        }
+        var errors = new Exception?[files.Count];
+        for (var i = 0; i < files.Count; i++)
+        {
+            try { files[i].Stream.Flush(flushToDisk: true); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { errors[i] = ex; }
+        }
+        return errors;
+    }
+
     /// <summary>Not committed: the temporary file goes, and nothing appears under the final name.</summary>
     public void Dispose()
     {
@@ -145,6 +197,26 @@ public sealed class AtomicFile : IDisposable
 
     private static class Native
     {
+        [DllImport("libc", SetLastError = true)]
+        public static extern int syncfs(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
+
+        /// <summary>The file system (device) a file is on, from statx, whose layout is the same on every Linux architecture; null if unknown.</summary>
+        public static ulong? DeviceOf(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+        {
+            const int AtEmptyPath = 0x1000;
+            var buffer = new byte[256];
+            try
+            {
+                if (statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, 0, buffer) != 0) return null;
+            }
+            catch (EntryPointNotFoundException) { return null; }
+            // stx_dev_major and stx_dev_minor, native-endian.
+            return ((ulong)BitConverter.ToUInt32(buffer, 0x88) << 32) | BitConverter.ToUInt32(buffer, 0x8C);
+        }
+
         [DllImport("libc", SetLastError = true)]
         public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 

@@ -62,6 +62,7 @@ public sealed record FileCountProgress(string Path, int FileNumber, int FileCoun
 public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
+    private readonly List<IStoreKeyring> _held = [];
     private readonly Dictionary<string, IReadOnlyList<IKeyring>> _encryptCache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStoreKeyring> _decryptCache = new(StringComparer.Ordinal);
     private Dictionary<string, List<string>>? _aliases;
@@ -77,7 +78,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         if (keys.ExtraKeyrings.Count == 0 && _encryptCache.TryGetValue(cacheKey, out var cached)) return cached;
         var keyrings = new List<IKeyring>();
         if (keys.KeyIds.Count > 0 || (!keys.HasRecipients && keys.ExtraKeyrings.Count == 0))
-            keyrings.Add(Own(Store.CreateEncryptKeyring(keys.KeyIds)));
+            keyrings.Add(Held(Store.CreateEncryptKeyring(keys.KeyIds)));
         foreach (var file in keys.RecipientPemFiles) keyrings.Add(Own(RsaRecipient.FromPemFile(file)));
         foreach (var pem in keys.RecipientPems) keyrings.Add(Own(RsaRecipient.FromPem(pem)));
         keyrings.AddRange(keys.ExtraKeyrings);
@@ -90,8 +91,17 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     {
         var cacheKey = restrictTo is null ? "*" : "=" + string.Join("\n", restrictTo);
         if (!_decryptCache.TryGetValue(cacheKey, out var keyring))
-            _decryptCache[cacheKey] = keyring = Own(Store.CreateDecryptKeyring(restrictTo));
+            _decryptCache[cacheKey] = keyring = Held(Store.CreateDecryptKeyring(restrictTo));
         return keyring;
+    }
+
+    /// <summary>
+    /// Writes the audit records of key uses so far. Batches call it before publishing each group of files (it is their
+    /// <see cref="FileOperationOptions.BeforePublish"/>), rewraps after each file, and Dispose at the end.
+    /// </summary>
+    public void FlushAuditRecords()
+    {
+        foreach (var keyring in _held) keyring.FlushAuditRecords();
     }
 
     /// <summary>
@@ -103,12 +113,22 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     {
         var keyrings = EncryptKeyrings(keys);
         IReadOnlyList<IKeyring>? verify = options.InPlace ? [.. keyrings, DecryptKeyring()] : null;
-        return options with { Keyrings = keyrings, VerifyKeyrings = verify };
+        return options with { Keyrings = keyrings, VerifyKeyrings = verify, BeforePublish = Chain(options.BeforePublish) };
     }
 
     /// <summary>Completes a decryption request: the store's keys (restricted to <paramref name="restrictTo"/> when given), then the caller's own keyrings.</summary>
     public UnprotectRequest PrepareUnprotect(IReadOnlyList<string>? restrictTo, UnprotectRequest options, bool useStore = true) =>
-        options with { Keyrings = useStore ? [DecryptKeyring(restrictTo), .. options.Keyrings] : options.Keyrings };
+        options with
+        {
+            Keyrings = useStore ? [DecryptKeyring(restrictTo), .. options.Keyrings] : options.Keyrings,
+            BeforePublish = Chain(options.BeforePublish),
+        };
+
+    private Action Chain(Action? next) => next is null ? FlushAuditRecords : () =>
+    {
+        FlushAuditRecords();
+        next();
+    };
 
     public IEnumerable<FileOutcome> Protect(IEnumerable<string> paths, FileKeys keys, ProtectRequest options,
         IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -220,7 +240,14 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
             AllowFullRewrite = settings.AllowFullRewrite,
         };
-        return new RewrapOutcome(path, HeaderRewrap.Rewrap(path, request, cancellationToken), null);
+        try
+        {
+            return new RewrapOutcome(path, HeaderRewrap.Rewrap(path, request, cancellationToken), null);
+        }
+        finally
+        {
+            FlushAuditRecords();
+        }
     }
 
     /// <summary>Rewraps many files; one outcome per file, errors typed and never stopping the batch.</summary>
@@ -297,6 +324,14 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         }
     }
 
+    /// <summary>A store keyring of this session: its audit records are held and written in groups (<see cref="FlushAuditRecords"/>).</summary>
+    private IStoreKeyring Held(IStoreKeyring keyring)
+    {
+        keyring.HoldAuditRecords();
+        _held.Add(keyring);
+        return Own(keyring);
+    }
+
     private T Own<T>(T disposable) where T : IDisposable
     {
         _owned.Add(disposable);
@@ -305,6 +340,8 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 
     public void Dispose()
     {
+        FlushAuditRecords();
+        _held.Clear();
         foreach (var item in _owned) item.Dispose();
         _owned.Clear();
         InvalidateKeyrings();

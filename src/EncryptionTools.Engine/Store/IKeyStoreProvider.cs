@@ -107,6 +107,15 @@ public interface IStoreKeyring : IKeyring, IDisposable
     /// <summary>The file this keyring serves now (path for the audit log; ReEncrypt for Update-EncFileKey and -Rewrap).
     /// Set it before each file when one keyring serves several.</summary>
     StoreFileContext? FileContext { get; set; }
+
+    /// <summary>
+    /// From now on the audit records of this keyring's key uses are held until <see cref="FlushAuditRecords"/>. A batch of
+    /// files flushes them before it publishes each group of outputs, so the log still precedes the files.
+    /// </summary>
+    void HoldAuditRecords();
+
+    /// <summary>Writes the held audit records (none held: nothing happens).</summary>
+    void FlushAuditRecords();
 }
 
 /// <summary>A key version, as used by a keyring.</summary>

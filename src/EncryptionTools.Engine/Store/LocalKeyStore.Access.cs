@@ -203,7 +203,8 @@ public sealed partial class LocalKeyStore
                     });
                 }
             },
-            Emit = e => Emit(e with { StoreLocation = Location, StoreId = doc.StoreId, Time = Now }, call),
+            Stamp = e => Attribute(e with { StoreLocation = Location, StoreId = doc.StoreId, Time = Now }, call),
+            Send = Send,
         };
     }
 
@@ -465,8 +466,47 @@ public sealed partial class LocalKeyStore
 internal sealed class KeyringAccess
 {
     public required Func<string, string, IReadOnlyDictionary<string, string>, AccessDecision> Evaluate { get; init; }
-    public required Action<StoreEvent> Emit { get; init; }
+    /// <summary>Completes an event as it happens (time, store, caller).</summary>
+    public required Func<StoreEvent, StoreEvent> Stamp { get; init; }
+    /// <summary>Records completed events (event sink and audit log).</summary>
+    public required Action<IReadOnlyList<StoreEvent>> Send { get; init; }
     public StoreFileContext? FileContext { get; set; }
+
+    private List<StoreEvent>? _held; // guarded by lock (this)
+
+    /// <summary>Records a key use now, or holds it for <see cref="FlushHeld"/> after <see cref="Hold"/>.</summary>
+    public void Emit(StoreEvent storeEvent)
+    {
+        storeEvent = Stamp(storeEvent);
+        lock (this)
+        {
+            if (_held is not null)
+            {
+                _held.Add(storeEvent);
+                return;
+            }
+        }
+        Send([storeEvent]);
+    }
+
+    /// <summary>From now on key uses wait for <see cref="FlushHeld"/>: a batch of files records them once per group.</summary>
+    public void Hold()
+    {
+        lock (this) _held ??= [];
+    }
+
+    /// <summary>Records the key uses held so far, in the order they happened.</summary>
+    public void FlushHeld()
+    {
+        List<StoreEvent> events;
+        lock (this)
+        {
+            if (_held is not { Count: > 0 }) return;
+            events = _held;
+            _held = [];
+        }
+        Send(events);
+    }
 
     /// <summary>A store event for one use of a key, with the file and the decision.</summary>
     public StoreEvent Event(string operation, KeyVersionRef key, AccessDecision decision) => new()

@@ -1381,29 +1381,34 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     private void Emit(StoreEvent storeEvent) => Emit(storeEvent, StoreCall.CurrentScope.Value);
 
-    private void Emit(StoreEvent storeEvent, StoreCall? call)
+    private void Emit(StoreEvent storeEvent, StoreCall? call) => Send([Attribute(storeEvent, call)]);
+
+    /// <summary>The event with the caller's principal, command, action and context where it names none of its own.</summary>
+    private static StoreEvent Attribute(StoreEvent storeEvent, StoreCall? call) => call is null ? storeEvent : storeEvent with
     {
-        if (call is not null)
-        {
-            storeEvent = storeEvent with
-            {
-                Principal = storeEvent.Principal ?? call.Principal,
-                Command = storeEvent.Command ?? call.Command,
-                Action = storeEvent.Action ?? call.Action,
-                DecidedBy = storeEvent.DecidedBy ?? call.DecidedBy,
-                EncryptionContext = storeEvent.EncryptionContext ?? call.EncryptionContext,
-            };
-        }
+        Principal = storeEvent.Principal ?? call.Principal,
+        Command = storeEvent.Command ?? call.Command,
+        Action = storeEvent.Action ?? call.Action,
+        DecidedBy = storeEvent.DecidedBy ?? call.DecidedBy,
+        EncryptionContext = storeEvent.EncryptionContext ?? call.EncryptionContext,
+    };
+
+    /// <summary>To the event sink one by one, and to the audit log as one append.</summary>
+    private void Send(IReadOnlyList<StoreEvent> events)
+    {
         var sink = _options.EventSink;
         if (sink is not null)
         {
-            try { sink.OnEvent(storeEvent); }
-            catch (Exception) { /* a sink must not undo or hide a committed change */ }
+            foreach (var storeEvent in events)
+            {
+                try { sink.OnEvent(storeEvent); }
+                catch (Exception) { /* a sink must not undo or hide a committed change */ }
+            }
         }
         var audit = AuditSink();
         if (audit is not null)
         {
-            try { audit.OnEvent(storeEvent); }
+            try { audit.OnEvents(events); }
             catch (Exception) { /* the audit log must not undo a committed change either; Test-EncAuditLog shows gaps */ }
         }
     }

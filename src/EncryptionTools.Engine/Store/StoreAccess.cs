@@ -83,6 +83,9 @@ public sealed class AuditLogEventSink(AuditLog log) : IStoreEventSink
 
     public void OnEvent(StoreEvent e) => Log.Append(ToEntry(e));
 
+    /// <summary>Several events as one append: one lock, one flush and one head update.</summary>
+    public void OnEvents(IReadOnlyList<StoreEvent> events) => Log.AppendMany(events.Select(ToEntry).ToList());
+
     public static AuditEntry ToEntry(StoreEvent e) => new()
     {
         Action = e.Action ?? e.Operation,

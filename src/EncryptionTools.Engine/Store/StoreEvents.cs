@@ -13,6 +13,9 @@ public interface IStoreEventSink
 /// <summary>One store operation.</summary>
 public sealed record StoreEvent
 {
+    // Environment.UserName reads the passwd database on every call: once per process is enough, not once per key use.
+    private static readonly string CurrentUserName = Environment.UserName;
+
     public required DateTimeOffset Time { get; init; }
     /// <summary>StoreCreated, KeyCreated, KeyImported, KeyExported, PublicKeyExported, KeyUpdated, KeyEnabled, KeyDisabled,
     /// KeyDeletionScheduled, KeyDeletionCancelled, KeyMaterialDestroyed, KeyRotated, AliasCreated, AliasUpdated,
@@ -30,7 +33,7 @@ public sealed record StoreEvent
     /// <summary>The error id when refused.</summary>
     public string? ErrorId { get; init; }
     public string? Detail { get; init; }
-    public string User { get; init; } = Environment.UserName;
+    public string User { get; init; } = CurrentUserName;
     public int ProcessId { get; init; } = Environment.ProcessId;
     /// <summary>The caller's principal string (user:alice), resolved once per call.</summary>
     public string? Principal { get; init; }

@@ -47,6 +47,10 @@ internal sealed class StoreEncryptKeyring : IStoreKeyring
         set => _access.FileContext = value;
     }
 
+    public void HoldAuditRecords() => _access.Hold();
+
+    public void FlushAuditRecords() => _access.FlushHeld();
+
     /// <summary>
     /// Checks every key first (kms:GenerateDataKey on the first, kms:Encrypt on the others; kms:ReEncryptTo on each for a
     /// re-encryption) with the message's encryption context, then wraps. A refusal wraps nothing.
@@ -103,6 +107,7 @@ internal sealed class StoreEncryptKeyring : IStoreKeyring
 
     public void Dispose()
     {
+        _access.FlushHeld(); // held records are never dropped
         foreach (var (_, keyring) in _keyrings) (keyring as IDisposable)?.Dispose();
     }
 }
@@ -176,6 +181,10 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
         get => _access.FileContext;
         set => _access.FileContext = value;
     }
+
+    public void HoldAuditRecords() => _access.Hold();
+
+    public void FlushAuditRecords() => _access.FlushHeld();
 
     public IReadOnlyList<EncryptedDataKey> Wrap(ReadOnlySpan<byte> dataKey, byte[] serializedContext) =>
         throw new InvalidOperationException("A decrypt keyring of the key store does not encrypt; use CreateEncryptKeyring.");
@@ -271,6 +280,7 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
 
     public void Dispose()
     {
+        _access.FlushHeld(); // held records are never dropped
         foreach (var entry in _entries.Values)
         {
             if (entry.Aes is not null) CryptographicOperations.ZeroMemory(entry.Aes);

@@ -1,15 +1,21 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Runtime.ExceptionServices;
 
 namespace EncryptionTools.Engine.Streaming;
 
-/// <summary>One unit of parallel work: a run of consecutive frames, with its input and output buffers.</summary>
+/// <summary>
+/// One unit of parallel work: a run of consecutive frames, with its input and output buffers. The buffers come from the
+/// shared array pool (fresh 1 MiB arrays for every small file cost more than encrypting it: allocation, zeroing and
+/// garbage collection) and go back wiped (<see cref="Release"/>). They may be longer than asked for; callers use the
+/// capacities they asked for, never the arrays' lengths.
+/// </summary>
 internal sealed class Batch
 {
     public Batch(int inputCapacity, int outputCapacity, int maxFrames)
     {
-        Input = new byte[inputCapacity];
-        Output = new byte[outputCapacity];
+        Input = ArrayPool<byte>.Shared.Rent(inputCapacity);
+        Output = ArrayPool<byte>.Shared.Rent(outputCapacity);
         Frames = new FrameSlot[maxFrames];
     }
 
@@ -46,6 +52,15 @@ internal sealed class Batch
         CryptographicOperations.ZeroMemory(Input.AsSpan(0, _inputHighWater));
         CryptographicOperations.ZeroMemory(Output.AsSpan(0, _outputHighWater));
         _inputHighWater = _outputHighWater = 0;
+    }
+
+    /// <summary>Wipes the buffers and gives them back to the pool; the batch is not used again.</summary>
+    public void Release()
+    {
+        Wipe();
+        ArrayPool<byte>.Shared.Return(Input);
+        ArrayPool<byte>.Shared.Return(Output);
+        Input = Output = [];
     }
 }
 
@@ -386,7 +401,8 @@ internal sealed class FramePipeline : IDisposable
         _cts.Dispose();
         lock (_pool)
         {
-            foreach (var batch in _all) batch.Wipe();
+            foreach (var batch in _all) batch.Release();
+            _all.Clear();
         }
     }
 }

@@ -117,6 +117,66 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public void AppendManyWritesEveryRecordInOrderOnOneChainThatVerifies()
+    {
+        var log = Filled(3);
+        log.AppendMany(Enumerable.Range(4, 40).Select(i => Entry(i)).ToList());
+        log.Append(Entry(44));
+        var events = log.Query().ToList();
+        Assert.Equal(Enumerable.Range(1, 44).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(1, 44).Select(i => $"/srv/share/file{i}.txt"), events.Select(e => e.FilePath));
+        for (var i = 1; i < events.Count; i++) Assert.Equal(events[i - 1].Hash, events[i].PreviousHash);
+        var v = log.Verify();
+        Assert.True(v.IsValid, v.ToString());
+        Assert.Equal(44, v.LastSequence);
+        Assert.Empty(v.Warnings);
+    }
+
+    [Fact]
+    public void AppendManyMovesToNewFilesWithinOneBatchAndTheChainCrossesThem()
+    {
+        var log = Log(new AuditLogOptions { MaxFileBytes = 2000 });
+        log.AppendMany(Enumerable.Range(1, 30).Select(i => Entry(i)).ToList());
+        var v = log.Verify();
+        Assert.True(v.IsValid, v.ToString());
+        Assert.Equal(30, v.RecordCount);
+        Assert.True(v.FileCount > 3, $"{v.FileCount} file(s)");
+        Assert.All(log.Files(), f => Assert.True(new FileInfo(f.Path).Length <= 2000, f.Path));
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), log.Query().Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public void AnEmptyAppendManyWritesNothing()
+    {
+        var log = Log();
+        log.AppendMany([]);
+        Assert.False(Directory.Exists(LogDir) && Directory.EnumerateFiles(LogDir, "*.jsonl").Any());
+    }
+
+    [Fact]
+    public void AnInvalidEntryRefusesTheWholeBatchBeforeAnythingIsWritten()
+    {
+        var log = Filled(2);
+        var bad = Entry(4) with { Action = "" };
+        Assert.Throws<InvalidAuditEntryException>(() => log.AppendMany([Entry(3), bad]));
+        Assert.Equal(2, log.Verify().RecordCount);
+    }
+
+    [Fact]
+    public void AHeadWhoseRenameWasLostAdoptsTheRecordsAfterIt()
+    {
+        var log = Filled(3);
+        var oldHead = File.ReadAllBytes(log.HeadPath);
+        log.AppendMany([Entry(4), Entry(5)]);
+        File.WriteAllBytes(log.HeadPath, oldHead); // a crash lost the head's unsynced rename
+        log.Append(Entry(6));
+        var v = log.Verify();
+        Assert.True(v.IsValid, v.ToString());
+        Assert.Equal(6, v.LastSequence);
+        Assert.DoesNotContain(log.Query(), e => e.Action == AuditLog.ChainRecoveredAction);
+    }
+
+    [Fact]
     public void ReasonsWithLineBreaksStayOnOneLineAndLongOnesAreCut()
     {
         var log = Log();

@@ -180,6 +180,64 @@ public class OutputSafetyTests
         Assert.Equal([".hidden", "live.txt", "notes.etpart", "report.pdf"], Listing(dir));
     }
 
+    [Fact]
+    public void A_flushed_group_publishes_every_file_and_a_live_writers_file_survives_until_published()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("sub"));
+        var names = new[] { "a.bin", "b.bin", Path.Combine("sub", "c.bin") };
+        var contents = names.Select(_ => RandomNumberGenerator.GetBytes(3000)).ToArray();
+        var files = names.Select(n => AtomicFile.Create(dir.File(n), overwrite: false)).ToList();
+        try
+        {
+            for (var i = 0; i < files.Count; i++) files[i].Stream.Write(contents[i]);
+            Assert.All(AtomicFile.FlushToDisk(files), Assert.Null);
+            Assert.Equal(0, AtomicFile.CleanupStale(dir.Path)); // flushed, not published: still live and locked
+            Assert.All(names, n => Assert.False(File.Exists(dir.File(n))));
+            foreach (var f in files) f.Publish();
+        }
+        finally
+        {
+            foreach (var f in files) f.Dispose();
+        }
+        for (var i = 0; i < names.Length; i++) Assert.Equal(contents[i], File.ReadAllBytes(dir.File(names[i])));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix, SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Publishing_without_overwrite_never_replaces_a_file_that_appeared_meanwhile()
+    {
+        using var dir = new TempDir();
+        using var f = AtomicFile.Create(dir.File("x.bin"), overwrite: false);
+        f.Stream.Write([1, 2, 3]);
+        File.WriteAllBytes(dir.File("x.bin"), [9]);
+        Assert.Throws<DestinationExistsException>(() => f.Publish());
+        f.Dispose();
+        Assert.Equal([9], File.ReadAllBytes(dir.File("x.bin")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
+    }
+
+    [Fact]
+    public void The_pooled_frame_buffers_go_back_to_the_pool_wiped()
+    {
+        // The shared pool hands a thread back the array it returned last: a small message's buffers, used on this
+        // thread, come straight back here. None of the plaintext may still be in them.
+        var plaintext = Enumerable.Repeat((byte)0xA5, 5000).ToArray();
+        using var keyring = Crypt.AesKeyring();
+        using var output = new MemoryStream();
+        MessageEncryptor.Encrypt(new MemoryStream(plaintext), output, [keyring]);
+        var sizes = new[] { MessageEncryptor.BatchTarget, MessageEncryptor.BatchTarget + 64 * 1024 };
+        foreach (var size in sizes)
+        {
+            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+            try
+            {
+                Assert.False(rented.AsSpan(0, 8192).IndexOf(plaintext.AsSpan(0, 32)) >= 0, $"plaintext left in a pooled {size}-byte buffer");
+            }
+            finally { System.Buffers.ArrayPool<byte>.Shared.Return(rented); }
+        }
+    }
+
     /// <summary>
     /// Parallel jobs writing into one directory each sweep it on start: a sweep must never take a live writer's
     /// temporary file for a dead one's, at any point up to and including its commit.

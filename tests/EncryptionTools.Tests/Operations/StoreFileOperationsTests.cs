@@ -324,6 +324,123 @@ public class StoreFileOperationsTests
         return output.ToArray();
     }
 
+    // ---------------------------------------------------------------- group commit and write-ahead audit
+
+    private static List<string> SmallFiles(TestStore ts, string folder, int count)
+    {
+        var dir = Path.Combine(ts.Dir.Path, folder);
+        Directory.CreateDirectory(dir);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var path = Path.Combine(dir, $"f{i:D4}.bin");
+            File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(64 + i));
+            return path;
+        }).ToList();
+    }
+
+    private static int GenerateDataKeyRecords(TestStore ts) =>
+        ts.Store.QueryAudit(new EncryptionTools.Engine.Audit.AuditQuery { Action = EncryptionTools.Engine.Access.KmsActions.GenerateDataKey }).Count;
+
+    [Fact]
+    public void TheAuditRecordsOfAGroupAreWrittenBeforeAnyOfItsFilesAppears()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        var files = SmallFiles(ts, "src", 20);
+        var seen = new List<(int Records, int Outputs)>();
+        using var ops = new StoreFileOperations(ts.Store);
+        var request = Options() with { BeforePublish = () => seen.Add((GenerateDataKeyRecords(ts), files.Count(f => File.Exists(f + ".enc")))) };
+        var outcomes = ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, request).ToList();
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error?.Message));
+        var (records, outputs) = Assert.Single(seen);
+        Assert.Equal(20, records);
+        Assert.Equal(0, outputs);
+        Assert.All(files, f => Assert.True(File.Exists(f + ".enc"), f));
+    }
+
+    [Fact]
+    public void ABatchLargerThanAGroupIsPublishedGroupByGroupInOrder()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        var files = SmallFiles(ts, "src", 300);
+        var groups = 0;
+        using var ops = new StoreFileOperations(ts.Store);
+        var outcomes = ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options() with { BeforePublish = () => groups++ }).ToList();
+
+        Assert.Equal(files, outcomes.Select(o => o.Source));
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error?.Message));
+        Assert.InRange(groups, 3, 300 / 2);
+        Assert.Equal(300, GenerateDataKeyRecords(ts));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(ts.Dir.Path, "src"), "*" + AtomicFile.TempSuffix));
+        var back = ops.Unprotect(files.Select(f => f + ".enc"), null, DecryptOptions(Path.Combine(ts.Dir.Path, "back") + Path.DirectorySeparatorChar)).ToList();
+        Assert.All(back, o => Assert.True(o.Succeeded, o.Error?.Message));
+        Assert.All(files, f => Assert.Equal(File.ReadAllBytes(f), File.ReadAllBytes(Path.Combine(ts.Dir.Path, "back", Path.GetFileName(f)))));
+    }
+
+    [Fact]
+    public void StoppingInTheMiddleOfAGroupPublishesNoneOfItAndLeavesNoTemporaryFile()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        var files = SmallFiles(ts, "src", 40);
+        using var cts = new CancellationTokenSource();
+        using var ops = new StoreFileOperations(ts.Store);
+        var progress = new StopAt(30, cts);
+        var emitted = new List<FileOutcome>();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            foreach (var o in ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options(), progress, cts.Token)) emitted.Add(o);
+        });
+
+        Assert.Empty(emitted);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(ts.Dir.Path, "src"), "*.enc"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(ts.Dir.Path, "src"), "*" + AtomicFile.TempSuffix, SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void AnAbandonedBatchStillRecordsItsKeyUsesWhenTheSessionEnds()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        var files = SmallFiles(ts, "src", 5);
+        using (var ops = new StoreFileOperations(ts.Store))
+        {
+            var first = ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options()).First();
+            Assert.True(first.Succeeded, first.Error?.Message);
+        }
+        Assert.Equal(5, GenerateDataKeyRecords(ts));
+    }
+
+    [Fact]
+    public void DecryptionRecordsItsKeyUsesBeforeThePlaintextAppears()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        var files = SmallFiles(ts, "src", 6);
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.All(ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options()).ToList(), o => Assert.True(o.Succeeded, o.Error?.Message));
+        foreach (var f in files) File.Delete(f);
+        int Decrypts() => ts.Store.QueryAudit(new EncryptionTools.Engine.Audit.AuditQuery { Action = EncryptionTools.Engine.Access.KmsActions.Decrypt }).Count;
+        var before = Decrypts();
+        var seen = new List<(int Records, int Plaintexts)>();
+        var request = DecryptOptions() with { BeforePublish = () => seen.Add((Decrypts() - before, files.Count(File.Exists))) };
+        var outcomes = ops.Unprotect(files.Select(f => f + ".enc"), null, request).ToList();
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error?.Message));
+        Assert.Equal((6, 0), Assert.Single(seen));
+        Assert.All(files, f => Assert.True(File.Exists(f), f));
+    }
+
+    private sealed class StopAt(int fileNumber, CancellationTokenSource cts) : IProgress<FileProgress>
+    {
+        public void Report(FileProgress value)
+        {
+            if (value.FileNumber == fileNumber) cts.Cancel();
+        }
+    }
+
     private sealed class SyncProgress(List<FileCountProgress> list) : IProgress<FileCountProgress>
     {
         public void Report(FileCountProgress value) => list.Add(value);
