@@ -33,24 +33,30 @@ PY
 mv "$work/src/one" "$work/one"
 
 for run in 1 2 3; do
-  rm -rf "$work/out" "$work/out1"
-  t0=$(now); cli encrypt "$work/one" -r -o "$work/out1/" --key alias/bench --store "$store" > /dev/null; t1=$(now)
-  inproc=$(ENCTOOLS_TIMING=1 cli encrypt "$work/src" -r -o "$work/out/" --key alias/bench --store "$store" 2>&1 >/dev/null | sed -n 's/^enctools: timing: encrypt \([0-9.]*\) ms$/\1/p'); t2=$(now)
-  python3 - "$n" "$t0" "$t1" "$t2" "$run" "$inproc" <<'PY'
+  # A new tree every run (deleting the last one first would charge ext4's inode reuse to this run), and everything the
+  # harness wrote made durable first, so the run's syncs flush only its own files.
+  out="$work/out$run" one="$work/one$run"
+  sync
+  t0=$(now); cli encrypt "$work/one" -r -o "$one/" --key alias/bench --store "$store" > /dev/null; t1=$(now)
+  sync
+  t1b=$(now)
+  inproc=$(ENCTOOLS_TIMING=1 cli encrypt "$work/src" -r -o "$out/" --key alias/bench --store "$store" 2>&1 >/dev/null | sed -n 's/^enctools: timing: encrypt \([0-9.]*\) ms$/\1/p'); t2=$(now)
+  python3 - "$n" "$t0" "$t1" "$t1b" "$t2" "$run" "$inproc" <<'PY'
 import sys
-n, t0, t1, t2, run, inproc = int(sys.argv[1]), *map(float, sys.argv[2:5]), sys.argv[5], float(sys.argv[6]) / 1000
-one, tree = t1 - t0, t2 - t1
+n, t0, t1, t1b, t2, run, inproc = int(sys.argv[1]), *map(float, sys.argv[2:6]), sys.argv[6], float(sys.argv[7]) / 1000
+one, tree = t1 - t0, t2 - t1b
 print(f"small files run {run}: {n} x 4 KiB in {tree:.2f} s wall ({n/tree:,.0f} files/s incl. process start); "
       f"in-process work {inproc:.2f} s ({n/inproc:,.0f} files/s); one-file run {one:.2f} s")
 PY
+  test "$(find "$out" -name '*.enc' | wc -l)" -eq "$n"
 done
-test "$(find "$work/out" -name '*.enc' | wc -l)" -eq "$n"
 
 for size in 1M 1G; do
   f="$work/rewrap-$size.bin"
   head -c "$size" /dev/urandom > "$f"
   cli encrypt "$f" --key alias/bench --store "$store" > /dev/null
   rm -f "$f"
+  sync
   for run in 1 2 3 4 5; do
     t0=$(now); cli info "$f.enc" --store "$store" > /dev/null; t1=$(now)
     a=$(ENCTOOLS_TIMING=1 cli rewrap "$f.enc" --add-key alias/extra --store "$store" 2>&1 >/dev/null | sed -n 's/^enctools: timing: rewrap \([0-9.]*\) ms$/\1/p'); t2=$(now)

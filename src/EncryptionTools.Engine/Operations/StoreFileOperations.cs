@@ -62,7 +62,7 @@ public sealed record FileCountProgress(string Path, int FileNumber, int FileCoun
 public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
-    private readonly List<IStoreKeyring> _held = [];
+    private readonly AuditHold _hold = new();
     private readonly Dictionary<string, IReadOnlyList<IKeyring>> _encryptCache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStoreKeyring> _decryptCache = new(StringComparer.Ordinal);
     private Dictionary<string, List<string>>? _aliases;
@@ -99,10 +99,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     /// Writes the audit records of key uses so far. Batches call it before publishing each group of files (it is their
     /// <see cref="FileOperationOptions.BeforePublish"/>), rewraps after each file, and Dispose at the end.
     /// </summary>
-    public void FlushAuditRecords()
-    {
-        foreach (var keyring in _held) keyring.FlushAuditRecords();
-    }
+    public void FlushAuditRecords() => _hold.Flush();
 
     /// <summary>
     /// Completes a request whose options the caller set: the keyrings for <paramref name="keys"/>, and for the in-place
@@ -213,15 +210,15 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
                 var reference = identify.Identify(edk);
                 if (reference is null || removeKeyIds.Contains(reference.KeyId)) continue;
                 if (settings.UpgradeOnly is not null && !settings.UpgradeOnly.Contains(reference.KeyId)) continue;
-                var key = Store.GetKey(reference.KeyId);
-                if (key.KeyState != KeyState.Enabled || reference.Version >= key.CurrentVersion) continue;
+                // The decrypt keyring read the keys' states with the store: no second store read (and audit record) per EDK.
+                if (identify.StatusOf(reference.KeyId) is not { State: KeyState.Enabled } status || reference.Version >= status.CurrentVersion) continue;
                 if (edk.ProviderId == RsaRecipient.Namespace && EdkNames.KeyName(edk).StartsWith(RsaRecipient.KeyNamePrefix, StringComparison.Ordinal)) continue;
                 upgradeRemove.Add(FileKeyIdentity.Of(edk));
-                if (!add.Contains(key.KeyId)) add.Add(key.KeyId);
+                if (!add.Contains(reference.KeyId)) add.Add(reference.KeyId);
             }
         }
         var addKeyrings = new List<IKeyring>();
-        if (add.Count > 0) addKeyrings.Add(Own(Store.CreateEncryptKeyring(add)));
+        if (add.Count > 0) addKeyrings.Add(Held(Store.CreateEncryptKeyring(add)));
         foreach (var file in settings.AddRecipientPemFiles) addKeyrings.Add(Own(RsaRecipient.FromPemFile(file)));
         foreach (var pem in settings.AddRecipientPems) addKeyrings.Add(Own(RsaRecipient.FromPem(pem)));
 
@@ -327,8 +324,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     /// <summary>A store keyring of this session: its audit records are held and written in groups (<see cref="FlushAuditRecords"/>).</summary>
     private IStoreKeyring Held(IStoreKeyring keyring)
     {
-        keyring.HoldAuditRecords();
-        _held.Add(keyring);
+        keyring.HoldAuditRecords(_hold);
         return Own(keyring);
     }
 
@@ -341,7 +337,6 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     public void Dispose()
     {
         FlushAuditRecords();
-        _held.Clear();
         foreach (var item in _owned) item.Dispose();
         _owned.Clear();
         InvalidateKeyrings();

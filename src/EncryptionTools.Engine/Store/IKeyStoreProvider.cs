@@ -109,13 +109,46 @@ public interface IStoreKeyring : IKeyring, IDisposable
     StoreFileContext? FileContext { get; set; }
 
     /// <summary>
-    /// From now on the audit records of this keyring's key uses are held until <see cref="FlushAuditRecords"/>. A batch of
-    /// files flushes them before it publishes each group of outputs, so the log still precedes the files.
+    /// From now on the audit records of this keyring's key uses wait in <paramref name="hold"/> until it is flushed. A batch
+    /// of files flushes before it publishes each group of outputs, so the log still precedes the files.
     /// </summary>
-    void HoldAuditRecords();
+    void HoldAuditRecords(AuditHold hold);
 
-    /// <summary>Writes the held audit records (none held: nothing happens).</summary>
-    void FlushAuditRecords();
+    /// <summary>The state and newest version of a key this keyring knows (decrypt keyrings); null otherwise.</summary>
+    (KeyState State, int CurrentVersion)? StatusOf(string keyId);
+}
+
+/// <summary>
+/// Audit records held for a batch, shared by a session's keyrings: one append writes them all (one lock, one fsync),
+/// in the order they happened.
+/// </summary>
+public sealed class AuditHold
+{
+    private List<(StoreEvent Event, Action<IReadOnlyList<StoreEvent>> Send)> _events = [];
+
+    internal void Add(StoreEvent storeEvent, Action<IReadOnlyList<StoreEvent>> send)
+    {
+        lock (this) _events.Add((storeEvent, send));
+    }
+
+    /// <summary>Writes the held records: one append per store they belong to (one, in practice).</summary>
+    public void Flush()
+    {
+        List<(StoreEvent Event, Action<IReadOnlyList<StoreEvent>> Send)> events;
+        lock (this)
+        {
+            if (_events.Count == 0) return;
+            events = _events;
+            _events = [];
+        }
+        for (var start = 0; start < events.Count;)
+        {
+            var end = start + 1;
+            while (end < events.Count && events[end].Send.Equals(events[start].Send)) end++;
+            events[start].Send(events[start..end].Select(e => e.Event).ToList());
+            start = end;
+        }
+    }
 }
 
 /// <summary>A key version, as used by a keyring.</summary>

@@ -472,40 +472,30 @@ internal sealed class KeyringAccess
     public required Action<IReadOnlyList<StoreEvent>> Send { get; init; }
     public StoreFileContext? FileContext { get; set; }
 
-    private List<StoreEvent>? _held; // guarded by lock (this)
+    private AuditHold? _hold; // guarded by lock (this)
 
-    /// <summary>Records a key use now, or holds it for <see cref="FlushHeld"/> after <see cref="Hold"/>.</summary>
+    /// <summary>Records a key use now, or puts it in the hold after <see cref="Hold"/>.</summary>
     public void Emit(StoreEvent storeEvent)
     {
         storeEvent = Stamp(storeEvent);
-        lock (this)
-        {
-            if (_held is not null)
-            {
-                _held.Add(storeEvent);
-                return;
-            }
-        }
-        Send([storeEvent]);
+        AuditHold? hold;
+        lock (this) hold = _hold;
+        if (hold is not null) hold.Add(storeEvent, Send);
+        else Send([storeEvent]);
     }
 
-    /// <summary>From now on key uses wait for <see cref="FlushHeld"/>: a batch of files records them once per group.</summary>
-    public void Hold()
+    /// <summary>From now on key uses wait in <paramref name="hold"/>: a batch of files records them once per group.</summary>
+    public void Hold(AuditHold hold)
     {
-        lock (this) _held ??= [];
+        lock (this) _hold = hold;
     }
 
-    /// <summary>Records the key uses held so far, in the order they happened.</summary>
+    /// <summary>Records what the hold has (for this keyring and any other sharing it).</summary>
     public void FlushHeld()
     {
-        List<StoreEvent> events;
-        lock (this)
-        {
-            if (_held is not { Count: > 0 }) return;
-            events = _held;
-            _held = [];
-        }
-        Send(events);
+        AuditHold? hold;
+        lock (this) hold = _hold;
+        hold?.Flush();
     }
 
     /// <summary>A store event for one use of a key, with the file and the decision.</summary>

@@ -47,9 +47,9 @@ internal sealed class StoreEncryptKeyring : IStoreKeyring
         set => _access.FileContext = value;
     }
 
-    public void HoldAuditRecords() => _access.Hold();
+    public void HoldAuditRecords(AuditHold hold) => _access.Hold(hold);
 
-    public void FlushAuditRecords() => _access.FlushHeld();
+    public (KeyState State, int CurrentVersion)? StatusOf(string keyId) => null;
 
     /// <summary>
     /// Checks every key first (kms:GenerateDataKey on the first, kms:Encrypt on the others; kms:ReEncryptTo on each for a
@@ -132,6 +132,7 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
     private readonly Dictionary<(string Namespace, string Name), Entry> _entries = new();
     private readonly Dictionary<string, DateTimeOffset> _deleted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _currentVersions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (KeyState, int)> _status = new(StringComparer.Ordinal);
     private readonly string _location;
     private readonly KeyringAccess _access;
 
@@ -143,6 +144,7 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
         foreach (var key in doc.Keys)
         {
             _currentVersions[key.KeyId] = key.CurrentVersion;
+            _status[key.KeyId] = (key.KeyState, key.CurrentVersion);
             foreach (var version in key.Versions)
             {
                 string? unusable = key.KeyState switch
@@ -182,9 +184,10 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
         set => _access.FileContext = value;
     }
 
-    public void HoldAuditRecords() => _access.Hold();
+    public void HoldAuditRecords(AuditHold hold) => _access.Hold(hold);
 
-    public void FlushAuditRecords() => _access.FlushHeld();
+    public (KeyState State, int CurrentVersion)? StatusOf(string keyId) =>
+        _status.TryGetValue(keyId, out var status) ? status : null;
 
     public IReadOnlyList<EncryptedDataKey> Wrap(ReadOnlySpan<byte> dataKey, byte[] serializedContext) =>
         throw new InvalidOperationException("A decrypt keyring of the key store does not encrypt; use CreateEncryptKeyring.");

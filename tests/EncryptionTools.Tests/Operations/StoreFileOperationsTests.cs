@@ -433,6 +433,27 @@ public class StoreFileOperationsTests
         Assert.All(files, f => Assert.True(File.Exists(f), f));
     }
 
+    [Fact]
+    public void ARewrapWritesItsKeyUsesTogetherInTheOrderTheyHappened()
+    {
+        using var ts = new TestStore();
+        var a = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
+        var b = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
+        var plain = ts.Dir.Write("p.txt", RandomNumberGenerator.GetBytes(100));
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
+        var before = ts.Store.QueryAudit().Count;
+
+        var outcome = ops.Rewrap(plain + ".enc", new RewrapSettings { AddKeyIds = [b.KeyId] });
+
+        Assert.NotNull(outcome.Result);
+        var records = ts.Store.QueryAudit().Skip(before).ToList();
+        var unwrap = records.FindIndex(r => r.KeyId == a.KeyId);
+        var wrap = records.FindIndex(r => r.KeyId == b.KeyId);
+        Assert.True(unwrap >= 0 && wrap >= 0, string.Join("; ", records.Select(r => $"{r.Action} {r.KeyId}")));
+        Assert.True(unwrap < wrap, "the data key was unwrapped under the old key before it was wrapped under the new one");
+    }
+
     private sealed class StopAt(int fileNumber, CancellationTokenSource cts) : IProgress<FileProgress>
     {
         public void Report(FileProgress value)
