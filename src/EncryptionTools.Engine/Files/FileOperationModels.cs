@@ -37,6 +37,9 @@ public abstract record FileOperationOptions
     /// those files here, so no output exists whose key use is not in the audit log.
     /// </summary>
     public Action? BeforePublish { get; init; }
+
+    /// <summary>Runs before each file's work with its full path: the key store names the file in its audit records.</summary>
+    public Action<string>? BeforeEachFile { get; init; }
 }
 
 /// <summary>Encrypt files (Protect-File, <c>enctools encrypt</c>).</summary>

@@ -45,7 +45,11 @@ public static class FileProtector
         Format.EncryptionContext.ValidateForEncrypt(request.EncryptionContext);
         if (request.HeaderReserve is { } reserve) HeaderReserve.Normalize(reserve);
         var plan = Plan(paths, request, encrypting: true);
-        return Run(plan, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) => ProtectItem(item, request, state, p, ct));
+        return Run(plan, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) =>
+        {
+            request.BeforeEachFile?.Invoke(item.Source);
+            return ProtectItem(item, request, state, p, ct);
+        });
     }
 
     /// <summary>Decrypts every file the paths name; see <see cref="Protect"/> for the batch rules.</summary>
@@ -55,7 +59,11 @@ public static class FileProtector
         ArgumentNullException.ThrowIfNull(request);
         if (request.Keyrings is null) throw new ArgumentException("Keyrings are needed to decrypt.", nameof(request));
         var plan = Plan(paths, request, encrypting: false);
-        return Run(plan, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) => UnprotectItem(item, request, state, p, ct));
+        return Run(plan, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) =>
+        {
+            request.BeforeEachFile?.Invoke(item.Source);
+            return UnprotectItem(item, request, state, p, ct);
+        });
     }
 
     /// <summary>

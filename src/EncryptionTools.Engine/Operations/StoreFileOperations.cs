@@ -63,6 +63,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
     private readonly AuditHold _hold = new();
+    private readonly List<IStoreKeyring> _storeKeyrings = [];
     private readonly Dictionary<string, IReadOnlyList<IKeyring>> _encryptCache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStoreKeyring> _decryptCache = new(StringComparer.Ordinal);
     private Dictionary<string, List<string>>? _aliases;
@@ -110,7 +111,11 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     {
         var keyrings = EncryptKeyrings(keys);
         IReadOnlyList<IKeyring>? verify = options.InPlace ? [.. keyrings, DecryptKeyring()] : null;
-        return options with { Keyrings = keyrings, VerifyKeyrings = verify, BeforePublish = Chain(options.BeforePublish) };
+        return options with
+        {
+            Keyrings = keyrings, VerifyKeyrings = verify, BeforePublish = Chain(options.BeforePublish),
+            BeforeEachFile = NameFile + options.BeforeEachFile,
+        };
     }
 
     /// <summary>Completes a decryption request: the store's keys (restricted to <paramref name="restrictTo"/> when given), then the caller's own keyrings.</summary>
@@ -119,7 +124,14 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         {
             Keyrings = useStore ? [DecryptKeyring(restrictTo), .. options.Keyrings] : options.Keyrings,
             BeforePublish = Chain(options.BeforePublish),
+            BeforeEachFile = NameFile + options.BeforeEachFile,
         };
+
+    /// <summary>The file the session's keyrings serve now: their audit records name it.</summary>
+    private void NameFile(string path)
+    {
+        foreach (var keyring in _storeKeyrings) keyring.FileContext = (keyring.FileContext ?? new StoreFileContext()) with { FilePath = path };
+    }
 
     private Action Chain(Action? next) => next is null ? FlushAuditRecords : () =>
     {
@@ -237,6 +249,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
             AllowFullRewrite = settings.AllowFullRewrite,
         };
+        NameFile(path);
         try
         {
             return new RewrapOutcome(path, HeaderRewrap.Rewrap(path, request, cancellationToken), null);
@@ -304,6 +317,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     /// <summary>Forgets cached keyrings (after a rotation or a state change the store's keys are read again).</summary>
     public void InvalidateKeyrings()
     {
+        _storeKeyrings.Clear();
         _encryptCache.Clear();
         _decryptCache.Clear();
         _aliases = null;
@@ -325,6 +339,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     private IStoreKeyring Held(IStoreKeyring keyring)
     {
         keyring.HoldAuditRecords(_hold);
+        _storeKeyrings.Add(keyring);
         return Own(keyring);
     }
 

@@ -124,18 +124,19 @@ public interface IStoreKeyring : IKeyring, IDisposable
 /// </summary>
 public sealed class AuditHold
 {
+    private readonly object _gate = new(); // a public type: callers could lock on the instance itself
     private List<(StoreEvent Event, Action<IReadOnlyList<StoreEvent>> Send)> _events = [];
 
     internal void Add(StoreEvent storeEvent, Action<IReadOnlyList<StoreEvent>> send)
     {
-        lock (this) _events.Add((storeEvent, send));
+        lock (_gate) _events.Add((storeEvent, send));
     }
 
     /// <summary>Writes the held records: one append per store they belong to (one, in practice).</summary>
     public void Flush()
     {
         List<(StoreEvent Event, Action<IReadOnlyList<StoreEvent>> Send)> events;
-        lock (this)
+        lock (_gate)
         {
             if (_events.Count == 0) return;
             events = _events;

@@ -454,6 +454,24 @@ public class StoreFileOperationsTests
         Assert.True(unwrap < wrap, "the data key was unwrapped under the old key before it was wrapped under the new one");
     }
 
+    [Fact]
+    public void EachKeyUseOfABatchNamesItsFileInTheAuditLog()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
+        var files = SmallFiles(ts, "src", 3);
+        using var ops = new StoreFileOperations(ts.Store);
+        Assert.All(ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options()).ToList(), o => Assert.True(o.Succeeded, o.Error?.Message));
+        Assert.All(ops.Unprotect(files.Select(f => f + ".enc"), null, DecryptOptions(Path.Combine(ts.Dir.Path, "back") + Path.DirectorySeparatorChar)).ToList(),
+            o => Assert.True(o.Succeeded, o.Error?.Message));
+        var rewrap = ops.Rewrap(files[0] + ".enc", new RewrapSettings { AddKeyIds = ["alias/x"], UpgradeToCurrentVersion = false });
+
+        var audit = ts.Store.QueryAudit();
+        Assert.Equal(files, audit.Where(e => e.Action == EncryptionTools.Engine.Access.KmsActions.GenerateDataKey).Take(3).Select(e => e.FilePath));
+        Assert.Equal(files.Select(f => f + ".enc"), audit.Where(e => e.Action == EncryptionTools.Engine.Access.KmsActions.Decrypt).Take(3).Select(e => e.FilePath));
+        Assert.Equal(files[0] + ".enc", audit.Last().FilePath);
+    }
+
     private sealed class StopAt(int fileNumber, CancellationTokenSource cts) : IProgress<FileProgress>
     {
         public void Report(FileProgress value)
