@@ -128,9 +128,15 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         };
 
     /// <summary>The file the session's keyrings serve now: their audit records name it.</summary>
-    private void NameFile(string path)
+    private void NameFile(string path) => Serve(path, reEncrypt: false);
+
+    /// <summary>
+    /// The file the session's keyrings serve now, and whether as a re-encryption (a rewrap: kms:ReEncryptFrom and
+    /// kms:ReEncryptTo, as KMS ReEncrypt, instead of kms:Decrypt and kms:GenerateDataKey).
+    /// </summary>
+    private void Serve(string path, bool reEncrypt)
     {
-        foreach (var keyring in _storeKeyrings) keyring.FileContext = (keyring.FileContext ?? new StoreFileContext()) with { FilePath = path };
+        foreach (var keyring in _storeKeyrings) keyring.FileContext = new StoreFileContext { FilePath = path, ReEncrypt = reEncrypt };
     }
 
     private Action Chain(Action? next) => next is null ? FlushAuditRecords : () =>
@@ -249,7 +255,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
             AllowFullRewrite = settings.AllowFullRewrite,
         };
-        NameFile(path);
+        Serve(path, reEncrypt: true);
         try
         {
             return new RewrapOutcome(path, HeaderRewrap.Rewrap(path, request, cancellationToken), null);

@@ -452,6 +452,10 @@ public class StoreFileOperationsTests
         var wrap = records.FindIndex(r => r.KeyId == b.KeyId);
         Assert.True(unwrap >= 0 && wrap >= 0, string.Join("; ", records.Select(r => $"{r.Action} {r.KeyId}")));
         Assert.True(unwrap < wrap, "the data key was unwrapped under the old key before it was wrapped under the new one");
+        // As KMS ReEncrypt (about_EncryptionTools_Policies): not kms:Decrypt and kms:GenerateDataKey.
+        Assert.Equal(EncryptionTools.Engine.Access.KmsActions.ReEncryptFrom, records[unwrap].Action);
+        Assert.Equal(EncryptionTools.Engine.Access.KmsActions.ReEncryptTo, records[wrap].Action);
+        Assert.Equal(plain + ".enc", records[wrap].FilePath);
     }
 
     [Fact]
