@@ -131,8 +131,7 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
 
     private readonly Dictionary<(string Namespace, string Name), Entry> _entries = new();
     private readonly Dictionary<string, DateTimeOffset> _deleted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _currentVersions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (KeyState, int)> _status = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (KeyState State, int CurrentVersion)> _status = new(StringComparer.Ordinal);
     private readonly string _location;
     private readonly KeyringAccess _access;
 
@@ -143,7 +142,6 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
         _ = time;
         foreach (var key in doc.Keys)
         {
-            _currentVersions[key.KeyId] = key.CurrentVersion;
             _status[key.KeyId] = (key.KeyState, key.CurrentVersion);
             foreach (var version in key.Versions)
             {
@@ -265,8 +263,8 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
         string reason;
         if (_deleted.TryGetValue(keyId, out var deletedOn))
             reason = $"key {keyId} was deleted from the key store on {deletedOn:yyyy-MM-dd}; its material is destroyed";
-        else if (_currentVersions.TryGetValue(keyId, out var current))
-            reason = $"key {keyId} has no version {version} (its current version is {current})";
+        else if (_status.TryGetValue(keyId, out var status))
+            reason = $"key {keyId} has no version {version} (its current version is {status.CurrentVersion})";
         else
             reason = $"key {keyId} is not in the key store '{_location}' (made with another store? use -StorePath)";
         return UnwrapResult.Fail(new EdkFailure(edk.ProviderId, name, EdkFailureKind.UnknownKey, reason));
