@@ -77,9 +77,20 @@ public sealed class NoDecryptableKeyException : EncryptionToolsException
 
     public IReadOnlyList<EdkFailure> Failures { get; }
 
+    /// <summary>At most this many EDKs are listed one by one; the rest are counted by reason.</summary>
+    internal const int ListedFailures = 10;
+
+    /// <summary>
+    /// Bounded whatever the header held: the fields come from the file, so each is neutralized and capped, at most
+    /// <see cref="ListedFailures"/> EDKs are listed, and the others are summarized by count.
+    /// </summary>
     private static string Describe(IReadOnlyList<EdkFailure> failures)
     {
-        var lines = failures.Select((f, i) => $"  EDK {i + 1} ({f.ProviderId} / {f.KeyName}): {f.Reason}");
+        var lines = failures.Take(ListedFailures).Select((f, i) =>
+            $"  EDK {i + 1} ({UntrustedText.Neutralize(f.ProviderId, 64)} / {UntrustedText.Neutralize(f.KeyName, 128)}): {UntrustedText.Neutralize(f.Reason, 300)}").ToList();
+        if (failures.Count > ListedFailures)
+            lines.Add($"  ... and {failures.Count - ListedFailures} more: "
+                + string.Join(", ", failures.Skip(ListedFailures).GroupBy(f => f.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}")));
         return "None of the message's " + failures.Count + " encrypted data key(s) could be decrypted:"
             + Environment.NewLine + string.Join(Environment.NewLine, lines);
     }

@@ -18,6 +18,22 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
 
     protected override void EndProcessing() => _stopping.Dispose();
 
+    // Every message a cmdlet prints may hold text from a file (names, header fields, context pairs): these hide the
+    // base methods so that each message reaches the host with its control characters escaped and its length capped.
+
+    /// <summary>WriteError with the message neutralized (see <see cref="ErrorRecordFactory.Neutralized"/>).</summary>
+    protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(ErrorRecordFactory.Neutralized(errorRecord));
+
+    /// <summary>ThrowTerminatingError with the message neutralized.</summary>
+    protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(ErrorRecordFactory.Neutralized(errorRecord));
+
+    protected new void WriteWarning(string text) => base.WriteWarning(UntrustedText.Neutralize(text, UntrustedText.MessageLength, keepNewlines: true));
+
+    protected new void WriteVerbose(string text) => base.WriteVerbose(UntrustedText.Neutralize(text, UntrustedText.MessageLength, keepNewlines: true));
+
+    protected new bool ShouldProcess(string target, string action) =>
+        base.ShouldProcess(UntrustedText.Neutralize(target, 1024), UntrustedText.Neutralize(action, 1024));
+
     /// <summary>A non-terminating error for one item, so the pipeline goes on.</summary>
     protected void WriteEngineError(Exception exception, object? target)
     {

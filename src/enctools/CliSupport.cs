@@ -54,9 +54,15 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
     /// <summary>Writes "enctools: ErrorId: message" to stderr and returns the failure's exit code.</summary>
     public static int Fail(Exception ex)
     {
-        Console.Error.WriteLine($"enctools: {ErrorId(ex)}: {ex.Message}");
+        Console.Error.WriteLine($"enctools: {ErrorId(ex)}: {Safe(ex.Message)}");
         return ex is ArgumentException ? ExitCodes.Usage : ExitCodes.For(ex);
     }
+
+    /// <summary>Text for the terminal: control characters escaped, length capped (messages carry file names and header fields).</summary>
+    public static string Safe(string? text) => UntrustedText.Neutralize(text, UntrustedText.MessageLength, keepNewlines: true);
+
+    /// <summary>One field from a file (a name, a header field, a context pair) for the terminal.</summary>
+    public static string Field(string? text, int max = UntrustedText.FieldLength) => UntrustedText.Neutralize(text, max);
 
     public static string ErrorId(Exception ex) =>
         ex is EncryptionToolsException e ? e.ErrorId : ex is OperationCanceledException ? "OperationStopped" : ex.GetType().Name;
@@ -77,8 +83,10 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
         foreach (var pair in pairs ?? [])
         {
             var eq = pair.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"'{pair}' is not a key=value pair.");
-            result[pair[..eq]] = pair[(eq + 1)..];
+            if (eq <= 0) throw new InvalidEncryptionContextException($"'{Field(pair)}' is not a key=value pair.");
+            // Context keys are case-sensitive (as in AWS KMS): 'Dept' and 'dept' are two keys, but one key twice is a mistake.
+            if (!result.TryAdd(pair[..eq], pair[(eq + 1)..]))
+                throw new InvalidEncryptionContextException($"The context key '{Field(pair[..eq])}' is given more than once; give each key once.");
         }
         return result;
     }

@@ -90,7 +90,7 @@ public static class ComplianceCommand
             catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException or OperationCanceledException)
             {
                 var id = ex is EncryptionToolsException e ? e.ErrorId : ex is OperationCanceledException ? "OperationStopped" : ex.GetType().Name;
-                Console.Error.WriteLine($"enctools: {id}: {ex.Message}");
+                Console.Error.WriteLine($"enctools: {id}: {CliContext.Safe(ex.Message)}");
                 return ExitCodes.For(ex);
             }
         });
@@ -106,11 +106,11 @@ public static class ComplianceCommand
             output.Write(' ');
             output.Write(f.Severity);
             output.Write(' ');
-            output.WriteLine(f.Target);
+            output.WriteLine(CliContext.Field(f.Target, 1024));
             output.Write("  ");
-            output.WriteLine(f.Message);
+            output.WriteLine(CliContext.Safe(f.Message));
             output.Write("  fix: ");
-            output.WriteLine(f.Remediation);
+            output.WriteLine(f.Remediation); // rendered by PowerShellQuoting: no control character survives it
         }
         output.WriteLine(report.Summary.ToString());
         foreach (var skip in report.Summary.RulesNotEvaluated) output.WriteLine($"  not evaluated: {skip}");

@@ -39,6 +39,7 @@ internal static class FileCommands
             try
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
+                var pairs = CliContext.ParsePairs(r.GetValue(context)); // a bad pair is a usage error before any work
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
                 var keys = new FileKeys
                 {
@@ -51,7 +52,7 @@ internal static class FileCommands
                 var template = new ProtectRequest
                 {
                     Keyrings = [],
-                    EncryptionContext = CliContext.ParsePairs(r.GetValue(context)),
+                    EncryptionContext = pairs,
                     FrameLength = r.GetValue(frame),
                     Destination = r.GetValue(output),
                     Suffix = r.GetValue(suffix)!,
@@ -78,6 +79,7 @@ internal static class FileCommands
         {
             try
             {
+                var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
                 var restrictTo = r.GetValue(restrict) is { Length: > 0 } ids ? ids : null;
                 var useStore = restrictTo is not null || raw.Keyrings.Count == 0;
@@ -85,7 +87,7 @@ internal static class FileCommands
                 var template = new UnprotectRequest
                 {
                     Keyrings = raw.Keyrings,
-                    RequiredEncryptionContext = r.GetValue(expect) is { Length: > 0 } pairs ? CliContext.ParsePairs(pairs) : null,
+                    RequiredEncryptionContext = expected,
                     Destination = r.GetValue(output),
                     Suffix = r.GetValue(suffix)!,
                     InPlace = r.GetValue(inPlace),
@@ -134,6 +136,7 @@ internal static class FileCommands
             try
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
+                var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
                 using var ops = new StoreFileOperations(cli.Store(r));
                 var settings = new RewrapSettings
@@ -143,7 +146,7 @@ internal static class FileCommands
                     RemoveKeyIds = r.GetValue(removeKey) ?? [],
                     AddRecipientPemFiles = (r.GetValue(addRecipient) ?? []).Select(Path.GetFullPath).ToList(),
                     RemoveRecipientPemFiles = (r.GetValue(removeRecipient) ?? []).Select(Path.GetFullPath).ToList(),
-                    RequiredEncryptionContext = r.GetValue(expect) is { Length: > 0 } pairs ? CliContext.ParsePairs(pairs) : null,
+                    RequiredEncryptionContext = expected,
                     ExtraUnwrapKeyrings = raw.Keyrings,
                 };
                 var results = new List<object>();
@@ -165,7 +168,7 @@ internal static class FileCommands
                 CliContext.Timing("rewrap", watch);
                 Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results, CliJson.Default.ListObject) : string.Join(Environment.NewLine, results.Select(o => o switch
                 {
-                    RewrapResult x => $"rewrapped {x.Path} ({x.Method}{(x.FallbackReason is null ? "" : ": " + x.FallbackReason)}): {string.Join(", ", x.KeysAfter)}",
+                    RewrapResult x => $"rewrapped {CliContext.Field(x.Path, 1024)} ({x.Method}{(x.FallbackReason is null ? "" : ": " + x.FallbackReason)}): {string.Join(", ", x.KeysAfter)}",
                     _ => CliContext.ToJson((UnchangedFile)o, CliJson.Default.UnchangedFile),
                 })));
                 return code;
@@ -191,30 +194,44 @@ internal static class FileCommands
                 continue;
             }
             var result = outcome.Result!;
-            if (result.Action == FileAction.Skipped) Console.Error.WriteLine($"enctools: warning: {result.Warning}");
+            if (result.Action == FileAction.Skipped) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(result.Warning)}");
             results.Add(result);
             if (!json && result.Action != FileAction.Skipped)
-                Console.Out.WriteLine($"{result.Action.ToString().ToLowerInvariant()} {result.Source} -> {result.Destination} ({result.BytesIn:N0} -> {result.BytesOut:N0} bytes; keys {string.Join(", ", result.Keys)})");
+                Console.Out.WriteLine($"{result.Action.ToString().ToLowerInvariant()} {CliContext.Field(result.Source, 1024)} -> {CliContext.Field(result.Destination, 1024)} ({result.BytesIn:N0} -> {result.BytesOut:N0} bytes; keys {string.Join(", ", result.Keys)})");
         }
         if (json) Console.Out.WriteLine(CliContext.ToJson(results, CliJson.Default.ListFileOperationResult));
         return code;
     }
 
-    internal static string Describe(EncryptedFileInfo i) => string.Join(Environment.NewLine,
-    [
-        $"{i.Path}",
-        $"  suite        {i.AlgorithmSuiteId} {i.AlgorithmSuite}",
-        $"  message id   {i.MessageId}",
-        $"  frame length {i.FrameLength}",
-        $"  sizes        header {i.HeaderLength} (reserve {i.HeaderReserve}), file {i.FileLength}, plaintext {(i.PlaintextLength?.ToString() ?? "unknown (signed)")}",
-        $"  context      {(i.EncryptionContext.Count == 0 ? "(none)" : string.Join(", ", i.EncryptionContext.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")))}",
-        .. i.EncryptedDataKeys.Select((k, n) => $"  key {n + 1}        {k.Wrapping} {k.ProviderId} / {k.KeyName}" + (k.Resolution switch
-        {
-            EdkResolution.InStore => $"  => key {k.KeyId} v{k.Version}{(k.Aliases.Count > 0 ? " (" + string.Join(", ", k.Aliases) + ")" : "")}",
-            EdkResolution.Unknown => "  => unknown" + (k.Note is null ? "" : $" ({k.Note})"),
-            _ => "",
-        })),
-    ]);
+    /// <summary>At most this many EDKs and context pairs are listed by info's text; the rest are counted.</summary>
+    internal const int InfoListed = 32;
+
+    /// <summary>info's text: every field from the header is neutralized and capped, and long lists are cut to a count.</summary>
+    internal static string Describe(EncryptedFileInfo i)
+    {
+        var pairs = i.EncryptionContext.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        var context = pairs.Count == 0 ? "(none)"
+            : string.Join(", ", pairs.Take(InfoListed).Select(p => $"{CliContext.Field(p.Key, 128)}={CliContext.Field(p.Value, 128)}"))
+              + (pairs.Count > InfoListed ? $", ... and {pairs.Count - InfoListed} more pairs" : "");
+        var keys = i.EncryptedDataKeys.Take(InfoListed).Select((k, n) =>
+            $"  key {n + 1}        {k.Wrapping} {CliContext.Field(k.ProviderId, 64)} / {CliContext.Field(k.KeyName, 128)}" + (k.Resolution switch
+            {
+                EdkResolution.InStore => $"  => key {k.KeyId} v{k.Version}{(k.Aliases.Count > 0 ? " (" + string.Join(", ", k.Aliases) + ")" : "")}",
+                EdkResolution.Unknown => "  => unknown" + (k.Note is null ? "" : $" ({CliContext.Field(k.Note, 256)})"),
+                _ => "",
+            })).ToList();
+        if (i.EncryptedDataKeys.Count > InfoListed) keys.Add($"  ... and {i.EncryptedDataKeys.Count - InfoListed} more encrypted data keys (--json lists them all)");
+        return string.Join(Environment.NewLine,
+        [
+            CliContext.Field(i.Path, 1024),
+            $"  suite        {i.AlgorithmSuiteId} {i.AlgorithmSuite}",
+            $"  message id   {i.MessageId}",
+            $"  frame length {i.FrameLength}",
+            $"  sizes        header {i.HeaderLength} (reserve {i.HeaderReserve}), file {i.FileLength}, plaintext {(i.PlaintextLength?.ToString() ?? "unknown (signed)")}",
+            $"  context      {context}",
+            .. keys,
+        ]);
+    }
 
     /// <summary>The raw AES keys of --key-file, zeroed on dispose.</summary>
     private sealed class RawKeys : IDisposable

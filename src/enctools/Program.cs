@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace EncryptionTools.Cli;
 
@@ -12,14 +13,19 @@ public static class Program
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         var root = Build(cancel.Token);
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        // No response files: "@name" is a file name like any other, never a list of arguments read from disk.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var help = args.TakeWhile(a => a != "--").Any(a => a is "-h" or "--help" or "-?");
+        var problems = parse.Errors.Select(e => e.Message).Concat(StrictArguments.Problems(parse, args)).ToList();
+        if (problems.Count > 0 && !help)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"enctools: Usage: {error.Message}");
+            foreach (var problem in problems) Console.Error.WriteLine($"enctools: Usage: {UntrustedTextForCli(problem)}");
             return ExitCodes.Usage;
         }
         return parse.Invoke();
     }
+
+    private static string UntrustedTextForCli(string text) => Engine.UntrustedText.Neutralize(text, 1024);
 
     internal static RootCommand Build(CancellationToken cancellationToken)
     {

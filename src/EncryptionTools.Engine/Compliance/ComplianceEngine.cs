@@ -32,14 +32,8 @@ public static partial class ComplianceEngine
         return run.Execute();
     }
 
-    /// <summary>A PowerShell single-quoted string.</summary>
-    public static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    /// <summary>A key id or alias as a PowerShell argument: bare when it is plainly safe, quoted otherwise.</summary>
-    public static string Arg(string text) => SafeArgRx().IsMatch(text) ? text : Quote(text);
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex SafeArgRx();
+    /// <summary>A PowerShell string literal whose value is exactly <paramref name="text"/> (see <see cref="PowerShellQuoting.Quote"/>).</summary>
+    public static string Quote(string text) => PowerShellQuoting.Quote(text);
 
     private sealed class Runner
     {
@@ -84,7 +78,7 @@ public static partial class ComplianceEngine
                 if (On(id) && !_skipped.ContainsKey(id)) _skipped[id] = new ComplianceRuleSkip(id, reason);
         }
 
-        private void Report(string ruleId, ComplianceTargetKind kind, string target, string message, string remediation, string? keyId = null)
+        private void Report(string ruleId, ComplianceTargetKind kind, string target, string message, Remediation remediation, string? keyId = null)
         {
             if (!On(ruleId)) return;
             var rule = ComplianceRules.Get(ruleId);
@@ -97,7 +91,8 @@ public static partial class ComplianceEngine
                 Target = target,
                 TargetKind = kind,
                 Message = message,
-                Remediation = remediation,
+                Remediation = remediation.Text,
+                RemediationCommands = remediation.Commands,
                 KeyId = keyId,
             };
             _findings.Add(finding);
@@ -286,7 +281,7 @@ public static partial class ComplianceEngine
         private void ReportUnknownKey(string path, IReadOnlyList<FileKeyIdentity> identities)
         {
             var first = identities.FirstOrDefault();
-            string remediation;
+            Remediation remediation;
             if (first is not null && first.ProviderId == LocalKeyStore.DefaultKeyNamespace && KeyIds.TryParseVersionKeyName(first.KeyName, out var keyId, out _))
                 remediation = ComplianceRemediations.CheckAgainstOtherStore(path, keyId);
             else if (first is not null)
@@ -294,7 +289,7 @@ public static partial class ComplianceEngine
             else
                 remediation = ComplianceRemediations.InspectFile(path);
             Report(ComplianceRules.FileKeyUnknown, ComplianceTargetKind.File, path,
-                $"No key of the store '{_source.Location}' made any of the file's data keys ({string.Join(", ", identities.Select(i => i.ToString()))}): it cannot be opened with this store.",
+                $"No key of the store '{_source.Location}' made any of the file's data keys ({string.Join(", ", identities.Take(10).Select(i => UntrustedText.Neutralize(i.ToString(), 160)))}{(identities.Count > 10 ? $" and {identities.Count - 10} more" : "")}): it cannot be opened with this store.",
                 remediation);
         }
 
@@ -305,7 +300,7 @@ public static partial class ComplianceEngine
             var missing = required.Where(k => !context.ContainsKey(k)).ToList();
             if (missing.Count == 0) return;
             Report(ComplianceRules.FileContextMissingKeys, ComplianceTargetKind.File, path,
-                $"The file's encryption context {AccessEvaluator.FormatContext(context)} lacks the required key(s) {string.Join(", ", missing)}. "
+                $"The file's encryption context {UntrustedText.Neutralize(AccessEvaluator.FormatContext(context), 1024)} lacks the required key(s) {string.Join(", ", missing)}. "
                 + "The context is authenticated, so the file must be decrypted and encrypted again.",
                 ComplianceRemediations.ReEncryptWithContext(path, _profile.KeyId, context, required, _storePath));
         }
@@ -512,7 +507,7 @@ public static partial class ComplianceEngine
                 else if (issues.Count > 0)
                     Report(ComplianceRules.StorePermissionsOpen, ComplianceTargetKind.Store, location,
                         $"The key store '{location}' is accessible to other users: {string.Join("; ", issues.Select(i => i.Problem))}.",
-                        string.Join(" && ", issues.Select(i => i.Fix)));
+                        new Remediation(issues.Select(i => i.Fix).ToList()));
             }
             if (On(ComplianceRules.StoreWithoutPassword) && _profile.RequirePassword)
             {

@@ -5,6 +5,52 @@ namespace EncryptionTools.Engine.Compliance;
 /// <summary>The report as JSON (enctools compliance --json): { "findings": [...], "summary": {...} }, enums as names.</summary>
 public static class ComplianceJson
 {
+    /// <summary>
+    /// "remediationCommands": [{ "command": "Protect-File", "arguments": [{ "name": "LiteralPath", "kind": "Text",
+    /// "value": "..." }, ...] }, ...]: the remediation as data, for tools that run or check it without parsing text.
+    /// </summary>
+    public static void WriteCommands(Utf8JsonWriter w, IReadOnlyList<RemediationCommand> commands)
+    {
+        w.WriteStartArray("remediationCommands");
+        foreach (var c in commands)
+        {
+            w.WriteStartObject();
+            w.WriteString("command", c.Command);
+            w.WriteStartArray("arguments");
+            foreach (var a in c.Arguments)
+            {
+                w.WriteStartObject();
+                if (a.Name is null) w.WriteNull("name");
+                else w.WriteString("name", a.Name);
+                w.WriteString("kind", a.Kind.ToString());
+                if (a.Value is not null) w.WriteString("value", a.Value);
+                if (a.Values is not null)
+                {
+                    w.WriteStartArray("values");
+                    foreach (var v in a.Values) w.WriteStringValue(v);
+                    w.WriteEndArray();
+                }
+                if (a.Entries is not null)
+                {
+                    w.WriteStartArray("entries");
+                    foreach (var e in a.Entries)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("key", e.Key);
+                        w.WriteString("value", e.Value);
+                        w.WriteBoolean("isPlaceholder", e.IsPlaceholder);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     public static void Write(ComplianceReport report, Stream output)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -21,6 +67,7 @@ public static class ComplianceJson
             w.WriteString("targetKind", f.TargetKind.ToString());
             w.WriteString("message", f.Message);
             w.WriteString("remediation", f.Remediation);
+            WriteCommands(w, f.RemediationCommands);
             if (f.KeyId is null) w.WriteNull("keyId");
             else w.WriteString("keyId", f.KeyId);
             w.WriteEndObject();

@@ -19,8 +19,13 @@ public sealed record ComplianceFinding
     /// <summary>A file path, key id, alias name, grant id or store location.</summary>
     public required string Target { get; init; }
     public required string Message { get; init; }
-    /// <summary>The exact command to run (PowerShell; a shell command for file modes).</summary>
+    /// <summary>
+    /// The command line to run, rendered from <see cref="RemediationCommands"/> (PowerShell; chmod and icacls for file
+    /// modes). Every value in it is a quoted literal: it is safe to read, to copy, and to run once reviewed.
+    /// </summary>
     public required string Remediation { get; init; }
+    /// <summary>The same remediation as data: each command's name and its parameters with their values.</summary>
+    public IReadOnlyList<RemediationCommand> RemediationCommands { get; init; } = [];
     public required string RuleName { get; init; }
     public ComplianceTargetKind TargetKind { get; init; }
     /// <summary>The key the finding concerns, when there is one.</summary>

@@ -6,7 +6,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Engine.Compliance;
 
 /// <summary>A store file or directory that other users can reach, and the command that makes it owner-only.</summary>
-public sealed record PermissionIssue(string Path, string Problem, string Fix);
+public sealed record PermissionIssue(string Path, string Problem, RemediationCommand Fix);
 
 /// <summary>
 /// Everything the compliance engine reads about a key store. The engine never talks to a store directly, so each

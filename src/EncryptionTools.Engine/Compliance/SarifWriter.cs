@@ -121,6 +121,7 @@ public static class SarifWriter
             w.WriteEndArray();
             w.WriteStartObject("properties");
             w.WriteString("remediation", finding.Remediation);
+            ComplianceJson.WriteCommands(w, finding.RemediationCommands);
             w.WriteString("severity", finding.Severity.ToString());
             w.WriteString("target", finding.Target);
             w.WriteString("targetKind", finding.TargetKind.ToString());

@@ -78,7 +78,7 @@ public class StoreComplianceSource : IComplianceSource, IDisposable
             }
             catch (KeyStoreException ex) when (ex.ErrorId == StoreErrorIds.StorePermissions)
             {
-                return [new PermissionIssue(directory, ex.Message, "icacls " + StorePermissions.ShellQuote(directory) + " /inheritance:r /grant:r \"${env:USERNAME}:(OI)(CI)F\"")];
+                return [new PermissionIssue(directory, ex.Message, ComplianceRemediations.OwnerOnlyAcl(directory))];
             }
         }
         const UnixFileMode groupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
@@ -86,14 +86,14 @@ public class StoreComplianceSource : IComplianceSource, IDisposable
         var issues = new List<PermissionIssue>();
         var dirMode = File.GetUnixFileMode(directory);
         if ((dirMode & groupOrOthers) != 0)
-            issues.Add(new PermissionIssue(directory, $"the directory has mode {Octal(dirMode)}", "chmod 700 " + StorePermissions.ShellQuote(directory)));
+            issues.Add(new PermissionIssue(directory, $"the directory has mode {Octal(dirMode)}", ComplianceRemediations.ChangeMode(700, directory)));
         foreach (var name in new[] { StoreFiles.DescriptorFile, StoreFiles.DataFile, StoreFiles.RootKeyFile, StoreFiles.LockFile })
         {
             var file = Path.Combine(directory, name);
             if (!File.Exists(file)) continue;
             var mode = File.GetUnixFileMode(file);
             if ((mode & groupOrOthers) != 0)
-                issues.Add(new PermissionIssue(file, $"'{name}' has mode {Octal(mode)}", "chmod 600 " + StorePermissions.ShellQuote(file)));
+                issues.Add(new PermissionIssue(file, $"'{name}' has mode {Octal(mode)}", ComplianceRemediations.ChangeMode(600, file)));
         }
         return issues;
     }

@@ -39,9 +39,6 @@ public static class MessageSniffer
 {
     /// <summary>First read: enough for nearly every real header (a few EDKs and a small context) in one call.</summary>
     internal const int PrefixBytes = 4096;
-    /// <summary>Largest header we read while sniffing; a longer one is reported Malformed rather than read.</summary>
-    internal const int MaxHeaderBytes = 4 * 1024 * 1024;
-
     private static readonly SniffResult NotAMessage = new(MessageKind.NotAMessage, null, null, null);
 
     /// <summary>Classifies the file at <paramref name="path"/>; I/O failures give <see cref="MessageKind.Unreadable"/>.</summary>
@@ -68,22 +65,36 @@ public static class MessageSniffer
         var buffer = new byte[size];
         var read = ReadFully(handle, buffer);
         var quick = Classify(buffer.AsSpan(0, read), out var suiteId);
-        if (quick is not null) return quick;
-        while (true)
+        if (quick is { IsEncryptedMessage: true })
         {
-            var result = Parse(buffer.AsSpan(0, read), suiteId, limits, out var truncated);
-            if (!truncated || read < size || size >= MaxHeaderBytes) return result;
-            size = Math.Min(size * 4, MaxHeaderBytes);
-            buffer = new byte[size];
-            read = ReadFully(handle, buffer);
+            // Four bytes are not a message: a header we cannot read must still have the right structure to count.
+            var problem = LegacyHeader.Check(new MemoryStream(buffer, 0, read, writable: false), quick.Kind, limits.MaxHeaderLength, out var legacyTruncated);
+            if (legacyTruncated && read == size && length > size)
+            {
+                using var legacyStream = new FileStream(new SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 16 * 1024);
+                problem = LegacyHeader.Check(legacyStream, quick.Kind, limits.MaxHeaderLength, out _);
+            }
+            return problem is null ? quick : new SniffResult(MessageKind.Malformed, quick.SuiteId, null, problem);
         }
+        if (quick is not null) return quick;
+        var result = Parse(new MemoryStream(buffer, 0, read, writable: false), suiteId, limits, out var truncated);
+        if (!truncated || read < size) return result;
+        // A longer header is read from the file as it is parsed: its size limit is checked field by field, so it
+        // costs at most the limit, never what the file declares.
+        using var stream = new FileStream(new SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 16 * 1024);
+        return Parse(stream, suiteId, limits, out _);
     }
 
     /// <summary>Classifies bytes already in memory (the start of a file or the whole of it).</summary>
     public static SniffResult Sniff(ReadOnlySpan<byte> prefix, MessageLimits? limits = null)
     {
         var quick = Classify(prefix, out var suiteId);
-        return quick ?? Parse(prefix, suiteId, limits ?? MessageLimits.Default, out _);
+        if (quick is { IsEncryptedMessage: true })
+        {
+            var problem = LegacyHeader.Check(new MemoryStream(prefix.ToArray(), writable: false), quick.Kind, (limits ?? MessageLimits.Default).MaxHeaderLength, out _);
+            return problem is null ? quick : new SniffResult(MessageKind.Malformed, quick.SuiteId, null, problem);
+        }
+        return quick ?? Parse(new MemoryStream(prefix.ToArray(), writable: false), suiteId, limits ?? MessageLimits.Default, out _);
     }
 
     /// <summary>Everything decided by the first four bytes; null when a committing v2 header must be parsed.</summary>
@@ -108,12 +119,11 @@ public static class MessageSniffer
             : new SniffResult(MessageKind.NonCommitting, suiteId, null, "version 2 header with a non-committing suite");
     }
 
-    private static SniffResult Parse(ReadOnlySpan<byte> bytes, ushort suiteId, MessageLimits limits, out bool truncated)
+    private static SniffResult Parse(Stream stream, ushort suiteId, MessageLimits limits, out bool truncated)
     {
         truncated = false;
         try
         {
-            using var stream = new MemoryStream(bytes.ToArray(), writable: false);
             var header = MessageHeader.Read(stream, limits);
             return new SniffResult(MessageKind.Committing, suiteId, header, null);
         }
@@ -138,5 +148,90 @@ public static class MessageSniffer
             total += n;
         }
         return total;
+    }
+}
+
+/// <summary>
+/// The structure of the headers we recognise but never decrypt (format version 1, and version 2 with a
+/// non-committing suite), walked without keeping any field: every length must fit, the counts must agree, reserved
+/// bytes must be zero, and the whole must end within the header size limit. Returns the problem, or null.
+/// </summary>
+internal static class LegacyHeader
+{
+    public static string? Check(Stream input, MessageKind kind, int maxLength, out bool truncated)
+    {
+        truncated = false;
+        var v1 = kind == MessageKind.EsdkV1;
+        var reader = new Cursor(input, maxLength);
+        try
+        {
+            reader.Skip(v1 ? 4 : 3); // version (and type), suite id
+            reader.Skip(v1 ? 16 : 32); // message id
+            var aadLength = reader.U16();
+            if (aadLength > 0)
+            {
+                var start = reader.Position;
+                var pairs = reader.U16();
+                if (pairs == 0) return "its encryption context declares bytes but no pairs";
+                for (var i = 0; i < pairs * 2; i++) reader.Skip(reader.U16());
+                if (reader.Position - start != aadLength) return "its encryption context length does not match its pairs";
+            }
+            var edks = reader.U16();
+            if (edks == 0) return "it declares no encrypted data keys";
+            for (var i = 0; i < edks * 3; i++) reader.Skip(reader.U16());
+            var contentType = reader.U8();
+            if (contentType is not (1 or 2)) return $"its content type 0x{contentType:X2} is unknown";
+            if (v1)
+            {
+                if (reader.U32() != 0) return "its reserved bytes are not zero";
+                if (reader.U8() != 12) return "its IV length is not 12";
+            }
+            var frameLength = reader.U32();
+            if (contentType == 2 && frameLength == 0) return "it declares a frame length of zero";
+            if (contentType == 1 && frameLength != 0) return "it is not framed but declares a frame length";
+            reader.Skip(v1 ? 12 + 16 : 16); // header authentication: IV and tag (v1), tag (v2)
+            return null;
+        }
+        catch (EndOfStreamException)
+        {
+            truncated = true;
+            return "it ends inside its header";
+        }
+        catch (MessageLimitExceededException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private sealed class Cursor(Stream input, int maxLength)
+    {
+        private readonly byte[] _scratch = new byte[4096];
+        public long Position { get; private set; }
+
+        public void Skip(int count)
+        {
+            if (Position + count > maxLength)
+                throw new MessageLimitExceededException($"its header is larger than the limit of {maxLength} bytes");
+            while (count > 0)
+            {
+                var n = input.Read(_scratch, 0, Math.Min(count, _scratch.Length));
+                if (n <= 0) throw new EndOfStreamException();
+                count -= n;
+                Position += n;
+            }
+        }
+
+        private ReadOnlySpan<byte> Take(int count)
+        {
+            if (Position + count > maxLength)
+                throw new MessageLimitExceededException($"its header is larger than the limit of {maxLength} bytes");
+            if (input.ReadAtLeast(_scratch.AsSpan(0, count), count, throwOnEndOfStream: false) < count) throw new EndOfStreamException();
+            Position += count;
+            return _scratch.AsSpan(0, count);
+        }
+
+        public byte U8() => Take(1)[0];
+        public ushort U16() => BinaryPrimitives.ReadUInt16BigEndian(Take(2));
+        public uint U32() => BinaryPrimitives.ReadUInt32BigEndian(Take(4));
     }
 }

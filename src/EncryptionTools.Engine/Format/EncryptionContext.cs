@@ -90,9 +90,9 @@ public static class EncryptionContext
         foreach (var (key, value) in required.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (!actual.TryGetValue(key, out var found))
-                problems.Add($"'{key}' is missing");
+                problems.Add($"'{UntrustedText.Neutralize(key, 128)}' is missing");
             else if (!string.Equals(found, value, StringComparison.Ordinal))
-                problems.Add($"'{key}' is '{found}', expected '{value}'");
+                problems.Add($"'{UntrustedText.Neutralize(key, 128)}' is '{UntrustedText.Neutralize(found, 128)}', expected '{UntrustedText.Neutralize(value, 128)}'");
         }
         if (problems.Count > 0)
             throw new EncryptionContextMismatchException(

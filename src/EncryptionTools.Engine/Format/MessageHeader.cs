@@ -13,8 +13,45 @@ public sealed record MessageLimits
     public int MaxFrameLength { get; init; } = 16 * 1024 * 1024;
     /// <summary>Most encrypted data keys accepted in one header.</summary>
     public int MaxEncryptedDataKeys { get; init; } = 256;
+    /// <summary>
+    /// Largest header accepted, in bytes, checked before each field is read; it bounds the memory and the text a
+    /// header can cost. Default <see cref="DefaultMaxHeaderLength"/>, or ENCRYPTIONTOOLS_MAX_HEADER_SIZE.
+    /// </summary>
+    public int MaxHeaderLength { get; init; } = ConfiguredMaxHeaderLength;
 
-    public static MessageLimits Default { get; } = new();
+    /// <summary>
+    /// 4 MiB: about twice the largest header a legitimate message has: 256 RSA-4096 or KMS EDKs with 2 KiB key names
+    /// (about 0.7 MiB), a full 64 KiB encryption context and the largest header reserve (1 MiB).
+    /// </summary>
+    public const int DefaultMaxHeaderLength = 4 * 1024 * 1024;
+    /// <summary>Smallest and largest values ENCRYPTIONTOOLS_MAX_HEADER_SIZE may set.</summary>
+    public const int MinConfigurableHeaderLength = 64 * 1024, MaxConfigurableHeaderLength = 64 * 1024 * 1024;
+    /// <summary>The environment variable that sets <see cref="MaxHeaderLength"/> for the module and the CLI.</summary>
+    public const string MaxHeaderSizeVariable = "ENCRYPTIONTOOLS_MAX_HEADER_SIZE";
+
+    /// <summary>The defaults, with ENCRYPTIONTOOLS_MAX_HEADER_SIZE read now (an invalid value fails here, with its own error id).</summary>
+    public static MessageLimits Default => new();
+
+    private static int ConfiguredMaxHeaderLength => ParseHeaderSize(Environment.GetEnvironmentVariable(MaxHeaderSizeVariable)) ?? DefaultMaxHeaderLength;
+
+    /// <summary>
+    /// Parses a header size ("1048576", "512K", "8M"; K and M are KiB and MiB). Null for null or empty text; an
+    /// unreadable or out-of-range value is refused, never silently replaced.
+    /// </summary>
+    public static int? ParseHeaderSize(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var t = text.Trim();
+        long unit = 1;
+        if (t.EndsWith('K') || t.EndsWith('k')) { unit = 1024; t = t[..^1]; }
+        else if (t.EndsWith('M') || t.EndsWith('m')) { unit = 1024 * 1024; t = t[..^1]; }
+        if (!long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            || n > MaxConfigurableHeaderLength || n * unit < MinConfigurableHeaderLength || n * unit > MaxConfigurableHeaderLength)
+            throw new EncryptionToolsException("InvalidMaxHeaderSize", EngineErrorCategory.InvalidArgument,
+                $"{MaxHeaderSizeVariable} is '{UntrustedText.Neutralize(text, 64)}'; it must be a number of bytes (or KiB with K, MiB with M) "
+                + $"from {MinConfigurableHeaderLength} to {MaxConfigurableHeaderLength}.");
+        return (int)(n * unit);
+    }
 }
 
 /// <summary>
@@ -77,7 +114,7 @@ public sealed class MessageHeader
     public static MessageHeader Read(Stream input, MessageLimits? limits = null)
     {
         limits ??= MessageLimits.Default;
-        var reader = new RecordingReader(input);
+        var reader = new RecordingReader(input, limits.MaxHeaderLength);
 
         var first = reader.ReadByteOrEof();
         if (first < 0) throw new NotAnEncryptedMessageException("The input is empty: it is not an AWS Encryption SDK message.");
@@ -109,8 +146,10 @@ public sealed class MessageHeader
             throw new MessageLimitExceededException(
                 $"The message has {edkCount} encrypted data keys; at most {limits.MaxEncryptedDataKeys} are accepted.");
         var edks = new List<EncryptedDataKey>(edkCount);
+        reader.EdkCount = edkCount;
         for (var i = 0; i < edkCount; i++)
         {
+            reader.EdkIndex = i + 1;
             var providerIdBytes = reader.ReadBytes(reader.ReadUInt16("key provider id length"), "key provider id");
             string providerId;
             try { providerId = new UTF8Encoding(false, true).GetString(providerIdBytes); }
@@ -119,6 +158,7 @@ public sealed class MessageHeader
             var ciphertext = reader.ReadBytes(reader.ReadUInt16("encrypted data key length"), "encrypted data key");
             edks.Add(new EncryptedDataKey(providerId, info, ciphertext));
         }
+        reader.EdkIndex = 0;
 
         var contentType = reader.ReadByte("content type");
         if (contentType == ContentTypeNonFramed)
@@ -168,14 +208,20 @@ public sealed class MessageHeader
     }
 
     /// <summary>Reads exact byte counts and keeps a copy of the header body for authentication.</summary>
-    private sealed class RecordingReader(Stream input)
+    private sealed class RecordingReader(Stream input, int maxLength)
     {
-        private readonly MemoryStream _recorded = new();
+        // The fields read, in order: the body is assembled from them once at the end, so a header costs about twice
+        // its size in memory (its fields and its body), not the growth copies of a buffer that records as it goes.
+        private readonly List<byte[]> _segments = [];
+        private long _length;
+
+        public int EdkCount { get; set; }
+        public int EdkIndex { get; set; }
 
         public int ReadByteOrEof()
         {
             var b = input.ReadByte();
-            if (b >= 0) _recorded.WriteByte((byte)b);
+            if (b >= 0) Add([(byte)b]);
             return b;
         }
 
@@ -187,15 +233,37 @@ public sealed class MessageHeader
 
         public byte[] ReadBytes(int count, string field)
         {
-            // count is at most 65535 here: every variable field has a 16-bit length.
-            var buffer = new byte[count];
+            // count is at most 65535 here: every variable field has a 16-bit length. The header's size is checked
+            // before each field is read, so a hostile header costs at most the limit, never its declared size.
+            if (_length + count > maxLength)
+                throw new MessageLimitExceededException(
+                    $"The message header is larger than the limit of {maxLength} bytes (reached while reading the {field}"
+                    + (EdkIndex > 0 ? $" of encrypted data key {EdkIndex} of {EdkCount}" : "")
+                    + $"). If the file is legitimate, raise the limit with {MessageLimits.MaxHeaderSizeVariable}.");
+            var buffer = count == 0 ? [] : new byte[count];
             var read = input.ReadAtLeast(buffer, count, throwOnEndOfStream: false);
             if (read < count)
                 throw new MessageTruncatedException($"The message ends inside its header (while reading the {field}).");
-            _recorded.Write(buffer);
+            Add(buffer);
             return buffer;
         }
 
-        public byte[] Recorded() => _recorded.ToArray();
+        private void Add(byte[] segment)
+        {
+            _segments.Add(segment);
+            _length += segment.Length;
+        }
+
+        public byte[] Recorded()
+        {
+            var body = new byte[_length];
+            var offset = 0;
+            foreach (var segment in _segments)
+            {
+                segment.CopyTo(body, offset);
+                offset += segment.Length;
+            }
+            return body;
+        }
     }
 }

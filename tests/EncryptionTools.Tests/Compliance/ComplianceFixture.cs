@@ -112,26 +112,19 @@ internal sealed class ComplianceFixture : IDisposable
 /// <summary>Messages made by hand after the message-format spec's byte layout, for formats the engine never writes.</summary>
 internal static class HandHeaders
 {
-    /// <summary>Format version 1: version 0x01, type 0x80, suite 0x0178 (AES-256-GCM HKDF-SHA256, non-committing), 16-byte message id...</summary>
-    public static byte[] Version1()
-    {
-        var bytes = new List<byte> { 0x01, 0x80, 0x01, 0x78 };
-        bytes.AddRange(new byte[16]); // message id
-        bytes.AddRange([0x00, 0x00]); // AAD length
-        bytes.AddRange([0x00, 0x01]); // one EDK
-        bytes.AddRange(new byte[64]);
-        return [.. bytes];
-    }
+    /// <summary>One EDK: provider "aws-kms", a short provider info and ciphertext (the fields' lengths are what count).</summary>
+    private static readonly byte[] Edk = [0x00, 0x07, .. "aws-kms"u8, 0x00, 0x03, .. "arn"u8, 0x00, 0x04, 1, 2, 3, 4];
 
-    /// <summary>Format version 2 with suite 0x0178, which does not commit to its key.</summary>
-    public static byte[] NonCommittingV2()
-    {
-        var bytes = new List<byte> { 0x02, 0x01, 0x78 };
-        bytes.AddRange(new byte[32]); // message id
-        bytes.AddRange([0x00, 0x00, 0x00, 0x01]);
-        bytes.AddRange(new byte[64]);
-        return [.. bytes];
-    }
+    /// <summary>
+    /// Format version 1: version 0x01, type 0x80, suite 0x0178 (AES-256-GCM HKDF-SHA256, non-committing), 16-byte
+    /// message id, no context, one EDK, framed, reserved zeros, IV length 12, frame length 4096, header IV and tag.
+    /// </summary>
+    public static byte[] Version1() =>
+        [0x01, 0x80, 0x01, 0x78, .. new byte[16], 0x00, 0x00, 0x00, 0x01, .. Edk, 0x02, 0, 0, 0, 0, 12, 0x00, 0x00, 0x10, 0x00, .. new byte[12 + 16], .. new byte[64]];
+
+    /// <summary>Format version 2 with suite 0x0178, which does not commit to its key (no suite data, a 16-byte header tag).</summary>
+    public static byte[] NonCommittingV2() =>
+        [0x02, 0x01, 0x78, .. new byte[32], 0x00, 0x00, 0x00, 0x01, .. Edk, 0x02, 0x00, 0x00, 0x10, 0x00, .. new byte[16], .. new byte[64]];
 
     /// <summary>A committing v2 start (0x02 0x0478) cut short in the message id: Malformed.</summary>
     public static byte[] TruncatedCommitting() => [0x02, 0x04, 0x78, 0x11, 0x22, 0x33, 0x44];

@@ -216,7 +216,7 @@ public sealed class KeyAndStoreRuleTests : IDisposable
         var profile = new ComplianceProfile { RequireGrantConstraints = true, RequiredEncryptionContextKeys = ["dept"] };
         var finding = Assert.Single(_f.Findings(ComplianceRules.GrantWithoutConstraints, profile));
         Assert.Equal(open.GrantId, finding.Target);
-        Assert.Equal($"Revoke-EncKeyAccess -KeyId {key.KeyId} -GrantId {open.GrantId}; Grant-EncKeyAccess -KeyId {key.KeyId} -Grantee 'user:app' -Operation Decrypt -EncryptionContextSubset @{{ 'dept' = '<value>' }}",
+        Assert.Equal($"Revoke-EncKeyAccess -KeyId {key.KeyId} -GrantId {PowerShellQuoting.Argument(open.GrantId)}; Grant-EncKeyAccess -KeyId {key.KeyId} -Grantee 'user:app' -Operation Decrypt -EncryptionContextSubset @{{ 'dept' = '<value>' }}",
             finding.Remediation);
         Assert.Empty(_f.Findings(ComplianceRules.GrantWithoutConstraints));
     }
@@ -233,7 +233,7 @@ public sealed class KeyAndStoreRuleTests : IDisposable
         var ghost = _f.Keys.CreateGrant(new GrantRequest(key.KeyId, Principal.User("bob-left-in-2024"), [GrantOperation.Decrypt]));
         var finding = Assert.Single(_f.Findings(ComplianceRules.GrantPrincipalMissing));
         Assert.Equal(ghost.GrantId, finding.Target);
-        Assert.Equal($"Revoke-EncKeyAccess -KeyId {key.KeyId} -GrantId {ghost.GrantId}", finding.Remediation);
+        Assert.Equal($"Revoke-EncKeyAccess -KeyId {key.KeyId} -GrantId {PowerShellQuoting.Argument(ghost.GrantId)}", finding.Remediation);
     }
 
     [Fact]
@@ -287,7 +287,7 @@ public sealed class KeyAndStoreRuleTests : IDisposable
         File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         var report = _f.Run();
         var finding = Assert.Single(report.Findings, f => f.RuleId == ComplianceRules.StorePermissionsOpen);
-        Assert.Equal($"chmod 700 '{_f.Store.Location}' && chmod 600 '{data}'", finding.Remediation);
+        Assert.Equal($"chmod 700 '{_f.Store.Location}'; chmod 600 '{data}'", finding.Remediation);
         Assert.Equal(ComplianceSeverity.Critical, finding.Severity);
         // The store refuses to open like this, so the key rules say why they were not evaluated.
         // The store refuses to open like this (the rule's finding is reported all the same), so every rule that needs the

@@ -19,7 +19,7 @@ public class RemediationCmdletTests
     private static readonly Regex CmdletName = new(@"^[A-Z][a-z]+-[A-Z][A-Za-z]+$", RegexOptions.CultureInvariant);
 
     private static IReadOnlyList<string> TemplateNames { get; } = typeof(ComplianceRemediations)
-        .GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.ReturnType == typeof(string)).Select(m => m.Name).ToList();
+        .GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.ReturnType == typeof(Remediation)).Select(m => m.Name).ToList();
 
     public static TheoryData<string> Templates() => [.. TemplateNames];
 
@@ -182,7 +182,7 @@ public class RemediationCmdletTests
             Assert.True(samples.Count > 0, $"no sample for {method.Name}({p.ParameterType.Name} {p.Name})");
             combos = combos.SelectMany(c => samples.Select(s => (object?[])[.. c, s])).ToList();
         }
-        foreach (var args in combos) yield return (string)method.Invoke(null, args)!;
+        foreach (var args in combos) yield return ((Remediation)method.Invoke(null, args)!).Text;
     }
 
     private static IEnumerable<object> Samples(Type type, string name)

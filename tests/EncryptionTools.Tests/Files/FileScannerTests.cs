@@ -72,8 +72,10 @@ public sealed class FileScannerTests : IDisposable
     {
         PutEncrypted("v2.enc", 1000);
         PutEncrypted("signed.enc", 10, signed: true);
-        Put("v1.enc", [0x01, 0x80, 0x03, 0x78, .. FilesSupport.Random(100)]);
-        Put("noncommitting.bin", [0x02, 0x01, 0x78, .. FilesSupport.Random(100)]);
+        var v1 = EncryptionTools.Tests.Compliance.HandHeaders.Version1();
+        v1[3] = 0x78; v1[2] = 0x03;
+        Put("v1.enc", v1);
+        Put("noncommitting.bin", EncryptionTools.Tests.Compliance.HandHeaders.NonCommittingV2());
         Put("empty", []);
         Put("text.txt", "hello"u8.ToArray());
         Put("two-bytes", [0x02, 0x04]);
