@@ -5,7 +5,10 @@ namespace EncryptionTools.Engine.Access;
 /// <summary>
 /// A grant's encryption context constraint (KMS's GrantConstraints): either the request's context must contain these
 /// pairs (<see cref="EncryptionContextSubset"/>) or be exactly these pairs (<see cref="EncryptionContextEquals"/>), never
-/// both. As in KMS, context keys compare without regard to case and values exactly.
+/// both. Keys and values compare exactly (ordinal), as the encryption context itself does when a message is decrypted
+/// and as -ExpectedEncryptionContext / --expect-context do. AWS KMS compares grant constraint keys without regard to
+/// case; here a constraint never admits a context that differs from it, so a grant allows the same or less than KMS
+/// would, never more. Keys that differ only in case are refused in one constraint, as KMS advises.
 /// </summary>
 public sealed class GrantConstraints : IEquatable<GrantConstraints>
 {
@@ -38,7 +41,7 @@ public sealed class GrantConstraints : IEquatable<GrantConstraints>
     public bool IsSatisfiedBy(IReadOnlyDictionary<string, string> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var request = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        var request = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (k, v) in context)
         {
             if (!request.TryGetValue(k, out var values)) request[k] = values = [];
@@ -59,7 +62,7 @@ public sealed class GrantConstraints : IEquatable<GrantConstraints>
         if (child is null) return false;
         if (parent.EncryptionContextEquals is not null)
             return child.EncryptionContextEquals is not null && SamePairs(child.Pairs, parent.Pairs);
-        return parent.Pairs.All(p => child.Pairs.Any(c => string.Equals(c.Key, p.Key, StringComparison.OrdinalIgnoreCase) && c.Value == p.Value));
+        return parent.Pairs.All(p => child.Pairs.Any(c => string.Equals(c.Key, p.Key, StringComparison.Ordinal) && c.Value == p.Value));
     }
 
     public bool Equals(GrantConstraints? other) =>
@@ -68,12 +71,12 @@ public sealed class GrantConstraints : IEquatable<GrantConstraints>
     public override bool Equals(object? obj) => Equals(obj as GrantConstraints);
 
     public override int GetHashCode() =>
-        HashCode.Combine(Type, Pairs.Count, string.Join("\n", Pairs.Keys.Select(k => k.ToUpperInvariant()).Order(StringComparer.Ordinal)));
+        HashCode.Combine(Type, Pairs.Count, string.Join("\n", Pairs.Keys.Order(StringComparer.Ordinal)));
 
     public override string ToString() => $"{Type} {AccessEvaluator.FormatContext(Pairs)}";
 
     private static bool SamePairs(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(p => b.Any(q => string.Equals(q.Key, p.Key, StringComparison.OrdinalIgnoreCase) && q.Value == p.Value));
+        a.Count == b.Count && a.All(p => b.Any(q => string.Equals(q.Key, p.Key, StringComparison.Ordinal) && q.Value == p.Value));
 
     private static Dictionary<string, string> Check(IReadOnlyDictionary<string, string> pairs, string name)
     {
@@ -85,7 +88,7 @@ public sealed class GrantConstraints : IEquatable<GrantConstraints>
         {
             if (string.IsNullOrEmpty(k)) throw new InvalidGrantException($"{name} has an empty key.");
             if (v is null) throw new InvalidGrantException($"{name} has a null value for '{k}'.");
-            if (!folded.Add(k)) throw new InvalidGrantException($"{name} has keys that differ only in case ('{k}'); grant constraints ignore the case of keys.");
+            if (!folded.Add(k)) throw new InvalidGrantException($"{name} has keys that differ only in case ('{k}'); keys that differ only in case are refused, so that no reader takes one for the other.");
             copy[k] = v;
         }
         return copy;

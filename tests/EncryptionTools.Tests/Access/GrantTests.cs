@@ -42,11 +42,11 @@ public class GrantTests
     {
         var set = new GrantSet();
         var first = set.Create(Request(), Owner).Grant;
-        // Operations in another order and repeated, constraint keys in another case: still the same arguments.
+        // Operations in another order and repeated: still the same arguments.
         var again = set.Create(Request() with
         {
             Operations = [GrantOperation.Decrypt, GrantOperation.Encrypt, GrantOperation.Decrypt],
-            Constraints = GrantConstraints.Subset(new Dictionary<string, string> { ["DEPT"] = "it" }),
+            Constraints = GrantConstraints.Subset(new Dictionary<string, string> { ["dept"] = "it" }),
         }, Principal.User("someone-else"));
         Assert.False(again.Created);
         Assert.Same(first, again.Grant);
@@ -65,6 +65,7 @@ public class GrantTests
             Request() with { RetiringPrincipal = null },
             Request() with { Constraints = GrantConstraints.Equal(new Dictionary<string, string> { ["dept"] = "it" }) },
             Request() with { Constraints = GrantConstraints.Subset(new Dictionary<string, string> { ["dept"] = "IT" }) },
+            Request() with { Constraints = GrantConstraints.Subset(new Dictionary<string, string> { ["DEPT"] = "it" }) },
             Request() with { Constraints = null },
             Request() with { KeyId = "k2" },
         };
@@ -271,5 +272,25 @@ public class GrantTests
         Parallel.For(0, 64, _ => ids.Add(set.Create(Request(), Owner).Grant.GrantId));
         Assert.Single(ids.Distinct());
         Assert.Single(set.Grants);
+    }
+
+    [Theory]
+    [InlineData("dept", "hr", true)]
+    [InlineData("DEPT", "hr", false)]
+    [InlineData("Dept", "hr", false)]
+    [InlineData("dept", "HR", false)]
+    public void ConstraintKeysAndValuesMatchExactlyAsTheContextAndExpectContextDo(string key, string value, bool allowed)
+    {
+        // The context a file carries is authenticated byte for byte, and --expect-context compares it exactly: a
+        // constraint must not admit a context that those would call different.
+        var context = new Dictionary<string, string>(StringComparer.Ordinal) { [key] = value, ["other"] = "x" };
+        var subset = GrantConstraints.Subset(new Dictionary<string, string> { ["dept"] = "hr" });
+        Assert.Equal(allowed, subset.IsSatisfiedBy(context));
+        var equal = GrantConstraints.Equal(new Dictionary<string, string> { ["dept"] = "hr", ["other"] = "x" });
+        Assert.Equal(allowed, equal.IsSatisfiedBy(context));
+        var expectOk = true;
+        try { EncryptionTools.Engine.Format.EncryptionContext.RequirePairs(context, new Dictionary<string, string> { ["dept"] = "hr" }); }
+        catch (EncryptionTools.Engine.EncryptionContextMismatchException) { expectOk = false; }
+        Assert.Equal(expectOk, subset.IsSatisfiedBy(context));
     }
 }
