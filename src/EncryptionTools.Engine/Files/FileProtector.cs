@@ -485,8 +485,9 @@ public static class FileProtector
         HeaderRewrap.RecoverFile(source); // a rewrap interrupted by a crash is completed before the header is read
         var before = SourceSnapshot.Take(source);
 
-        var sniff = MessageSniffer.SniffFile(source, request.Limits);
-        if (!sniff.IsEncryptedMessage && sniff.Kind != MessageKind.Malformed && item.FoundByRecursion)
+        // Only files found by recursion are skipped when they are not messages, and for that the first bytes suffice:
+        // the header itself is read once, by the decryptor, so a hostile one costs its limit once.
+        if (item.FoundByRecursion && !MessageSniffer.StartsLikeAMessage(source))
         {
             return new Staged(new FileOperationResult
             {

@@ -58,6 +58,25 @@ public static class MessageSniffer
         }
     }
 
+    /// <summary>
+    /// Whether the first bytes could begin a message (any version, or a damaged committing one): what deciding to skip a
+    /// file needs, without reading its header. Unreadable files count as messages, so their error is reported.
+    /// </summary>
+    internal static bool StartsLikeAMessage(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new byte[4];
+            var read = ReadFully(handle, buffer);
+            return Classify(buffer.AsSpan(0, read), out _) is not { IsEncryptedMessage: false };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
     private static SniffResult Sniff(SafeFileHandle handle, long length, MessageLimits limits)
     {
         // One read covers the classification and, for nearly every real header, the whole header.

@@ -194,4 +194,26 @@ public sealed class FileRuleTests : IDisposable
         var profileGlobs = _f.Run(new ComplianceProfile { Include = ["*.txt"] }, [ComplianceRules.FileNotEncrypted]);
         Assert.EndsWith("x.txt", Assert.Single(profileGlobs.Findings).Target, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new byte[] { 0x01, 0x80, 0x01, 0x78 })]
+    [InlineData(new byte[] { 0x02, 0x01, 0x78 })]
+    public void ET1010_FirstBytesThatOnlyLookLikeAHeaderDoNotCountAsEncrypted(byte[] start)
+    {
+        // A plain file can begin with these bytes; only a header whose structure parses (bounded) counts as a message.
+        var path = _f.Bytes("looks-encrypted.bin", [.. start, .. System.Text.Encoding.ASCII.GetBytes(new string('x', 300))]);
+        var report = _f.Run();
+        Assert.DoesNotContain(report.Findings, f => f.RuleId is ComplianceRules.FileFormatV1 or ComplianceRules.FileNonCommittingSuite);
+        var finding = Assert.Single(report.Findings, f => f.RuleId == ComplianceRules.FileUnreadable);
+        Assert.Equal(path, finding.Target);
+        Assert.Contains("header is damaged", finding.Message, StringComparison.Ordinal);
+        Assert.Equal(0, report.Summary.FilesEncrypted);
+        // The real thing, built after the spec's layout, still counts.
+        _f.Bytes("real-v1.enc", HandHeaders.Version1());
+        _f.Bytes("real-noncommitting.enc", HandHeaders.NonCommittingV2());
+        var after = _f.Run();
+        Assert.Equal(2, after.Summary.FilesEncrypted);
+        Assert.Single(after.Findings, f => f.RuleId == ComplianceRules.FileFormatV1);
+        Assert.Single(after.Findings, f => f.RuleId == ComplianceRules.FileNonCommittingSuite);
+    }
 }

@@ -328,11 +328,14 @@ public sealed class FileProtectorTests : IDisposable
     [Fact]
     public void Version_1_messages_count_as_already_encrypted()
     {
-        // A v1 header start: version 1, type 0x80, suite 0x0178.
-        var v1 = _dir.Write("old.enc", [0x01, 0x80, 0x01, 0x78, .. FilesSupport.Random(200)]);
+        // A v1 header laid out as the spec says: version 1, type 0x80, suite 0x0178, ...
+        var v1 = _dir.Write("old.enc", EncryptionTools.Tests.Compliance.HandHeaders.Version1());
         var skipped = Ok(Assert.Single(FileProtector.Protect([v1], Protect())));
         Assert.Equal(FileAction.Skipped, skipped.Action);
         Assert.Contains("version 1", skipped.Warning);
+        // The same four bytes before anything else are just data: the file is encrypted.
+        var lookalike = _dir.Write("lookalike.bin", [0x01, 0x80, 0x01, 0x78, .. FilesSupport.Random(200)]);
+        Assert.Equal(FileAction.Encrypted, Ok(Assert.Single(FileProtector.Protect([lookalike], Protect()))).Action);
     }
 
     // ------------------------------------------------------------------ in place
