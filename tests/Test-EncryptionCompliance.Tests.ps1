@@ -38,6 +38,22 @@ Describe 'Test-EncryptionCompliance' {
         $findings[0].Remediation | Should -BeLike "Protect-File -LiteralPath '*plain.csv' -InPlace -StorePath '*'"
     }
 
+    It 'gives a file named to inject a command a remediation that is data, and one literal argument' {
+        $name = "c$([char]0x2019); New-Item PWNED; Write-Output $([char]0x2019)"
+        $file = Join-Path $root $name
+        Set-Content -LiteralPath $file -Value 'a,b'
+        $finding = Test-EncryptionCompliance -LiteralPath $root -Rule ET1001 -StorePath $store
+        @($finding.RemediationCommands) | Should -HaveCount 1
+        $command = $finding.RemediationCommands[0]
+        $command.Command | Should -Be 'Protect-File'
+        ($command.Arguments | Where-Object Name -eq 'LiteralPath').Value | Should -BeExactly $file
+        $tokens = $errors = $null
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($finding.Remediation, [ref] $tokens, [ref] $errors)
+        $errors | Should -BeNullOrEmpty
+        $ast.EndBlock.Statements | Should -HaveCount 1
+        $ast.EndBlock.Statements[0].PipelineElements[0].CommandElements[2].Value | Should -BeExactly $file
+    }
+
     It '-Quiet returns $false, then $true once the files are encrypted' {
         $file = Join-Path $root 'plain.csv'
         Set-Content -LiteralPath $file -Value 'a,b'
