@@ -82,4 +82,20 @@ public sealed class UntrustedTextCmdletTests(ModuleRunspace ps)
         AssertShownEscaped(warning);
         Assert.Contains("note\\x1B]0;pwned\\x07\\x0D\\x1B[2J.txt", warning, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_default_views_show_header_fields_and_names_escaped()
+    {
+        using var box = new Sandbox();
+        var field = Encoding.ASCII.GetBytes(Escapes + "name");
+        var file = Path.Combine(box.Root, "evil\u001b]0;x\u0007.enc");
+        File.WriteAllBytes(file, Header(2, field));
+        var r = ps.Run("$i = Get-EncFileInfo -LiteralPath $file; $i | Out-String -Width 400; $i.EncryptedDataKeys | Out-String -Width 400",
+            new Dictionary<string, object?> { ["file"] = file });
+        r.AssertNoErrors();
+        var shown = string.Concat(r.Output.Select(o => o.ToString()));
+        AssertShownEscaped(shown);
+        Assert.Contains("evil\\x1B]0;x\\x07.enc", shown, StringComparison.Ordinal);
+        Assert.Contains("\\x1B]0;pwned\\x07\\x0D\\x00\\x1B[2Jname", shown, StringComparison.Ordinal);
+    }
 }
