@@ -16,7 +16,10 @@ public static class Program
         // No response files: "@name" is a file name like any other, never a list of arguments read from disk.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var help = args.TakeWhile(a => a != "--").Any(a => a is "-h" or "--help" or "-?");
-        var problems = parse.Errors.Select(e => e.Message).Concat(StrictArguments.Problems(parse, args)).ToList();
+        // An unknown option is reported once, by the strict check (with a hint), not also as "Unrecognized command or argument".
+        var unknown = StrictArguments.UnknownOptionTokens(parse).ToList();
+        var problems = parse.Errors.Select(e => e.Message).Where(m => !unknown.Any(t => m.Contains($"'{t}'", StringComparison.Ordinal)))
+            .Concat(StrictArguments.Problems(parse, args)).ToList();
         if (problems.Count > 0 && !help)
         {
             foreach (var problem in problems) Console.Error.WriteLine($"enctools: Usage: {UntrustedTextForCli(problem)}");

@@ -32,11 +32,13 @@ internal static class StrictArguments
             if (s is CommandResult c)
                 foreach (var a in c.Children.OfType<ArgumentResult>())
                     foreach (var t in a.Tokens) commandArguments.Add(t);
-        foreach (var t in parse.UnmatchedTokens.Where(t => t.Length > 1 && t[0] == '-')) yield return t;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in parse.UnmatchedTokens.Where(t => t.Length > 1 && t[0] == '-'))
+            if (seen.Add(t)) yield return t;
         foreach (var token in parse.Tokens)
         {
             if (token.Type == TokenType.DoubleDash) yield break;
-            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-' && commandArguments.Contains(token))
+            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-' && commandArguments.Contains(token) && seen.Add(token.Value))
                 yield return token.Value;
         }
     }
