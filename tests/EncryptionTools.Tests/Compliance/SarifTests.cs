@@ -103,4 +103,32 @@ public sealed class SarifTests : IDisposable
         Assert.Equal(0, run.GetProperty("results").GetArrayLength());
         Assert.True(run.GetProperty("invocations")[0].GetProperty("properties").GetProperty("compliant").GetBoolean());
     }
+
+    [Fact]
+    public void RemediationsAreDataInSarifAndJsonAlike()
+    {
+        const string name = "c\u2019; New-Item PWNED; Write-Output \u2019";
+        var plain = _f.Plain(name);
+        var report = _f.Run(rules: [ComplianceRules.FileNotEncrypted]);
+        var finding = Assert.Single(report.Findings);
+        var command = Assert.Single(finding.RemediationCommands);
+
+        using var json = new MemoryStream();
+        ComplianceJson.Write(report, json);
+        var fromJson = JsonDocument.Parse(json.ToArray()).RootElement.GetProperty("findings")[0];
+        var fromSarif = Required(Required(Sarif(report), "runs", JsonValueKind.Array)[0], "results", JsonValueKind.Array)[0].GetProperty("properties");
+        foreach (var holder in new[] { fromJson, fromSarif })
+        {
+            var commands = Required(holder, "remediationCommands", JsonValueKind.Array);
+            var first = Assert.Single(commands.EnumerateArray());
+            Assert.Equal("Protect-File", first.GetProperty("command").GetString());
+            var path = first.GetProperty("arguments")[0];
+            Assert.Equal("LiteralPath", path.GetProperty("name").GetString());
+            Assert.Equal("Text", path.GetProperty("kind").GetString());
+            Assert.Equal(plain, path.GetProperty("value").GetString());
+            Assert.Equal("InPlace", first.GetProperty("arguments")[1].GetProperty("name").GetString());
+            Assert.Equal(command.Arguments.Count, first.GetProperty("arguments").GetArrayLength());
+            Assert.Equal(finding.Remediation, holder.GetProperty("remediation").GetString());
+        }
+    }
 }
