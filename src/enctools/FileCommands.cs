@@ -153,6 +153,7 @@ internal static class FileCommands
                 watch.Restart();
                 foreach (var outcome in ops.RewrapMany(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
                 {
+                    foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"enctools: warning: {warning}");
                     if (outcome.Error is { } error)
                     {
                         var failed = CliContext.Fail(error);
@@ -192,6 +193,7 @@ internal static class FileCommands
             }
             var result = outcome.Result!;
             if (result.Action == FileAction.Skipped) Console.Error.WriteLine($"enctools: warning: {result.Warning}");
+            foreach (var warning in result.Warnings) Console.Error.WriteLine($"enctools: warning: {warning}");
             results.Add(result);
             if (!json && result.Action != FileAction.Skipped)
                 Console.Out.WriteLine($"{result.Action.ToString().ToLowerInvariant()} {result.Source} -> {result.Destination} ({result.BytesIn:N0} -> {result.BytesOut:N0} bytes; keys {string.Join(", ", result.Keys)})");

@@ -168,7 +168,7 @@ public static class FileProtector
         }
 
         public AtomicFile CreateOutput(string destination, bool overwrite) =>
-            AtomicFile.Create(destination, overwrite, sweep: _swept.Add(Path.GetDirectoryName(Path.GetFullPath(destination))!));
+            AtomicFile.Create(destination, overwrite, sweep: _swept.Add(Path.GetDirectoryName(Path.GetFullPath(destination))!), unnamed: true);
     }
 
     /// <summary>One file done but not yet published: its result, and the written temporary file waiting for the group's commit.</summary>
@@ -394,7 +394,7 @@ public static class FileProtector
                 Warning = $"'{source}' is already an encrypted message ({Describe(sniff)}); it was skipped. Use -Force to encrypt it again.",
             });
         }
-        PreflightDestination(source, destination, inPlace, request.Force, state);
+        var warnings = PreflightDestination(source, destination, inPlace, request.Force, state, before, encrypting: true);
 
         var reserve = HeaderReserve.Normalize(request.HeaderReserve ?? HeaderReserve.ForPlaintextLength(before.Length));
         UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
@@ -437,6 +437,7 @@ public static class FileProtector
                 FrameLength = result.FrameLength,
                 HeaderReserve = reserve,
                 AlgorithmSuite = result.Suite.Name,
+                Warnings = warnings,
             }, output, mode, inPlace ? before : null);
         }
         catch
@@ -482,8 +483,10 @@ public static class FileProtector
     {
         var source = item.Source;
         var inPlace = request.InPlace;
-        HeaderRewrap.RecoverFile(source); // a rewrap interrupted by a crash is completed before the header is read
-        var before = SourceSnapshot.Take(source);
+        var before = SourceSnapshot.Take(source); // a device or FIFO is refused before anything opens it
+        // A rewrap interrupted by a crash is completed before the header is read, if its journal proves it is ours.
+        var recovery = HeaderRewrap.RecoverFile(source, request.SidecarKey);
+        if (recovery?.Outcome is JournalOutcome.RolledForward) before = SourceSnapshot.Take(source);
 
         var sniff = MessageSniffer.SniffFile(source, request.Limits);
         if (!sniff.IsEncryptedMessage && sniff.Kind != MessageKind.Malformed && item.FoundByRecursion)
@@ -499,7 +502,8 @@ public static class FileProtector
             });
         }
         var destination = item.Destination ?? throw CannotName(source, request.Suffix);
-        PreflightDestination(source, destination, inPlace, request.Force, state);
+        var warnings = PreflightDestination(source, destination, inPlace, request.Force, state, before, encrypting: false);
+        if (recovery?.Warning is { } journalWarning) warnings = [journalWarning, .. warnings];
 
         UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
         var output = state.CreateOutput(destination, overwrite: inPlace || request.Force);
@@ -543,6 +547,7 @@ public static class FileProtector
                 FrameLength = header.FrameLength,
                 HeaderReserve = HeaderReserve.ReservedBytes(header),
                 AlgorithmSuite = header.Suite.Name,
+                Warnings = warnings,
             }, output, mode, inPlace ? before : null);
         }
         catch
@@ -552,8 +557,12 @@ public static class FileProtector
         }
     }
 
-    /// <summary>The checks that must pass before anything is created: the file survives a refusal untouched.</summary>
-    private static void PreflightDestination(string source, string destination, bool inPlace, bool force, BatchState state)
+    /// <summary>
+    /// The checks that must pass before anything is created: the file survives a refusal untouched. Returns the
+    /// warnings of a forced exception (in-place encryption of a hard-linked file).
+    /// </summary>
+    private static IReadOnlyList<EngineWarning> PreflightDestination(string source, string destination, bool inPlace, bool force, BatchState state,
+        SourceSnapshot before, bool encrypting)
     {
         if (inPlace)
         {
@@ -561,13 +570,21 @@ public static class FileProtector
                 throw new EncryptionToolsException("SourceIsLink", EngineErrorCategory.InvalidArgument,
                     $"'{source}' is a symbolic link: replacing it in place would replace the link and leave the file it points to as it was. Give the target's path.") { Target = source };
             if (IsReadOnly(source)) throw new SourceReadOnlyException(source) { Target = source };
-            return;
+            // The new file replaces this name only: every other hard link keeps the plaintext.
+            if (encrypting && before.Links > 1)
+            {
+                if (!force) throw new SourceHasHardLinksException(source, before.Links) { Target = source };
+                return [new EngineWarning(FileWarningIds.SourceHardLinksRemain,
+                    $"'{source}' had {before.Links - 1} other hard link(s); they still name the plaintext. Remove them, or encrypt them too.", source)];
+            }
+            return [];
         }
         if (PathComparer.Equals(source, destination))
             throw new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
                 $"The source and the destination are the same file '{source}'; use InPlace to replace it.") { Target = source };
         if (Directory.Exists(destination))
             throw new InvalidDestinationException($"The destination '{destination}' is a directory.") { Target = destination };
+        SpecialFiles.CheckDestination(destination); // a device or FIFO is never replaced, even forced
         if (!force && Path.Exists(destination)) throw new DestinationExistsException(destination) { Target = destination };
         var directory = Path.GetDirectoryName(destination)!;
         try { state.CreateDirectory(directory); }
@@ -575,6 +592,7 @@ public static class FileProtector
         {
             throw new OutputWriteException($"Cannot create the directory '{directory}': {ex.Message}", ex) { Target = destination };
         }
+        return [];
     }
 
     /// <summary>
