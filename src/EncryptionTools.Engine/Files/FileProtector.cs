@@ -378,7 +378,7 @@ public static class FileProtector
         var source = item.Source;
         var destination = item.Destination!;
         var inPlace = request.InPlace;
-        var before = SourceSnapshot.Take(source);
+        if (TakeSnapshot(item, inPlace, out var skipped) is not { } before) return skipped!;
 
         var sniff = MessageSniffer.SniffFile(source);
         if (sniff.IsEncryptedMessage && !request.Force)
@@ -447,6 +447,31 @@ public static class FileProtector
         }
     }
 
+    /// <summary>
+    /// The source's snapshot; a device, FIFO or socket is an error when the caller named it, and skipped with a warning
+    /// when a directory walk found it (null returned, <paramref name="skipped"/> set).
+    /// </summary>
+    private static SourceSnapshot? TakeSnapshot(FilePlanItem item, bool inPlace, out Staged? skipped)
+    {
+        skipped = null;
+        try
+        {
+            return SourceSnapshot.Take(item.Source);
+        }
+        catch (SourceNotRegularFileException ex) when (item.FoundByRecursion)
+        {
+            skipped = new Staged(new FileOperationResult
+            {
+                Source = item.Source,
+                Destination = item.Destination,
+                Action = FileAction.Skipped,
+                InPlace = inPlace,
+                Warning = ex.Message,
+            });
+            return null;
+        }
+    }
+
     /// <summary>Decrypts the whole temporary file to a hashing null sink and compares with the hash taken while encrypting.</summary>
     private static void VerifyEncrypted(FileStream temp, string source, ProtectRequest request, byte[] expected, long expectedLength,
         Action<FileProgressPhase, long> report, CancellationToken cancellationToken)
@@ -483,7 +508,8 @@ public static class FileProtector
     {
         var source = item.Source;
         var inPlace = request.InPlace;
-        var before = SourceSnapshot.Take(source); // a device or FIFO is refused before anything opens it
+        // A device or FIFO is refused before anything opens it (skipped when a directory walk found it).
+        if (TakeSnapshot(item, inPlace, out var skipped) is not { } before) return skipped!;
         // A rewrap interrupted by a crash is completed before the header is read, if its journal proves it is ours.
         var recovery = HeaderRewrap.RecoverFile(source, request.SidecarKey);
         if (recovery?.Outcome is JournalOutcome.RolledForward) before = SourceSnapshot.Take(source);

@@ -195,6 +195,24 @@ public sealed class SidecarAttackTests : IDisposable
     }
 
     [RootFact]
+    public void A_directory_walk_skips_a_fifo_with_a_warning_and_encrypts_the_rest()
+    {
+        Victim("x", size: 10);
+        var tree = Directory.CreateDirectory(_arena.SharedFile("tree")).FullName;
+        var plain = FilesSupport.WriteRandom(Path.Combine(tree, "a.txt"), 20_000);
+        Assert.Equal(0, SidecarArena.Exec(TimeSpan.FromSeconds(10), "mkfifo", ["-m", "666", Path.Combine(tree, "pipe")]).Code);
+
+        var run = _arena.CliWithin(TimeSpan.FromSeconds(30), "encrypt", "-r", tree, "--key", "alias/a");
+
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Contains("FIFO", run.Err);
+        Assert.Equal(FilesSupport.Sha256(plain), HashWith(plain + ".enc", "alias/a"));
+        Assert.Equal(UnixFileType.Fifo, UnixFile.Stat(Path.Combine(tree, "pipe"), followLinks: false)!.Value.Type);
+        Assert.Equal(["a.txt", "a.txt.enc", "pipe"], Directory.GetFileSystemEntries(tree).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToArray());
+        _arena.AssertSecretUntouched();
+    }
+
+    [RootFact]
     public void A_symlinked_source_is_encrypted_from_its_target_and_in_place_is_refused()
     {
         var real = FilesSupport.WriteRandom(_arena.SharedFile("real.txt"), 300_000);
