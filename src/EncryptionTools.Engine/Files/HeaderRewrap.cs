@@ -249,7 +249,6 @@ public static class HeaderRewrap
 
     private static JournalRecovery RecoverJournal(string journalPath, string target, SidecarKey? key)
     {
-        var name = Path.GetFileName(journalPath);
         long targetLength;
         try { targetLength = File.Exists(target) ? new FileInfo(target).Length : RewrapJournal.MaxHeaderLength; }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { targetLength = RewrapJournal.MaxHeaderLength; }
