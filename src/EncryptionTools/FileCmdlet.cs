@@ -139,6 +139,7 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
             return;
         }
         var result = outcome.Result!;
+        foreach (var warning in result.Warnings) WriteWarning(warning.ToString());
         if (result.Action == FileAction.Skipped)
         {
             WriteWarning(result.Warning ?? $"'{result.Source}' was skipped.");

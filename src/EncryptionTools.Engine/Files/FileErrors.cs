@@ -68,3 +68,50 @@ public sealed class RewrapNoRoomException(string path, int needed, int available
 {
     public string Path { get; } = path;
 }
+
+/// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
+public sealed class SourceNotRegularFileException(string path, string kind)
+    : EncryptionToolsException("SourceNotRegularFile", EngineErrorCategory.InvalidArgument,
+        $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
+public sealed class DestinationNotRegularFileException(string path, string kind)
+    : EncryptionToolsException("DestinationNotRegularFile", EngineErrorCategory.InvalidArgument,
+        $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>
+/// In-place encryption of a file with other hard links: the new ciphertext replaces this name only, and the plaintext
+/// stays readable under every other name. Refused unless forced.
+/// </summary>
+public sealed class SourceHasHardLinksException(string path, uint links)
+    : EncryptionToolsException("SourceHasHardLinks", EngineErrorCategory.InvalidOperation,
+        $"'{path}' has {links - 1} other hard link(s): encrypting it in place would replace this name only and leave the plaintext readable under the others. " +
+        "Nothing was changed. Remove the other links first, write the result to another file, or use -Force (--force) to encrypt this name anyway.")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>Stable ids of the warnings file operations report beside their results.</summary>
+public static class FileWarningIds
+{
+    /// <summary>A rewrap journal that is a link, not a regular file, not owned by this user, or open to others: ignored and left in place.</summary>
+    public const string RewrapJournalNotTrusted = "RewrapJournalNotTrusted";
+    /// <summary>A rewrap journal whose MAC does not verify under this store's key (or no store key to verify it): never applied.</summary>
+    public const string RewrapJournalUnauthenticated = "RewrapJournalUnauthenticated";
+    /// <summary>An authentic journal whose file changed since (another file, length or header): discarded, the file left as it is.</summary>
+    public const string RewrapJournalStale = "RewrapJournalStale";
+    /// <summary>In-place encryption of a hard-linked file, forced: the plaintext remains under the other names.</summary>
+    public const string SourceHardLinksRemain = "SourceHardLinksRemain";
+}
+
+/// <summary>A warning with a stable id, reported beside a result (never instead of an error).</summary>
+public sealed record EngineWarning(string Id, string Message, string? Target = null)
+{
+    public override string ToString() => $"{Message} [{Id}]";
+}

@@ -69,6 +69,12 @@ public sealed record UnprotectRequest : FileOperationOptions
     public IReadOnlyDictionary<string, string>? RequiredEncryptionContext { get; init; }
 
     public MessageLimits Limits { get; init; } = MessageLimits.Default;
+
+    /// <summary>
+    /// The key that authenticates rewrap journals (the key store's sidecar key). A journal left by an interrupted
+    /// rewrap is applied only when it verifies under it; null: no journal is ever applied (each is reported).
+    /// </summary>
+    public SidecarKey? SidecarKey { get; init; }
 }
 
 /// <summary>What was done with one file.</summary>
@@ -100,6 +106,8 @@ public sealed record FileOperationResult
     public string? AlgorithmSuite { get; init; }
     /// <summary>Why a file was skipped; a warning for the user.</summary>
     public string? Warning { get; init; }
+    /// <summary>Warnings with stable ids about a file that was processed (e.g. an untrusted journal beside it that was ignored).</summary>
+    public IReadOnlyList<EngineWarning> Warnings { get; init; } = [];
 }
 
 /// <summary>One file's outcome in a batch: a result or a typed error, never both. A batch never stops on one file's error.</summary>

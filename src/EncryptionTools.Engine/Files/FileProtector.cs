@@ -168,7 +168,7 @@ public static class FileProtector
         }
 
         public AtomicFile CreateOutput(string destination, bool overwrite) =>
-            AtomicFile.Create(destination, overwrite, sweep: _swept.Add(Path.GetDirectoryName(Path.GetFullPath(destination))!));
+            AtomicFile.Create(destination, overwrite, sweep: _swept.Add(Path.GetDirectoryName(Path.GetFullPath(destination))!), unnamed: true);
     }
 
     /// <summary>One file done but not yet published: its result, and the written temporary file waiting for the group's commit.</summary>
@@ -378,7 +378,7 @@ public static class FileProtector
         var source = item.Source;
         var destination = item.Destination!;
         var inPlace = request.InPlace;
-        var before = SourceSnapshot.Take(source);
+        if (TakeSnapshot(item, inPlace, out var skipped) is not { } before) return skipped!;
 
         var sniff = MessageSniffer.SniffFile(source);
         if (sniff.IsEncryptedMessage && !request.Force)
@@ -394,7 +394,7 @@ public static class FileProtector
                 Warning = $"'{source}' is already an encrypted message ({Describe(sniff)}); it was skipped. Use -Force to encrypt it again.",
             });
         }
-        PreflightDestination(source, destination, inPlace, request.Force, state);
+        var warnings = PreflightDestination(source, destination, inPlace, request.Force, state, before, encrypting: true);
 
         var reserve = HeaderReserve.Normalize(request.HeaderReserve ?? HeaderReserve.ForPlaintextLength(before.Length));
         UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
@@ -437,12 +437,38 @@ public static class FileProtector
                 FrameLength = result.FrameLength,
                 HeaderReserve = reserve,
                 AlgorithmSuite = result.Suite.Name,
+                Warnings = warnings,
             }, output, mode, inPlace ? before : null);
         }
         catch
         {
             output.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The source's snapshot; a device, FIFO or socket is an error when the caller named it, and skipped with a warning
+    /// when a directory walk found it (null returned, <paramref name="skipped"/> set).
+    /// </summary>
+    private static SourceSnapshot? TakeSnapshot(FilePlanItem item, bool inPlace, out Staged? skipped)
+    {
+        skipped = null;
+        try
+        {
+            return SourceSnapshot.Take(item.Source);
+        }
+        catch (SourceNotRegularFileException ex) when (item.FoundByRecursion)
+        {
+            skipped = new Staged(new FileOperationResult
+            {
+                Source = item.Source,
+                Destination = item.Destination,
+                Action = FileAction.Skipped,
+                InPlace = inPlace,
+                Warning = ex.Message,
+            });
+            return null;
         }
     }
 
@@ -482,8 +508,11 @@ public static class FileProtector
     {
         var source = item.Source;
         var inPlace = request.InPlace;
-        HeaderRewrap.RecoverFile(source); // a rewrap interrupted by a crash is completed before the header is read
-        var before = SourceSnapshot.Take(source);
+        // A device or FIFO is refused before anything opens it (skipped when a directory walk found it).
+        if (TakeSnapshot(item, inPlace, out var skipped) is not { } before) return skipped!;
+        // A rewrap interrupted by a crash is completed before the header is read, if its journal proves it is ours.
+        var recovery = HeaderRewrap.RecoverFile(source, request.SidecarKey);
+        if (recovery?.Outcome is JournalOutcome.RolledForward) before = SourceSnapshot.Take(source);
 
         // Only files found by recursion are skipped when they are not messages, and for that the first bytes suffice:
         // the header itself is read once, by the decryptor, so a hostile one costs its limit once.
@@ -500,7 +529,8 @@ public static class FileProtector
             });
         }
         var destination = item.Destination ?? throw CannotName(source, request.Suffix);
-        PreflightDestination(source, destination, inPlace, request.Force, state);
+        var warnings = PreflightDestination(source, destination, inPlace, request.Force, state, before, encrypting: false);
+        if (recovery?.Warning is { } journalWarning) warnings = [journalWarning, .. warnings];
 
         UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
         var output = state.CreateOutput(destination, overwrite: inPlace || request.Force);
@@ -544,6 +574,7 @@ public static class FileProtector
                 FrameLength = header.FrameLength,
                 HeaderReserve = HeaderReserve.ReservedBytes(header),
                 AlgorithmSuite = header.Suite.Name,
+                Warnings = warnings,
             }, output, mode, inPlace ? before : null);
         }
         catch
@@ -553,8 +584,12 @@ public static class FileProtector
         }
     }
 
-    /// <summary>The checks that must pass before anything is created: the file survives a refusal untouched.</summary>
-    private static void PreflightDestination(string source, string destination, bool inPlace, bool force, BatchState state)
+    /// <summary>
+    /// The checks that must pass before anything is created: the file survives a refusal untouched. Returns the
+    /// warnings of a forced exception (in-place encryption of a hard-linked file).
+    /// </summary>
+    private static IReadOnlyList<EngineWarning> PreflightDestination(string source, string destination, bool inPlace, bool force, BatchState state,
+        SourceSnapshot before, bool encrypting)
     {
         if (inPlace)
         {
@@ -562,13 +597,21 @@ public static class FileProtector
                 throw new EncryptionToolsException("SourceIsLink", EngineErrorCategory.InvalidArgument,
                     $"'{source}' is a symbolic link: replacing it in place would replace the link and leave the file it points to as it was. Give the target's path.") { Target = source };
             if (IsReadOnly(source)) throw new SourceReadOnlyException(source) { Target = source };
-            return;
+            // The new file replaces this name only: every other hard link keeps the plaintext.
+            if (encrypting && before.Links > 1)
+            {
+                if (!force) throw new SourceHasHardLinksException(source, before.Links) { Target = source };
+                return [new EngineWarning(FileWarningIds.SourceHardLinksRemain,
+                    $"'{source}' had {before.Links - 1} other hard link(s); they still name the plaintext. Remove them, or encrypt them too.", source)];
+            }
+            return [];
         }
         if (PathComparer.Equals(source, destination))
             throw new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
                 $"The source and the destination are the same file '{source}'; use InPlace to replace it.") { Target = source };
         if (Directory.Exists(destination))
             throw new InvalidDestinationException($"The destination '{destination}' is a directory.") { Target = destination };
+        SpecialFiles.CheckDestination(destination); // a device or FIFO is never replaced, even forced
         if (!force && Path.Exists(destination)) throw new DestinationExistsException(destination) { Target = destination };
         var directory = Path.GetDirectoryName(destination)!;
         try { state.CreateDirectory(directory); }
@@ -576,6 +619,7 @@ public static class FileProtector
         {
             throw new OutputWriteException($"Cannot create the directory '{directory}': {ex.Message}", ex) { Target = destination };
         }
+        return [];
     }
 
     /// <summary>

@@ -36,6 +36,13 @@ public sealed record RewrapRequest
     /// <summary>Reserve for the header written by a full rewrite; null applies <see cref="HeaderReserve.ForPlaintextLength"/> to the body length.</summary>
     public int? FullRewriteReserve { get; init; }
 
+    /// <summary>
+    /// The key store's key that authenticates the redo journal of an in-place rewrite (and any journal found beside
+    /// the file). Null: no journal can be written or trusted, so a header that does not fit is rewritten whole
+    /// (atomically) instead, and a leftover journal is reported, never applied.
+    /// </summary>
+    public SidecarKey? SidecarKey { get; init; }
+
     /// <summary>Tests only: runs after the journal is durable and before the header is overwritten (throw to simulate a crash).</summary>
     internal Action<string>? AfterJournalWritten { get; init; }
 }
@@ -62,7 +69,11 @@ public sealed record RewrapResult(
     int ReserveAfter,
     IReadOnlyList<FileKeyIdentity> KeysBefore,
     IReadOnlyList<FileKeyIdentity> KeysAfter,
-    long FileLength);
+    long FileLength)
+{
+    /// <summary>Warnings with stable ids (e.g. a journal beside the file that was not ours and was ignored).</summary>
+    public IReadOnlyList<EngineWarning> Warnings { get; init; } = [];
+}
 
 /// <summary>What recovery did with one leftover journal.</summary>
 public enum JournalOutcome
@@ -82,9 +93,17 @@ public enum JournalOutcome
     TargetMissing,
     /// <summary>Another process holds the file (a rewrap in progress); the journal was left for it.</summary>
     InUse,
+    /// <summary>
+    /// Not this user's own journal (a link, a device, another user's file, open to others), or there was no key to
+    /// verify it: reported, never applied, and left where it is.
+    /// </summary>
+    Ignored,
+    /// <summary>This user's file, but its MAC does not verify under the store's key (forged, or from before the root key changed): reported, never applied, removed.</summary>
+    Rejected,
 }
 
-public sealed record JournalRecovery(string JournalPath, string TargetPath, JournalOutcome Outcome);
+/// <summary>What recovery did with one journal; <paramref name="Warning"/> says why one was not applied.</summary>
+public sealed record JournalRecovery(string JournalPath, string TargetPath, JournalOutcome Outcome, EngineWarning? Warning = null);
 
 /// <summary>
 /// Changes who can open an encrypted file (re-wraps its data key under other keys, adds or removes recipients)
@@ -117,7 +136,8 @@ public static class HeaderRewrap
         path = ResolveLinks(Path.GetFullPath(path)); // rewrite the file a link points to, never replace the link
         foreach (var keyring in request.AddKeyrings) ArgumentNullException.ThrowIfNull(keyring);
         if (request.FullRewriteReserve is { } asked) HeaderReserve.Normalize(asked); // a bad value fails before any work
-        RecoverFile(path); // a leftover journal first: the header we read must be the one that stands
+        // A leftover journal first: the header we read must be the one that stands.
+        var warnings = RecoverFile(path, request.SidecarKey)?.Warning is { } w ? new List<EngineWarning> { w } : [];
 
         using var file = OpenExclusive(path);
         var fileLength = file.Length;
@@ -143,28 +163,38 @@ public static class HeaderRewrap
             var edks = NewKeyList(header, request, dataKey, serializedContext, path, out var changed);
             if (!changed)
                 return new RewrapResult(path, RewrapMethod.Unchanged, null, oldHeader.Length, oldHeader.Length, reserveBefore, reserveBefore,
-                    keysBefore, keysBefore, fileLength);
+                    keysBefore, keysBefore, fileLength) { Warnings = warnings };
             var keysAfter = FileKeyIdentity.OfKeys(edks);
 
             // The header without padding, then the padding that brings it back to the old length.
             var bare = MessageHeader.SerializeBody(suite, header.MessageId, header.EncryptionContext, edks, header.FrameLength, header.CommitKey);
             var slack = oldHeader.Length - (bare.Length + suite.TagLength);
             var padding = slack >= 0 && HeaderReserve.CanFill(slack) ? HeaderReserve.CreatePadding(slack) : null;
-            if (padding is not null && edks.Count + padding.Count <= request.Limits.MaxEncryptedDataKeys)
+            var fits = padding is not null && edks.Count + padding.Count <= request.Limits.MaxEncryptedDataKeys;
+            string? noJournal = null;
+            if (fits && request.SidecarKey is null)
+                noJournal = "no key store key to authenticate a redo journal, so the header was not rewritten in place";
+            else if (fits)
             {
-                var newHeader = BuildHeader(suite, header, edks, padding, key);
+                var newHeader = BuildHeader(suite, header, edks, padding!, key);
                 Debug.Assert(newHeader.Length == oldHeader.Length);
                 cancellationToken.ThrowIfCancellationRequested(); // the last point where stopping leaves nothing to undo
-                WriteInPlace(file, path, new RewrapJournal(Path.GetFileName(path), header.MessageId, fileLength, oldHeader, newHeader), request);
-                return new RewrapResult(path, RewrapMethod.InPlace, null, oldHeader.Length, newHeader.Length, reserveBefore, slack,
-                    keysBefore, keysAfter, fileLength);
+                var identity = UnixFile.IsSupported ? UnixFile.Stat(file.SafeFileHandle) : default;
+                var journal = new RewrapJournal(Path.GetFileName(path), header.MessageId, fileLength, oldHeader, newHeader, identity.Device, identity.Inode);
+                if (WriteInPlace(file, path, journal, request, request.SidecarKey!))
+                    return new RewrapResult(path, RewrapMethod.InPlace, null, oldHeader.Length, newHeader.Length, reserveBefore, slack,
+                        keysBefore, keysAfter, fileLength) { Warnings = warnings };
+                noJournal = $"the journal's name '{JournalPath(path)}' is taken by something this process did not write, so the header was not rewritten in place";
             }
 
-            var reason = slack < 0
+            var reason = noJournal ?? (slack < 0
                 ? $"the new header needs {-slack} bytes more than the {oldHeader.Length} the file's header has (reserve {reserveBefore} bytes)"
                 : padding is null
                     ? $"{slack} bytes would be left over, fewer than the {HeaderReserve.MinimumBytes} a padding key takes"
-                    : $"filling {slack} bytes would need more encrypted data keys than the {request.Limits.MaxEncryptedDataKeys} a reader accepts";
+                    : $"filling {slack} bytes would need more encrypted data keys than the {request.Limits.MaxEncryptedDataKeys} a reader accepts");
+            if (!request.AllowFullRewrite && noJournal is not null)
+                throw new EncryptionToolsException("RewrapJournalUnavailable", EngineErrorCategory.InvalidOperation,
+                    $"'{path}' was not rewrapped: {noJournal}, and a full rewrite was not allowed. Nothing was changed.") { Target = path };
             if (!request.AllowFullRewrite)
                 throw new RewrapNoRoomException(path, bare.Length + suite.TagLength, oldHeader.Length) { Target = path };
             var bodyLength = fileLength - oldHeader.Length;
@@ -172,7 +202,7 @@ public static class HeaderRewrap
             var rewritten = BuildHeader(suite, header, edks, HeaderReserve.CreatePadding(reserve), key);
             FullRewrite(file, path, oldHeader.Length, rewritten, cancellationToken);
             return new RewrapResult(path, RewrapMethod.FullRewrite, reason, oldHeader.Length, rewritten.Length, reserveBefore, reserve,
-                keysBefore, keysAfter, bodyLength + rewritten.Length);
+                keysBefore, keysAfter, bodyLength + rewritten.Length) { Warnings = warnings };
         }
         finally
         {
@@ -183,39 +213,72 @@ public static class HeaderRewrap
 
     /// <summary>
     /// Completes or discards leftover journals: for a file, its own journal; for a directory, every journal in it
-    /// (and below it with <paramref name="recurse"/>). Safe to run at any time: a journal whose file is held by a live
-    /// rewrap is left alone.
+    /// (and below it with <paramref name="recurse"/>). Only a journal that is this user's own file and verifies under
+    /// <paramref name="key"/> for this very file (device, inode, length, message id) is applied; any other is reported
+    /// and ignored. Safe to run at any time: a journal whose file is held by a live rewrap is left alone.
     /// </summary>
-    public static IReadOnlyList<JournalRecovery> Recover(string path, bool recurse = false)
+    public static IReadOnlyList<JournalRecovery> Recover(string path, SidecarKey? key, bool recurse = false)
     {
         path = Path.GetFullPath(path);
         if (!Directory.Exists(path))
-            return RecoverFile(path) is { } one ? [one] : [];
+            return RecoverFile(path, key) is { } one ? [one] : [];
         var results = new List<JournalRecovery>();
         var options = new EnumerationOptions { RecurseSubdirectories = recurse, AttributesToSkip = 0, IgnoreInaccessible = true, MatchType = MatchType.Simple };
         foreach (var journal in Directory.EnumerateFiles(path, "." + "*" + JournalSuffix, options))
         {
             var target = RewrapJournal.TargetFor(journal);
-            if (target is not null) results.Add(RecoverJournal(journal, target));
+            if (target is not null) results.Add(RecoverJournal(journal, target, key));
         }
         return results;
     }
 
     /// <summary>The recovery of one file's journal; null when it has none (the common case, one stat).</summary>
-    public static JournalRecovery? RecoverFile(string path)
+    public static JournalRecovery? RecoverFile(string path, SidecarKey? key)
     {
         var journal = JournalPath(path);
-        return File.Exists(journal) ? RecoverJournal(journal, Path.GetFullPath(path)) : null;
+        return EntryExists(journal) ? RecoverJournal(journal, Path.GetFullPath(path), key) : null;
     }
 
-    private static JournalRecovery RecoverJournal(string journalPath, string target)
+    /// <summary>Anything under the name, a dangling link included.</summary>
+    private static bool EntryExists(string path)
     {
-        RewrapJournal? journal;
-        try { journal = RewrapJournal.TryRead(journalPath); }
-        catch (FileNotFoundException) { return new JournalRecovery(journalPath, target, JournalOutcome.AlreadyApplied); }
+        if (!UnixFile.IsSupported) return File.Exists(path) || new FileInfo(path).LinkTarget is not null;
+        try { return UnixFile.Stat(path, followLinks: false) is not null; }
+        catch (UnixIOException) { return true; } // there, but unreadable: recovery reports it
+    }
 
-        if (journal is null) return Discard(JournalOutcome.DiscardedTornJournal);
-        if (journal.TargetName != Path.GetFileName(target)) return Discard(JournalOutcome.DiscardedStale);
+    private static JournalRecovery RecoverJournal(string journalPath, string target, SidecarKey? key)
+    {
+        long targetLength;
+        try { targetLength = File.Exists(target) ? new FileInfo(target).Length : RewrapJournal.MaxHeaderLength; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { targetLength = RewrapJournal.MaxHeaderLength; }
+
+        byte[]? data;
+        string? distrust;
+        try { (data, distrust) = RewrapJournal.ReadOwn(journalPath, RewrapJournal.MaxJournalLength(targetLength)); }
+        catch (FileNotFoundException) { return new JournalRecovery(journalPath, target, JournalOutcome.AlreadyApplied); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { (data, distrust) = (null, "it cannot be read: " + ex.Message); }
+        if (distrust is not null)
+            return Warn(JournalOutcome.Ignored, FileWarningIds.RewrapJournalNotTrusted,
+                $"The rewrap journal '{journalPath}' was ignored, not applied, and left in place: {distrust}. This product writes journals only as its user's own private files.");
+
+        var journal = RewrapJournal.TryParse(data);
+        if (journal is null) return Discard(JournalOutcome.DiscardedTornJournal); // torn while being written: the header was never touched
+        if (key is null)
+            return Warn(JournalOutcome.Ignored, FileWarningIds.RewrapJournalUnauthenticated,
+                $"The rewrap journal '{journalPath}' was ignored, not applied, and left in place: there is no key store key here to verify it. Run the rewrap or decryption with the key store that made it.");
+        bool authentic;
+        try { authentic = RewrapJournal.IsAuthentic(data, key); }
+        catch (EncryptionToolsException ex)
+        {
+            return Warn(JournalOutcome.Ignored, FileWarningIds.RewrapJournalUnauthenticated,
+                $"The rewrap journal '{journalPath}' was ignored, not applied, and left in place: the key store's key to verify it is not available ({ex.Message}).");
+        }
+        if (!authentic)
+            return Discard(JournalOutcome.Rejected, new EngineWarning(FileWarningIds.RewrapJournalUnauthenticated,
+                $"The rewrap journal '{journalPath}' was removed, not applied: it does not verify under this key store's key (forged, damaged, or written before the store's root key changed).", target));
+
+        if (journal.TargetName != Path.GetFileName(target)) return Stale("it names another file");
         FileStream file;
         try { file = OpenExclusive(target); }
         catch (EncryptionToolsException ex) when (ex.ErrorId == "SourceNotFound") { return new JournalRecovery(journalPath, target, JournalOutcome.TargetMissing); }
@@ -223,7 +286,15 @@ public static class HeaderRewrap
         using (file)
         {
             var length = journal.OldHeader.Length;
-            if (file.Length != journal.FileLength) return Discard(JournalOutcome.DiscardedStale);
+            if (UnixFile.IsSupported)
+            {
+                var identity = UnixFile.Stat(file.SafeFileHandle);
+                if (!identity.IsRegular || identity.Device != journal.Device || identity.Inode != journal.Inode)
+                    return Stale("the file under that name is another file than the one it was written for");
+            }
+            if (file.Length != journal.FileLength || length > file.Length) return Stale("the file's length changed");
+            if (length < 35 || !journal.OldHeader.AsSpan(3, 32).SequenceEqual(journal.MessageId) || !journal.NewHeader.AsSpan(3, 32).SequenceEqual(journal.MessageId))
+                return Stale("its headers are not of its message");
             var region = new byte[length];
             file.Position = 0;
             file.ReadExactly(region);
@@ -232,7 +303,7 @@ public static class HeaderRewrap
             for (var i = 0; i < length; i++)
             {
                 if (region[i] != journal.OldHeader[i] && region[i] != journal.NewHeader[i])
-                    return Discard(JournalOutcome.DiscardedStale);
+                    return Stale("the file's header is neither the old nor the new one");
             }
             file.Position = 0;
             file.Write(journal.NewHeader);
@@ -240,11 +311,17 @@ public static class HeaderRewrap
         }
         return Discard(JournalOutcome.RolledForward);
 
-        JournalRecovery Discard(JournalOutcome outcome)
+        JournalRecovery Warn(JournalOutcome outcome, string id, string message) =>
+            new(journalPath, target, outcome, new EngineWarning(id, message, target));
+
+        JournalRecovery Stale(string why) => Discard(JournalOutcome.DiscardedStale, new EngineWarning(FileWarningIds.RewrapJournalStale,
+            $"The rewrap journal '{journalPath}' was removed, not applied: {why} since it was written; the file was left as it is.", target));
+
+        JournalRecovery Discard(JournalOutcome outcome, EngineWarning? warning = null)
         {
             File.Delete(journalPath);
             AtomicFile.FsyncDirectory(Path.GetDirectoryName(journalPath)!);
-            return new JournalRecovery(journalPath, target, outcome);
+            return new JournalRecovery(journalPath, target, outcome, warning);
         }
     }
 
@@ -284,12 +361,13 @@ public static class HeaderRewrap
         return [.. body, .. tag];
     }
 
-    private static void WriteInPlace(FileStream file, string path, RewrapJournal journal, RewrapRequest request)
+    /// <summary>False, with nothing written, when the journal's name is taken (a planted link or file is never written through).</summary>
+    private static bool WriteInPlace(FileStream file, string path, RewrapJournal journal, RewrapRequest request, SidecarKey key)
     {
         var journalPath = JournalPath(path);
         try
         {
-            journal.WriteDurably(journalPath);
+            if (!journal.TryWriteDurably(journalPath, key)) return false;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -318,6 +396,7 @@ public static class HeaderRewrap
         {
             // The header is complete and durable; a journal left behind is found to be applied and removed later.
         }
+        return true;
     }
 
     private static void FullRewrite(FileStream file, string path, int oldHeaderLength, byte[] newHeader, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace EncryptionTools.Engine.Files;
@@ -48,7 +49,9 @@ public static class MessageSniffer
     {
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = OpenForSniff(path);
+            if (UnixFile.IsSupported && UnixFile.Stat(handle) is { IsRegular: false } special)
+                return new SniffResult(MessageKind.Unreadable, null, null, $"it is a {SpecialFiles.Describe(special.Type)}, not a regular file");
             var length = knownLength >= 0 ? knownLength : RandomAccess.GetLength(handle);
             return Sniff(handle, length, limits ?? MessageLimits.Default);
         }
@@ -66,7 +69,7 @@ public static class MessageSniffer
     {
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = OpenForSniff(path);
             var buffer = new byte[4];
             var read = ReadFully(handle, buffer);
             return Classify(buffer.AsSpan(0, read), out _) is not { IsEncryptedMessage: false };
@@ -76,6 +79,11 @@ public static class MessageSniffer
             return true;
         }
     }
+
+    /// <summary>On Linux opened non-blocking: a FIFO in a scanned tree is reported, never waited on.</summary>
+    private static SafeFileHandle OpenForSniff(string path) => UnixFile.IsSupported
+        ? UnixFile.Open(path, UnixFile.ReadOnly | UnixFile.NonBlocking)
+        : File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
     private static SniffResult Sniff(SafeFileHandle handle, long length, MessageLimits limits)
     {

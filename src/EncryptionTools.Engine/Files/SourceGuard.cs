@@ -1,28 +1,98 @@
 using System.Security.Cryptography;
+using EncryptionTools.Engine.IO;
 
 namespace EncryptionTools.Engine.Files;
 
-/// <summary>The length and last-write time of a source, taken before it is read and compared after.</summary>
-internal readonly record struct SourceSnapshot(long Length, DateTime LastWriteUtc)
+/// <summary>
+/// The identity of a source (device and inode where the system gives them), its length and last-write time, taken
+/// before it is read and compared after. Taken through symbolic links: a linked source is its target's content.
+/// </summary>
+internal readonly record struct SourceSnapshot(long Length, DateTime LastWriteUtc, ulong Device = 0, ulong Inode = 0, uint Links = 1)
 {
     public static SourceSnapshot Take(string path)
     {
+        if (UnixFile.IsSupported)
+        {
+            UnixFileStatus? status;
+            try { status = UnixFile.Stat(path, followLinks: true); }
+            catch (UnixIOException ex) when (ex.Errno == UnixFile.ELOOP) { status = null; }
+            if (status is not { } s) throw NotFound(path);
+            if (s.Type == UnixFileType.Directory)
+                throw new EncryptionToolsException("SourceIsDirectory", EngineErrorCategory.InvalidArgument, $"'{path}' is a directory.") { Target = path };
+            if (!s.IsRegular) throw new SourceNotRegularFileException(path, SpecialFiles.Describe(s.Type)) { Target = path };
+            return new SourceSnapshot(s.Length, s.ModifiedUtc, s.Device, s.Inode, s.Links);
+        }
         var info = new FileInfo(path);
         info.Refresh();
-        if (!info.Exists) throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.") { Target = path };
+        if (!info.Exists) throw NotFound(path);
+        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+        {
+            target.Refresh();
+            if (!target.Exists) throw NotFound(path);
+            return new SourceSnapshot(target.Length, target.LastWriteTimeUtc);
+        }
         return new SourceSnapshot(info.Length, info.LastWriteTimeUtc);
     }
 
-    /// <summary>Throws <see cref="SourceChangedException"/> when the file's length or last-write time moved since <see cref="Take"/>.</summary>
+    private static EncryptionToolsException NotFound(string path) =>
+        new("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.") { Target = path };
+
+    /// <summary>Throws <see cref="SourceChangedException"/> when the file's identity, length or last-write time moved since <see cref="Take"/>.</summary>
     public void Verify(string path)
     {
         SourceSnapshot now;
         try { now = Take(path); }
         catch (EncryptionToolsException) { throw new SourceChangedException(path, "it was deleted or moved") { Target = path }; }
+        if (now.Device != Device || now.Inode != Inode)
+            throw new SourceChangedException(path, "another file took its name") { Target = path };
         if (now.Length != Length)
             throw new SourceChangedException(path, $"its length went from {Length} to {now.Length} bytes") { Target = path };
         if (now.LastWriteUtc != LastWriteUtc)
             throw new SourceChangedException(path, "its last-write time changed") { Target = path };
+    }
+
+    /// <summary>Throws <see cref="SourceChangedException"/> when an opened handle is not the file this snapshot was taken of.</summary>
+    public void VerifySame(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path)
+    {
+        if (!UnixFile.IsSupported) return;
+        var s = UnixFile.Stat(handle);
+        if (s.Device != Device || s.Inode != Inode)
+            throw new SourceChangedException(path, "another file took its name") { Target = path };
+    }
+}
+
+/// <summary>Regular files only: devices, FIFOs and sockets are named, refused and never opened for a blocking read.</summary>
+internal static class SpecialFiles
+{
+    public static string Describe(UnixFileType type) => type switch
+    {
+        UnixFileType.CharacterDevice => "character device",
+        UnixFileType.BlockDevice => "block device",
+        UnixFileType.Fifo => "FIFO (named pipe)",
+        UnixFileType.Socket => "socket",
+        UnixFileType.Directory => "directory",
+        UnixFileType.SymbolicLink => "symbolic link",
+        _ => "special file",
+    };
+
+    /// <summary>
+    /// The kind of an existing destination entry that must never be replaced (not following a link: a link is replaced
+    /// as a name, its target never written); null when the name is free, a regular file, a directory or a link.
+    /// </summary>
+    public static string? ForbiddenDestinationKind(string path)
+    {
+        if (!UnixFile.IsSupported) return null;
+        UnixFileStatus? status;
+        try { status = UnixFile.Stat(path, followLinks: false); }
+        catch (UnixIOException) { return null; } // the create reports a real problem
+        return status is { Type: UnixFileType.CharacterDevice or UnixFileType.BlockDevice or UnixFileType.Fifo or UnixFileType.Socket } s
+            ? Describe(s.Type)
+            : null;
+    }
+
+    public static void CheckDestination(string path)
+    {
+        if (ForbiddenDestinationKind(path) is { } kind) throw new DestinationNotRegularFileException(path, kind) { Target = path };
     }
 }
 

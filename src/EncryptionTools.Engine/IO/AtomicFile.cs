@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using EncryptionTools.Engine.Files;
 
 namespace EncryptionTools.Engine.IO;
 
@@ -20,12 +21,16 @@ public sealed class AtomicFile : IDisposable
     private readonly bool _overwrite;
     private bool _committed;
 
-    private AtomicFile(string finalPath, string tempPath, FileStream stream, bool overwrite)
+    /// <summary>An O_TMPFILE file: no name until it is published (so a killed process leaves nothing behind).</summary>
+    private bool _unnamed;
+
+    private AtomicFile(string finalPath, string tempPath, FileStream stream, bool overwrite, bool unnamed = false)
     {
         _finalPath = finalPath;
         TempPath = tempPath;
         Stream = stream;
         _overwrite = overwrite;
+        _unnamed = unnamed;
     }
 
     /// <summary>
@@ -35,20 +40,32 @@ public sealed class AtomicFile : IDisposable
     private static FileShare ExclusiveShare => OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None;
 
     public FileStream Stream { get; }
+
+    /// <summary>The temporary file's name; for an unnamed (O_TMPFILE) output, the name it takes only for its final rename.</summary>
     public string TempPath { get; }
+
+    /// <summary>True while the output has no name in the directory (Linux O_TMPFILE).</summary>
+    public bool IsUnnamed => _unnamed;
 
     /// <summary>
     /// Starts a new output for <paramref name="finalPath"/>; fails at once when it exists and may not be overwritten.
     /// <paramref name="sweep"/>: first remove dead writers' temporaries from the directory (a batch does that once per directory).
     /// </summary>
-    public static AtomicFile Create(string finalPath, bool overwrite, bool sweep = true)
+    /// <remarks>
+    /// <c>unnamed</c>: on Linux write the temporary without a name (O_TMPFILE), linked into the directory only when
+    /// published, so a killed process leaves nothing (plaintext included) behind. Falls back to a named temporary where
+    /// the file system or platform cannot.
+    /// </remarks>
+    public static AtomicFile Create(string finalPath, bool overwrite, bool sweep = true, bool unnamed = false)
     {
         finalPath = Path.GetFullPath(finalPath);
         var directory = Path.GetDirectoryName(finalPath)!;
         if (!overwrite && Path.Exists(finalPath)) throw new DestinationExistsException(finalPath);
         if (Directory.Exists(finalPath))
             throw new OutputWriteException($"The destination '{finalPath}' is a directory.");
+        SpecialFiles.CheckDestination(finalPath);
         if (sweep) CleanupStale(directory);
+        if (unnamed && CreateUnnamed(finalPath, directory, overwrite) is { } nameless) return nameless;
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -59,7 +76,7 @@ public sealed class AtomicFile : IDisposable
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         for (var attempt = 1; ; attempt++)
         {
-            var tempPath = Path.Combine(directory, "." + Path.GetFileName(finalPath) + "." + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant() + TempSuffix);
+            var tempPath = NewTempPath(finalPath, directory);
             FileStream stream;
             try
             {
@@ -80,6 +97,61 @@ public sealed class AtomicFile : IDisposable
         }
     }
 
+    private static string NewTempPath(string finalPath, string directory) =>
+        Path.Combine(directory, "." + Path.GetFileName(finalPath) + "." + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant() + TempSuffix);
+
+    /// <summary>An O_TMPFILE output, exclusively locked; null where the file system does not support it (the caller falls back).</summary>
+    private static AtomicFile? CreateUnnamed(string finalPath, string directory, bool overwrite)
+    {
+        if (!UnixFile.IsSupported || !Directory.Exists("/proc/self/fd")) return null;
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = UnixFile.Open(directory, UnixFile.TmpFile | UnixFile.ReadWrite, 0x180 /* 0600 */);
+        }
+        catch (UnixIOException ex) when (ex.Errno is UnixFile.EOPNOTSUPP or UnixFile.EISDIR or UnixFile.EINVAL)
+        {
+            return null; // this file system has no O_TMPFILE
+        }
+        catch (UnixIOException ex)
+        {
+            throw new OutputWriteException($"Cannot create a temporary file in '{directory}': {ex.Message}", ex);
+        }
+        try
+        {
+            UnixFile.TryLock(handle, exclusive: true); // nobody else can reach it yet: this always succeeds
+            return new AtomicFile(finalPath, NewTempPath(finalPath, directory), new FileStream(handle, FileAccess.ReadWrite, 0), overwrite, unnamed: true);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The last step of publishing: an unnamed output is linked straight to its final name when it may not overwrite
+    /// (linkat never replaces: EEXIST), else under its locked temporary name and renamed over; a named one is renamed.
+    /// </summary>
+    private void MoveIntoPlace()
+    {
+        if (!_unnamed)
+        {
+            File.Move(TempPath, _finalPath, _overwrite);
+            return;
+        }
+        if (!_overwrite)
+        {
+            try { UnixFile.Link(Stream.SafeFileHandle, _finalPath); }
+            catch (UnixIOException ex) when (ex.Errno == UnixFile.EEXIST) { throw new DestinationExistsException(_finalPath); }
+            _unnamed = false;
+            return;
+        }
+        UnixFile.Link(Stream.SafeFileHandle, TempPath);
+        _unnamed = false; // named now: Dispose removes it if the rename fails
+        File.Move(TempPath, _finalPath, overwrite: true);
+    }
+
     /// <summary>Flushes to disk, then renames into place and makes the rename durable.</summary>
     public void Commit(UnixFileMode? finalMode = null)
     {
@@ -91,7 +163,7 @@ public sealed class AtomicFile : IDisposable
             // Renamed while still open and locked: unlocked first, the temporary file would look like a dead
             // writer's, and a concurrent CleanupStale (any other run into this directory) could delete it.
             // Without overwrite, .NET links then unlinks on Unix, so an existing file is never replaced by a race.
-            File.Move(TempPath, _finalPath, _overwrite);
+            MoveIntoPlace();
             _committed = true;
             Stream.Dispose();
             FsyncDirectory(Path.GetDirectoryName(_finalPath)!);
@@ -116,7 +188,7 @@ public sealed class AtomicFile : IDisposable
         try
         {
             if (finalMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(Stream.SafeFileHandle, mode);
-            File.Move(TempPath, _finalPath, _overwrite); // still open and locked: see Commit
+            MoveIntoPlace(); // still open and locked: see Commit
             _committed = true;
             Stream.Dispose();
         }
@@ -160,6 +232,7 @@ public sealed class AtomicFile : IDisposable
     {
         if (_committed) return;
         try { Stream.Dispose(); } catch (IOException) { /* a full disk can fail the final flush; the file goes anyway */ }
+        if (_unnamed) return; // closing it freed it: it never had a name
         try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
@@ -176,7 +249,7 @@ public sealed class AtomicFile : IDisposable
             {
                 // Taking the exclusive lock proves the writer is gone. Deleting while still holding it means a writer
                 // that created this file but has not locked it yet finds it gone once it has (see Create).
-                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, ExclusiveShare))
+                using (OpenOwnTemporary(path))
                     File.Delete(path);
                 removed++;
             }
@@ -184,6 +257,32 @@ public sealed class AtomicFile : IDisposable
             catch (UnauthorizedAccessException) { /* not ours to remove */ }
         }
         return removed;
+    }
+
+    /// <summary>
+    /// Opens a leftover temporary for the sweep. On Linux never through a link and never blocking, and only a regular
+    /// file of this user's that no one else may write: another user's file planted in a shared directory is not ours
+    /// to open or remove (UnauthorizedAccessException, skipped).
+    /// </summary>
+    private static IDisposable OpenOwnTemporary(string path)
+    {
+        if (!UnixFile.IsSupported) return new FileStream(path, FileMode.Open, FileAccess.ReadWrite, ExclusiveShare);
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try { handle = UnixFile.Open(path, UnixFile.ReadOnly | UnixFile.NoFollow | UnixFile.NonBlocking); }
+        catch (UnixIOException ex) when (ex.Errno == UnixFile.ELOOP) { throw new UnauthorizedAccessException($"'{path}' is a symbolic link.", ex); }
+        try
+        {
+            var status = UnixFile.Stat(handle);
+            if (!status.IsRegular || status.Owner != UnixFile.EffectiveUserId || (status.Permissions & 0x12) != 0 /* group/other write */)
+                throw new UnauthorizedAccessException($"'{path}' is not a temporary file of this user's.");
+            if (!UnixFile.TryLock(handle, exclusive: true)) throw new IOException($"'{path}' is held by a live writer.");
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A rename is durable only once its directory is synced (POSIX); Windows has no equivalent call.</summary>

@@ -1,3 +1,4 @@
+using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Streaming;
@@ -41,6 +42,7 @@ public static class FileCrypto
 
     internal static FileStream OpenSource(string path)
     {
+        if (UnixFile.IsSupported) return OpenRegularSource(path);
         try
         {
             return new FileStream(path, new FileStreamOptions
@@ -63,6 +65,41 @@ public static class FileCrypto
         catch (UnauthorizedAccessException ex)
         {
             throw new EncryptionToolsException("SourceAccessDenied", EngineErrorCategory.PermissionDenied, $"The file '{path}' cannot be read: {ex.Message}", ex) { Target = path };
+        }
+    }
+
+    /// <summary>
+    /// Linux: opened without blocking (a FIFO swapped in after the checks cannot hang the read), then refused unless
+    /// it is a regular file; a shared lock as FileShare.Read takes, so a rewrap never rewrites a header being read.
+    /// </summary>
+    private static FileStream OpenRegularSource(string path)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = UnixFile.Open(path, UnixFile.ReadOnly | UnixFile.NonBlocking);
+        }
+        catch (UnixIOException ex) when (ex.Errno is UnixFile.ENOENT or UnixFile.ENOTDIR)
+        {
+            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+        }
+        catch (UnixIOException ex) when (ex.Errno is 1 or 13) // EPERM, EACCES
+        {
+            throw new EncryptionToolsException("SourceAccessDenied", EngineErrorCategory.PermissionDenied, $"The file '{path}' cannot be read: {ex.Message}", ex) { Target = path };
+        }
+        try
+        {
+            var status = UnixFile.Stat(handle);
+            if (!status.IsRegular) throw new SourceNotRegularFileException(path, Files.SpecialFiles.Describe(status.Type)) { Target = path };
+            if (!UnixFile.TryLock(handle, exclusive: false))
+                throw new EncryptionToolsException("FileInUse", EngineErrorCategory.ResourceUnavailable,
+                    $"The file '{path}' is in use by another process.") { Target = path };
+            return new FileStream(handle, FileAccess.Read, ReadBuffer);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
         }
     }
 

@@ -48,6 +48,8 @@ public sealed record RewrapSettings
 public sealed record RewrapOutcome(string Path, RewrapResult? Result, EncryptionToolsException? Error, string? Skipped = null)
 {
     public bool Succeeded => Error is null;
+    /// <summary>Warnings with stable ids (e.g. a journal beside the file that was not ours and was ignored).</summary>
+    public IReadOnlyList<EngineWarning> Warnings { get; init; } = [];
 }
 
 /// <summary>Progress of a batch of header-only operations: files, not bytes (each costs the same).</summary>
@@ -67,8 +69,15 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     private readonly Dictionary<string, IReadOnlyList<IKeyring>> _encryptCache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStoreKeyring> _decryptCache = new(StringComparer.Ordinal);
     private Dictionary<string, List<string>>? _aliases;
+    private SidecarKey? _sidecarKey;
 
     public IKeyStoreProvider Store { get; } = store;
+
+    /// <summary>
+    /// The store's key for the journals of in-place rewraps (derived from its root key on first use, wiped on dispose);
+    /// null for a store that has none (a journal is then never applied, and rewraps rewrite whole files).
+    /// </summary>
+    public SidecarKey? SidecarKey => _sidecarKey ??= Store is ISidecarKeySource source ? new SidecarKey(source.DeriveSidecarKey) : null;
 
     // ---------------------------------------------------------------- encryption and decryption
 
@@ -123,6 +132,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         options with
         {
             Keyrings = useStore ? [DecryptKeyring(restrictTo), .. options.Keyrings] : options.Keyrings,
+            SidecarKey = options.SidecarKey ?? (useStore ? SidecarKey : null),
             BeforePublish = Chain(options.BeforePublish),
             BeforeEachFile = NameFile + options.BeforeEachFile,
         };
@@ -207,7 +217,8 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
     public RewrapOutcome Rewrap(string path, RewrapSettings settings, CancellationToken cancellationToken = default)
     {
         path = Path.GetFullPath(path);
-        HeaderRewrap.RecoverFile(path);
+        var journalWarning = HeaderRewrap.RecoverFile(path, SidecarKey)?.Warning;
+        IReadOnlyList<EngineWarning> warnings = journalWarning is null ? [] : [journalWarning];
         var header = FileCrypto.ReadHeader(path);
         if (header.Suite.IsSigned) throw new SignedMessageRewrapException(path) { Target = path };
         var identify = DecryptKeyring();
@@ -242,7 +253,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 
         var nothingToDo = !replaceAll && addKeyrings.Count == 0 && removeKeyIds.Count == 0 && removeIdentities.Count == 0;
         if (nothingToDo)
-            return new RewrapOutcome(path, null, null, "every key of the file is already at its newest version; nothing to change");
+            return new RewrapOutcome(path, null, null, "every key of the file is already at its newest version; nothing to change") { Warnings = warnings };
 
         var request = new RewrapRequest
         {
@@ -254,11 +265,13 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
                 || removeIdentities.Any(i => i.Matches(edk)),
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
             AllowFullRewrite = settings.AllowFullRewrite,
+            SidecarKey = SidecarKey,
         };
         Serve(path, reEncrypt: true);
         try
         {
-            return new RewrapOutcome(path, HeaderRewrap.Rewrap(path, request, cancellationToken), null);
+            var result = HeaderRewrap.Rewrap(path, request, cancellationToken);
+            return new RewrapOutcome(path, result, null) { Warnings = [.. warnings, .. result.Warnings.Except(warnings)] };
         }
         finally
         {
@@ -360,6 +373,8 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         FlushAuditRecords();
         foreach (var item in _owned) item.Dispose();
         _owned.Clear();
+        _sidecarKey?.Dispose();
+        _sidecarKey = null;
         InvalidateKeyrings();
     }
 }

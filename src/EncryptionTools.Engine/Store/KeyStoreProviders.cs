@@ -42,8 +42,11 @@ public static class KeyStoreProviders
 }
 
 /// <summary>A view of a provider that names the command of every call (for the audit log).</summary>
-internal sealed class CommandProvider(IKeyStoreProvider inner, string command) : IKeyStoreProvider
+internal sealed class CommandProvider(IKeyStoreProvider inner, string command) : IKeyStoreProvider, ISidecarKeySource
 {
+    byte[] ISidecarKeySource.DeriveSidecarKey() =>
+        inner is ISidecarKeySource source ? Run(source.DeriveSidecarKey) : throw new NotSupportedException("This key store gives no sidecar key.");
+
     public string Command { get; } = command;
 
     private T Run<T>(Func<T> call)

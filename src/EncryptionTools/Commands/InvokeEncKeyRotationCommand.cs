@@ -75,6 +75,7 @@ public sealed class InvokeEncKeyRotationCommand : FileCmdlet
                                  (p, ct) => Session.RewrapMany(_files, StoreFileOperations.RewrapAfterRotation(key), p, ct),
                                  p => WriteCountProgress(Activity, p)))
                     {
+                        foreach (var warning in outcome.Warnings) WriteWarning(warning.ToString());
                         if (outcome.Error is not null) WriteEngineError(outcome.Error, outcome.Path);
                         else if (outcome.Skipped is not null) WriteVerbose($"'{outcome.Path}': no data key under an older version of {key.KeyId}; unchanged");
                         else WriteObject(outcome.Result);

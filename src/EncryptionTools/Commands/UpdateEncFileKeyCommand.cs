@@ -69,6 +69,7 @@ public sealed class UpdateEncFileKeyCommand : FileInputCmdlet
         {
             foreach (var outcome in RunBatch<RewrapOutcome, FileCountProgress>((p, ct) => Session.RewrapMany(accepted, _settings!, p, ct), p => WriteCountProgress(Activity, p)))
             {
+                foreach (var warning in outcome.Warnings) WriteWarning(warning.ToString());
                 if (outcome.Error is not null) WriteEngineError(outcome.Error, outcome.Path);
                 else if (outcome.Skipped is not null) WriteVerbose($"'{outcome.Path}': {outcome.Skipped}");
                 else WriteObject(outcome.Result);

@@ -114,7 +114,7 @@ public sealed class DiskFullTests : IDisposable
         var hash = FilesSupport.Sha256(cipher);
 
         var error = Assert.Throws<OutputDiskFullException>(() => HeaderRewrap.Rewrap(cipher,
-            new RewrapRequest { UnwrapKeyrings = [_key.Keyring], AddKeyrings = [other.Keyring] }));
+            new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_key.Keyring], AddKeyrings = [other.Keyring] }));
 
         Assert.Equal(cipher, error.Target);
         Assert.Equal(hash, FilesSupport.Sha256(cipher));

@@ -597,7 +597,7 @@ public sealed class FileProtectorEdgeTests : IDisposable
         var link = _dir.File("link.enc");
         File.CreateSymbolicLink(link, cipher);
 
-        var result = HeaderRewrap.Rewrap(link, new RewrapRequest { UnwrapKeyrings = [_key.Keyring], AddKeyrings = [b.Keyring] });
+        var result = HeaderRewrap.Rewrap(link, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_key.Keyring], AddKeyrings = [b.Keyring] });
 
         Assert.Equal(RewrapMethod.FullRewrite, result.Method);
         Assert.Equal(cipher, result.Path);

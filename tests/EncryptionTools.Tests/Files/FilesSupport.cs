@@ -32,6 +32,9 @@ internal sealed class TestKey : IDisposable
 
 internal static class FilesSupport
 {
+    /// <summary>The journal key the file tests use, as a key store would give its sidecar key.</summary>
+    public static readonly SidecarKey JournalKey = SidecarKey.FromBytes(RandomNumberGenerator.GetBytes(32));
+
     public static byte[] Random(int size) => RandomNumberGenerator.GetBytes(size);
 
     /// <summary>Writes a file of <paramref name="size"/> pseudo-random bytes quickly (large sizes without one big array).</summary>

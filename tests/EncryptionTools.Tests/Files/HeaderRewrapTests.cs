@@ -29,7 +29,7 @@ public class HeaderRewrapTests
         var bodyBefore = FilesSupport.Sha256(cipher, headerBefore);
         var lengthBefore = new FileInfo(cipher).Length;
 
-        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring], RemoveAllExisting = true });
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring], RemoveAllExisting = true });
 
         Assert.Equal(RewrapMethod.InPlace, result.Method);
         Assert.Null(result.FallbackReason);
@@ -54,12 +54,12 @@ public class HeaderRewrapTests
         var (dir, cipher, plain) = Encrypted(a, more: b);
         using var _ = dir;
 
-        var added = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [b.Keyring], AddKeyrings = [c.Keyring] });
+        var added = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [b.Keyring], AddKeyrings = [c.Keyring] });
         Assert.Equal(RewrapMethod.InPlace, added.Method);
         Assert.Equal([a.Identity, b.Identity, c.Identity], added.KeysAfter);
         foreach (var k in new[] { a, b, c }) Assert.Equal(plain, FilesSupport.DecryptFileToBytes(cipher, [k.Keyring]));
 
-        var removed = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [c.Keyring], Remove = a.Identity.Matches });
+        var removed = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [c.Keyring], Remove = a.Identity.Matches });
         Assert.Equal([b.Identity, c.Identity], removed.KeysAfter);
         Assert.True(removed.ReserveAfter > added.ReserveAfter);
         Assert.Throws<NoDecryptableKeyException>(() => FilesSupport.DecryptFileToBytes(cipher, [a.Keyring]));
@@ -72,7 +72,7 @@ public class HeaderRewrapTests
         using var a = new TestKey("key-a");
         var (dir, cipher, plain) = Encrypted(a);
         using var _ = dir;
-        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [a.Keyring] });
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [a.Keyring] });
         Assert.Equal([a.Identity], result.KeysAfter);
         Assert.Equal(plain, FilesSupport.DecryptFileToBytes(cipher, [a.Keyring]));
     }
@@ -87,7 +87,7 @@ public class HeaderRewrapTests
         var before = File.ReadAllBytes(cipher);
         FilesSupport.TouchPast(cipher);
         var stamp = File.GetLastWriteTimeUtc(cipher);
-        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], Remove = b.Identity.Matches });
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], Remove = b.Identity.Matches });
         Assert.Equal(RewrapMethod.Unchanged, result.Method);
         Assert.Equal(before, File.ReadAllBytes(cipher));
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(cipher));
@@ -101,7 +101,7 @@ public class HeaderRewrapTests
         using var __ = dir;
         var before = File.ReadAllBytes(cipher);
         var ex = Assert.Throws<RewrapNoRecipientsException>(() =>
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], RemoveAllExisting = true }));
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], RemoveAllExisting = true }));
         Assert.Equal("RewrapNoRecipients", ex.ErrorId);
         Assert.Equal(before, File.ReadAllBytes(cipher));
     }
@@ -117,7 +117,7 @@ public class HeaderRewrapTests
         var bodyBefore = FilesSupport.Sha256(cipher, headerBefore);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(cipher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
 
-        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring], FullRewriteReserve = 1000 });
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring], FullRewriteReserve = 1000 });
 
         Assert.Equal(RewrapMethod.FullRewrite, result.Method);
         Assert.Contains("more than", result.FallbackReason);
@@ -133,7 +133,7 @@ public class HeaderRewrapTests
         // The reserve the full rewrite added makes the next change in place.
         using var c = new TestKey("key-c");
         Assert.Equal(RewrapMethod.InPlace,
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [b.Keyring], AddKeyrings = [c.Keyring] }).Method);
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [b.Keyring], AddKeyrings = [c.Keyring] }).Method);
         Assert.Equal(plain, FilesSupport.DecryptFileToBytes(cipher, [c.Keyring]));
     }
 
@@ -146,7 +146,7 @@ public class HeaderRewrapTests
         using var __ = dir;
         var before = File.ReadAllBytes(cipher);
         var ex = Assert.Throws<RewrapNoRoomException>(() => HeaderRewrap.Rewrap(cipher,
-            new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring], AllowFullRewrite = false }));
+            new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring], AllowFullRewrite = false }));
         Assert.Equal("RewrapNoRoom", ex.ErrorId);
         Assert.Equal(before, File.ReadAllBytes(cipher));
     }
@@ -161,14 +161,14 @@ public class HeaderRewrapTests
         // Removing one raw AES EDK frees its bytes: more than zero, but is it enough for a padding EDK? It is (~80 bytes).
         // To get a leftover below the minimum, add back a key whose EDK is a few bytes shorter than the removed one.
         using var c = new TestKey("key-bxyz"); // a name 3 bytes longer than key-b
-        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], Remove = b.Identity.Matches, AddKeyrings = [c.Keyring] });
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], Remove = b.Identity.Matches, AddKeyrings = [c.Keyring] });
         Assert.Equal(RewrapMethod.FullRewrite, result.Method); // 3 bytes more needed
         Assert.Equal(plain, FilesSupport.DecryptFileToBytes(cipher, [c.Keyring]));
 
         using var d = new TestKey("key-d");   // 3 bytes shorter name than c: 3 bytes left over, fewer than a padding EDK takes
         var (dir2, cipher2, plain2) = Encrypted(a, reserve: 0, more: c);
         using var __ = dir2;
-        var small = HeaderRewrap.Rewrap(cipher2, new RewrapRequest { UnwrapKeyrings = [a.Keyring], Remove = c.Identity.Matches, AddKeyrings = [d.Keyring] });
+        var small = HeaderRewrap.Rewrap(cipher2, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], Remove = c.Identity.Matches, AddKeyrings = [d.Keyring] });
         Assert.Equal(RewrapMethod.FullRewrite, small.Method);
         Assert.Contains("left over", small.FallbackReason);
         Assert.Equal(plain2, FilesSupport.DecryptFileToBytes(cipher2, [d.Keyring]));
@@ -189,7 +189,7 @@ public class HeaderRewrapTests
         var stamp = File.GetLastWriteTimeUtc(cipher);
 
         var ex = Assert.Throws<MessageTamperedException>(() =>
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
         Assert.Equal("MessageTampered", ex.ErrorId);
         Assert.Equal(bytes, File.ReadAllBytes(cipher));
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(cipher));
@@ -207,7 +207,7 @@ public class HeaderRewrapTests
         bytes[FilesSupport.HeaderLength(cipher) - 16 - 1] ^= 0x80; // last byte of the commitment key
         File.WriteAllBytes(cipher, bytes);
         Assert.Throws<MessageTamperedException>(() =>
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
         Assert.Equal(bytes, File.ReadAllBytes(cipher));
     }
 
@@ -220,7 +220,7 @@ public class HeaderRewrapTests
         using var __ = dir;
         var before = File.ReadAllBytes(cipher);
         Assert.Throws<NoDecryptableKeyException>(() =>
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [b.Keyring], AddKeyrings = [b.Keyring] }));
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [b.Keyring], AddKeyrings = [b.Keyring] }));
         Assert.Equal(before, File.ReadAllBytes(cipher));
     }
 
@@ -234,6 +234,7 @@ public class HeaderRewrapTests
         var before = File.ReadAllBytes(cipher);
         Assert.Throws<EncryptionContextMismatchException>(() => HeaderRewrap.Rewrap(cipher, new RewrapRequest
         {
+            SidecarKey = FilesSupport.JournalKey,
             UnwrapKeyrings = [a.Keyring],
             AddKeyrings = [b.Keyring],
             RequiredEncryptionContext = new Dictionary<string, string> { ["purpose"] = "other" },
@@ -255,7 +256,7 @@ public class HeaderRewrapTests
         var before = File.ReadAllBytes(cipher);
 
         var ex = Assert.Throws<SignedMessageRewrapException>(() =>
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
         Assert.Equal("RewrapSignedMessage", ex.ErrorId);
         Assert.Equal(EngineErrorCategory.InvalidOperation, ex.Category);
         Assert.Contains("re-signed", ex.Message);
@@ -270,7 +271,7 @@ public class HeaderRewrapTests
         using var a = new TestKey("key-a");
         var path = dir.Write("notes.txt", "hello world, not encrypted"u8.ToArray());
         var ex = Assert.Throws<NotAnEncryptedMessageException>(() =>
-            HeaderRewrap.Rewrap(path, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [a.Keyring] }));
+            HeaderRewrap.Rewrap(path, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [a.Keyring] }));
         Assert.Contains(path, ex.Message);
         Assert.Equal(path, ex.Target);
     }
@@ -284,7 +285,7 @@ public class HeaderRewrapTests
         using var __ = dir;
         using var holder = new FileStream(cipher, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         var ex = Assert.Throws<EncryptionToolsException>(() =>
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [a.Keyring], AddKeyrings = [b.Keyring] }));
         Assert.Equal("FileInUse", ex.ErrorId);
     }
 }

@@ -51,7 +51,7 @@ public sealed class RewrapInteropTests : IDisposable
     {
         var src = _dir.Write("p", _plain);
         var cipher = FilesSupport.EncryptFile(src, _dir.File("c.enc"), [_a.Keyring], reserve: 2048);
-        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring], RemoveAllExisting = true });
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring], RemoveAllExisting = true });
         Assert.Equal(RewrapMethod.InPlace, result.Method);
         AssertJsDecrypts(cipher, _b);
         AssertJsRefuses(cipher, _a);
@@ -62,7 +62,7 @@ public sealed class RewrapInteropTests : IDisposable
     {
         var src = _dir.Write("p", _plain);
         var cipher = FilesSupport.EncryptFile(src, _dir.File("c.enc"), [_a.Keyring], reserve: 0);
-        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring] });
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring] });
         Assert.Equal(RewrapMethod.FullRewrite, result.Method);
         AssertJsDecrypts(cipher, _a);
         AssertJsDecrypts(cipher, _b);
@@ -76,11 +76,11 @@ public sealed class RewrapInteropTests : IDisposable
         var (code, error) = JsSdk.Encrypt(_dir.Path, src, cipher, "0478", _a);
         Assert.True(code == 0, error);
 
-        var first = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring], FullRewriteReserve = 1024 });
+        var first = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring], FullRewriteReserve = 1024 });
         Assert.Equal(RewrapMethod.FullRewrite, first.Method); // the JS SDK reserves nothing
         AssertJsDecrypts(cipher, _b);
 
-        var second = HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [_b.Keyring], Remove = _a.Identity.Matches });
+        var second = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_b.Keyring], Remove = _a.Identity.Matches });
         Assert.Equal(RewrapMethod.InPlace, second.Method);
         AssertJsDecrypts(cipher, _b);
         AssertJsRefuses(cipher, _a);
@@ -95,7 +95,7 @@ public sealed class RewrapInteropTests : IDisposable
         Assert.True(code == 0, error);
         var before = File.ReadAllBytes(cipher);
         Assert.Throws<SignedMessageRewrapException>(() =>
-            HeaderRewrap.Rewrap(cipher, new RewrapRequest { UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring] }));
+            HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring] }));
         Assert.Equal(before, File.ReadAllBytes(cipher));
         AssertJsDecrypts(cipher, _a);
     }

@@ -33,7 +33,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         var target = Encrypt(name);
         var copy = target + ".copy";
         File.Copy(target, copy);
-        HeaderRewrap.Rewrap(copy, new RewrapRequest { UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring], RemoveAllExisting = true });
+        HeaderRewrap.Rewrap(copy, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring], RemoveAllExisting = true });
         var length = FilesSupport.HeaderLength(target);
         var oldHeader = File.ReadAllBytes(target)[..length];
         var newHeader = File.ReadAllBytes(copy)[..length];
@@ -43,8 +43,9 @@ public sealed class RewrapRecoveryTests : IDisposable
 
     private static void WriteJournal(string target, byte[] oldHeader, byte[] newHeader)
     {
-        var journal = new RewrapJournal(Path.GetFileName(target), oldHeader[3..35], new FileInfo(target).Length, oldHeader, newHeader);
-        journal.WriteDurably(HeaderRewrap.JournalPath(target));
+        var identity = UnixFile.IsSupported ? UnixFile.Stat(target, followLinks: true)!.Value : default;
+        var journal = new RewrapJournal(Path.GetFileName(target), oldHeader[3..35], new FileInfo(target).Length, oldHeader, newHeader, identity.Device, identity.Inode);
+        Assert.True(journal.TryWriteDurably(HeaderRewrap.JournalPath(target), FilesSupport.JournalKey));
     }
 
     private static void WriteAt(string path, byte[] bytes, int offset)
@@ -61,6 +62,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         var body = FilesSupport.Sha256(target, FilesSupport.HeaderLength(target));
         Assert.Throws<IOException>(() => HeaderRewrap.Rewrap(target, new RewrapRequest
         {
+            SidecarKey = FilesSupport.JournalKey,
             UnwrapKeyrings = [_a.Keyring],
             AddKeyrings = [_b.Keyring],
             RemoveAllExisting = true,
@@ -69,7 +71,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         Assert.True(File.Exists(HeaderRewrap.JournalPath(target)));
         Assert.Equal(_plain, FilesSupport.DecryptFileToBytes(target, [_a.Keyring])); // header not yet touched
 
-        var recovered = HeaderRewrap.Recover(_dir.Path);
+        var recovered = HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey);
 
         Assert.Equal(JournalOutcome.RolledForward, Assert.Single(recovered).Outcome);
         Assert.False(File.Exists(HeaderRewrap.JournalPath(target)));
@@ -90,7 +92,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteAt(target, newHeader[..cut], 0); // the crash hit part way through the header write
         Assert.ThrowsAny<EncryptionToolsException>(() => FilesSupport.DecryptFileToBytes(target, [_b.Keyring]));
 
-        var outcome = Assert.Single(HeaderRewrap.Recover(target));
+        var outcome = Assert.Single(HeaderRewrap.Recover(target, FilesSupport.JournalKey));
 
         Assert.Equal(JournalOutcome.RolledForward, outcome.Outcome);
         Assert.Equal(newHeader, File.ReadAllBytes(target)[..newHeader.Length]);
@@ -106,7 +108,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteAt(target, newHeader[..40], 0);
         using var c = new TestKey("key-c");
 
-        var result = HeaderRewrap.Rewrap(target, new RewrapRequest { UnwrapKeyrings = [_b.Keyring], AddKeyrings = [c.Keyring] });
+        var result = HeaderRewrap.Rewrap(target, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_b.Keyring], AddKeyrings = [c.Keyring] });
 
         Assert.Equal([_b.Identity, c.Identity], result.KeysAfter);
         Assert.Equal(_plain, FilesSupport.DecryptFileToBytes(target, [c.Keyring]));
@@ -120,7 +122,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteJournal(target, oldHeader, newHeader);
         WriteAt(target, newHeader[..100], 0);
 
-        var outcome = Assert.Single(FileProtector.Unprotect([target], new UnprotectRequest { Keyrings = [_b.Keyring] }));
+        var outcome = Assert.Single(FileProtector.Unprotect([target], new UnprotectRequest { Keyrings = [_b.Keyring], SidecarKey = FilesSupport.JournalKey }));
 
         Assert.True(outcome.Succeeded, outcome.Error?.Message);
         Assert.Equal(_plain, File.ReadAllBytes(_dir.File("x")));
@@ -134,7 +136,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteAt(target, newHeader, 0);
         var before = File.ReadAllBytes(target);
 
-        Assert.Equal(JournalOutcome.AlreadyApplied, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.Equal(JournalOutcome.AlreadyApplied, Assert.Single(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey)).Outcome);
         Assert.Equal(before, File.ReadAllBytes(target));
         Assert.False(File.Exists(HeaderRewrap.JournalPath(target)));
     }
@@ -149,7 +151,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         Encrypt("x.enc");
         var current = File.ReadAllBytes(target);
 
-        Assert.Equal(JournalOutcome.DiscardedStale, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.Equal(JournalOutcome.DiscardedStale, Assert.Single(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey)).Outcome);
         Assert.Equal(current, File.ReadAllBytes(target));
         Assert.False(File.Exists(HeaderRewrap.JournalPath(target)));
     }
@@ -161,7 +163,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteJournal(target, oldHeader, newHeader);
         File.AppendAllText(target, "more");
         var current = File.ReadAllBytes(target);
-        Assert.Equal(JournalOutcome.DiscardedStale, Assert.Single(HeaderRewrap.Recover(target)).Outcome);
+        Assert.Equal(JournalOutcome.DiscardedStale, Assert.Single(HeaderRewrap.Recover(target, FilesSupport.JournalKey)).Outcome);
         Assert.Equal(current, File.ReadAllBytes(target));
     }
 
@@ -175,7 +177,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         File.WriteAllBytes(journalPath, journal[..(journal.Length / 2)]);
         var before = File.ReadAllBytes(target);
 
-        Assert.Equal(JournalOutcome.DiscardedTornJournal, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.Equal(JournalOutcome.DiscardedTornJournal, Assert.Single(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey)).Outcome);
         Assert.Equal(before, File.ReadAllBytes(target));
         Assert.Equal(_plain, FilesSupport.DecryptFileToBytes(target, [_a.Keyring]));
         Assert.False(File.Exists(journalPath));
@@ -189,11 +191,11 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteAt(target, newHeader[..50], 0);
         File.Move(target, target + ".moved"); // renamed after the crash: the journal may be the only copy of the header
 
-        Assert.Equal(JournalOutcome.TargetMissing, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.Equal(JournalOutcome.TargetMissing, Assert.Single(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey)).Outcome);
         Assert.True(File.Exists(HeaderRewrap.JournalPath(target)));
 
         File.Move(target + ".moved", target);
-        Assert.Equal(JournalOutcome.RolledForward, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.Equal(JournalOutcome.RolledForward, Assert.Single(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey)).Outcome);
         Assert.Equal(_plain, FilesSupport.DecryptFileToBytes(target, [_b.Keyring]));
     }
 
@@ -204,10 +206,10 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteJournal(target, oldHeader, newHeader);
         using (new FileStream(target, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
-            Assert.Equal(JournalOutcome.InUse, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+            Assert.Equal(JournalOutcome.InUse, Assert.Single(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey)).Outcome);
             Assert.True(File.Exists(HeaderRewrap.JournalPath(target)));
         }
-        Assert.Equal(JournalOutcome.RolledForward, Assert.Single(HeaderRewrap.Recover(_dir.Path)).Outcome);
+        Assert.Equal(JournalOutcome.RolledForward, Assert.Single(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey)).Outcome);
     }
 
     [Fact]
@@ -218,9 +220,9 @@ public sealed class RewrapRecoveryTests : IDisposable
         WriteJournal(target, oldHeader, newHeader);
         Encrypt("plain-file.enc");
 
-        Assert.Empty(HeaderRewrap.Recover(_dir.Path));
-        Assert.Null(HeaderRewrap.RecoverFile(_dir.File("plain-file.enc")));
-        var all = HeaderRewrap.Recover(_dir.Path, recurse: true);
+        Assert.Empty(HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey));
+        Assert.Null(HeaderRewrap.RecoverFile(_dir.File("plain-file.enc"), FilesSupport.JournalKey));
+        var all = HeaderRewrap.Recover(_dir.Path, FilesSupport.JournalKey, recurse: true);
         Assert.Equal(JournalOutcome.RolledForward, Assert.Single(all).Outcome);
         Assert.Equal(target, all[0].TargetPath);
         Assert.Equal(_plain, FilesSupport.DecryptFileToBytes(target, [_b.Keyring]));
@@ -230,8 +232,9 @@ public sealed class RewrapRecoveryTests : IDisposable
     public void Journal_round_trips_and_rejects_damage()
     {
         var journal = new RewrapJournal("f.enc", new byte[32], 1234, [1, 2, 3], [4, 5, 6]);
-        var bytes = journal.Serialize();
+        var bytes = journal.Serialize(FilesSupport.JournalKey);
         var parsed = RewrapJournal.TryParse(bytes)!;
+        Assert.True(RewrapJournal.IsAuthentic(bytes, FilesSupport.JournalKey));
         Assert.Equal(journal.TargetName, parsed.TargetName);
         Assert.Equal(journal.NewHeader, parsed.NewHeader);
         Assert.Equal(journal.OldHeader, parsed.OldHeader);
@@ -240,7 +243,7 @@ public sealed class RewrapRecoveryTests : IDisposable
         {
             var damaged = (byte[])bytes.Clone();
             damaged[i] ^= 0x10;
-            Assert.Null(RewrapJournal.TryParse(damaged));
+            Assert.True(RewrapJournal.TryParse(damaged) is null || !RewrapJournal.IsAuthentic(damaged, FilesSupport.JournalKey));
         }
         Assert.Null(RewrapJournal.TryParse(bytes[..^1]));
         Assert.Equal(Path.Combine("/d", ".f.enc" + HeaderRewrap.JournalSuffix), RewrapJournal.PathFor("/d/f.enc"));
