@@ -357,9 +357,13 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 
     public void Dispose()
     {
-        FlushAuditRecords();
-        foreach (var item in _owned) item.Dispose();
-        _owned.Clear();
-        InvalidateKeyrings();
+        try { FlushAuditRecords(); }
+        catch (EncryptionToolsException) { /* key uses still held produced no output (a dropped group, a stopped batch) */ }
+        finally
+        {
+            foreach (var item in _owned) item.Dispose();
+            _owned.Clear();
+            InvalidateKeyrings();
+        }
     }
 }
