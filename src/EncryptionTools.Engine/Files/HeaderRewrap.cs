@@ -36,6 +36,9 @@ public sealed record RewrapRequest
     /// <summary>Reserve for the header written by a full rewrite; null applies <see cref="HeaderReserve.ForPlaintextLength"/> to the body length.</summary>
     public int? FullRewriteReserve { get; init; }
 
+    /// <summary>Runs after the key uses and before the file is first written (the store records the key uses here: a failure leaves the file untouched).</summary>
+    public Action? BeforeWrite { get; init; }
+
     /// <summary>Tests only: runs after the journal is durable and before the header is overwritten (throw to simulate a crash).</summary>
     internal Action<string>? AfterJournalWritten { get; init; }
 }
@@ -155,6 +158,7 @@ public static class HeaderRewrap
                 var newHeader = BuildHeader(suite, header, edks, padding, key);
                 Debug.Assert(newHeader.Length == oldHeader.Length);
                 cancellationToken.ThrowIfCancellationRequested(); // the last point where stopping leaves nothing to undo
+                request.BeforeWrite?.Invoke();
                 WriteInPlace(file, path, new RewrapJournal(Path.GetFileName(path), header.MessageId, fileLength, oldHeader, newHeader), request);
                 return new RewrapResult(path, RewrapMethod.InPlace, null, oldHeader.Length, newHeader.Length, reserveBefore, slack,
                     keysBefore, keysAfter, fileLength);
@@ -170,6 +174,7 @@ public static class HeaderRewrap
             var bodyLength = fileLength - oldHeader.Length;
             var reserve = HeaderReserve.Normalize(request.FullRewriteReserve ?? HeaderReserve.ForPlaintextLength(bodyLength));
             var rewritten = BuildHeader(suite, header, edks, HeaderReserve.CreatePadding(reserve), key);
+            request.BeforeWrite?.Invoke();
             FullRewrite(file, path, oldHeader.Length, rewritten, cancellationToken);
             return new RewrapResult(path, RewrapMethod.FullRewrite, reason, oldHeader.Length, rewritten.Length, reserveBefore, reserve,
                 keysBefore, keysAfter, bodyLength + rewritten.Length);

@@ -254,6 +254,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
                 || removeIdentities.Any(i => i.Matches(edk)),
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
             AllowFullRewrite = settings.AllowFullRewrite,
+            BeforeWrite = FlushAuditRecords, // the key uses are recorded before the file changes
         };
         Serve(path, reEncrypt: true);
         try

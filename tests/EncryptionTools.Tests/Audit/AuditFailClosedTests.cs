@@ -32,6 +32,7 @@ public sealed class AuditFailClosedTests
     {
         using var t = new TestStore();
         var key = t.Store.NewKey(new NewKeyRequest { Alias = "alias/pay" });
+        var other = t.Store.NewKey(new NewKeyRequest());
         var work = Path.Combine(t.Dir.Path, "work");
         Directory.CreateDirectory(work);
         var before = Path.Combine(work, "before.txt");
@@ -57,6 +58,11 @@ public sealed class AuditFailClosedTests
                 Assert.False(dec.Succeeded, "decrypt succeeded with an audit log it could not write");
                 Assert.Equal("AuditLogWriteFailed", dec.Error!.ErrorId);
                 Assert.False(File.Exists(output));
+
+                var sealedBytes = File.ReadAllBytes(before + ".enc");
+                var rewrap = ops.RewrapOne(before + ".enc", new RewrapSettings { AddKeyIds = [other.KeyId] });
+                Assert.Equal("AuditLogWriteFailed", rewrap.Error?.ErrorId);
+                Assert.Equal(sealedBytes, File.ReadAllBytes(before + ".enc"));
             }
             StoreAssert.Throws<AuditLogWriteException>("AuditLogWriteFailed", () => t.Store.NewKey(new NewKeyRequest { Description = "unrecorded" }));
             StoreAssert.Throws<AuditLogWriteException>("AuditLogWriteFailed", () => t.Store.NewAlias("alias/unrecorded", key.KeyId));
