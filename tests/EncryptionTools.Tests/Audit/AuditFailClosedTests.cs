@@ -77,6 +77,37 @@ public sealed class AuditFailClosedTests
     }
 
     [Fact]
+    public void The_CLI_refuses_with_AuditLogWriteFailed_and_exit_code_8_and_writes_nothing()
+    {
+        using var dir = new TempDir();
+        var store = Path.Combine(dir.Path, "store");
+        Assert.Equal(0, Cli.CliProcess.Run("key", "create", "--alias", "alias/pay", "--store", store).Code);
+        var sealedFile = dir.Write("sealed.txt", RandomNumberGenerator.GetBytes(1000));
+        Assert.Equal(0, Cli.CliProcess.Run("encrypt", sealedFile, "--key", "alias/pay", "--store", store).Code);
+        var plain = dir.Write("pay.csv", "name,salary\n"u8.ToArray());
+
+        using (new ReadOnlyBind(Path.Combine(store, LocalKeyStore.AuditDirectoryName)))
+        {
+            var enc = Cli.CliProcess.Run("encrypt", plain, "--key", "alias/pay", "--store", store);
+            Assert.True(enc.Code == 8, $"exit {enc.Code}: {enc.Err}");
+            Assert.Contains("AuditLogWriteFailed", enc.Err, StringComparison.Ordinal);
+            Assert.False(File.Exists(plain + ".enc"));
+
+            var output = dir.File("sealed.out");
+            var dec = Cli.CliProcess.Run("decrypt", sealedFile + ".enc", "-o", output, "--store", store);
+            Assert.True(dec.Code == 8, $"exit {dec.Code}: {dec.Err}");
+            Assert.Contains("AuditLogWriteFailed", dec.Err, StringComparison.Ordinal);
+            Assert.False(File.Exists(output));
+
+            var key = Cli.CliProcess.Run("key", "create", "--alias", "alias/unrecorded", "--store", store);
+            Assert.True(key.Code == 8, $"exit {key.Code}: {key.Err}");
+            Assert.Contains("AuditLogWriteFailed", key.Err, StringComparison.Ordinal);
+        }
+        Assert.Empty(Leftovers(dir.Path));
+        Assert.DoesNotContain("alias/unrecorded", Cli.CliProcess.Run("key", "list", "--store", store).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_the_audit_volume_full_every_operation_either_has_its_record_and_output_or_neither()
     {
         using var t = new TestStore();
