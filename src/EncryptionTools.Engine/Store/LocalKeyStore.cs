@@ -1433,7 +1433,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         if (audit is not null)
         {
             try { audit.OnEvents(events); }
-            catch (EncryptionToolsException) { /* best effort: see above */ }
+            catch (Exception) { /* best effort: see above */ }
         }
     }
 
