@@ -221,4 +221,16 @@ Describe 'Test-EncAuditLog' {
         $result.FirstBreak.Line | Should -Be 3
         Test-EncAuditLog -StorePath $store -Quiet | Should -BeFalse
     }
+
+    It 'reports a deleted audit log as tampering, not as an empty log, even after the next change' {
+        $other = New-TestStorePath
+        New-EncKey -StorePath $other | Out-Null
+        Remove-Item -Recurse -Force -LiteralPath (Join-Path $other 'audit')
+        $result = Test-EncAuditLog -StorePath $other
+        $result.IsValid | Should -BeFalse
+        $result.FirstBreak.ErrorId | Should -Be 'AuditLogMissing'
+        New-EncKey -StorePath $other | Out-Null
+        Test-EncAuditLog -StorePath $other -Quiet | Should -BeFalse
+        (Get-EncAuditEvent -StorePath $other -Action 'audit:TamperingDetected').Reason | Should -Match '^LogMissing:'
+    }
 }

@@ -45,6 +45,12 @@ public sealed class AuditLog
     public const int MaxContextPairs = 256;
     /// <summary>The action of the record an append writes when it had to rebuild a missing or invalid head.</summary>
     public const string ChainRecoveredAction = "audit:ChainRecovered";
+    /// <summary>
+    /// The action of the record an append writes when it finds the log tampered with (head missing or forged, records cut
+    /// below the store's anchor, the whole log gone). The record stays in the chain, so Verify keeps reporting the
+    /// tampering after later appends; its reason starts with the <see cref="AuditBreakKind"/> found.
+    /// </summary>
+    public const string TamperingDetectedAction = "audit:TamperingDetected";
     public static readonly string GenesisHash = new('0', 64);
 
     private static readonly byte[] RecordMacLabel = "enctools-audit-record-v1\n"u8.ToArray();
@@ -83,6 +89,12 @@ public sealed class AuditLog
     public string Directory { get; }
     public string HeadPath => Path.Combine(Directory, HeadFileName);
 
+    /// <summary>
+    /// What the store's sealed document proves the log reached (null: nothing, as for a new or older store). The log
+    /// can never legitimately end before it: the store saves an anchor only after its records are durable.
+    /// </summary>
+    public Func<AuditAnchor?>? Anchor { get; set; }
+
     public static string FileName(long number) => FilePrefix + number.ToString("D6", CultureInfo.InvariantCulture) + FileExtension;
 
     /// <summary>The log files, oldest first, as (number, full path).</summary>
@@ -113,9 +125,20 @@ public sealed class AuditLog
     /// Appends records in order under one lock, with one flush to disk and one head update for all of them: a batch of
     /// files writes its key uses this way, once per group of files rather than three fsyncs per file.
     /// </summary>
-    public void AppendMany(IReadOnlyList<AuditEntry> entries)
+    /// <returns>The anchor of the last record written (null when there was nothing to write).</returns>
+    /// <exception cref="AuditLogWriteException">Nothing was recorded (a partly written append is rolled back).</exception>
+    public AuditAnchor? AppendMany(IReadOnlyList<AuditEntry> entries)
     {
-        if (entries.Count > 0) AppendRecords(entries);
+        if (entries.Count == 0) return null;
+        var (line, _, _) = AppendRecords(entries);
+        return AnchorOf(line);
+    }
+
+    /// <summary>The anchor of a record as written: its sequence and the hash the next record chains on.</summary>
+    private static AuditAnchor AnchorOf(byte[] line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        return new AuditAnchor(doc.RootElement.GetProperty("seq").GetInt64(), Hex(SHA256.HashData(line)));
     }
 
     private (byte[] Line, string FileName, long Lines) AppendRecords(IReadOnlyList<AuditEntry> entries)
@@ -123,24 +146,31 @@ public sealed class AuditLog
         foreach (var entry in entries) Validate(entry);
         lock (_gate)
         {
-            CreateDirectory();
-            using var fileLock = AcquireLock();
-            var (head, headProblem) = ReadHead();
-            var tail = Locate(head, headProblem, out var recovery);
-            var records = entries;
-            if (recovery is not null)
+            try
             {
-                records = [new AuditEntry
+                CreateDirectory();
+                using var fileLock = AcquireLock();
+                var (head, headProblem) = ReadHead();
+                var tail = Locate(head, headProblem, out var tampering);
+                var records = entries;
+                if (tampering is not null)
                 {
-                    Action = ChainRecoveredAction,
-                    Result = AuditResult.Succeeded,
-                    Principal = entries[0].Principal,
-                    Command = entries[0].Command,
-                    Reason = recovery,
-                }, .. entries];
+                    records = [new AuditEntry
+                    {
+                        Action = TamperingDetectedAction,
+                        Result = AuditResult.Failed,
+                        Principal = entries[0].Principal,
+                        Command = entries[0].Command,
+                        Reason = tampering,
+                    }, .. entries];
+                }
+                var line = WriteRecords(ref tail, records);
+                return (line, FileName(tail.File), tail.Lines);
             }
-            var line = WriteRecords(ref tail, records);
-            return (line, FileName(tail.File), tail.Lines);
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new AuditLogWriteException($"Cannot append to the audit log '{Directory}': {ex.Message}", ex);
+            }
         }
     }
 
@@ -160,6 +190,9 @@ public sealed class AuditLog
         FileStream? stream = null;
         var path = "";
         var line = Array.Empty<byte>();
+        // What this append touched, to take it back if any step fails: a key use whose record is not durable is refused,
+        // so its record must not be adopted by the next append either.
+        var touched = new List<(string Path, long Length)>();
         try
         {
             foreach (var entry in entries)
@@ -177,6 +210,7 @@ public sealed class AuditLog
                 if (stream is null)
                 {
                     path = Path.Combine(Directory, FileName(tail.File));
+                    touched.Add((path, File.Exists(path) ? new FileInfo(path).Length : -1));
                     var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0 };
                     if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
                     stream = new FileStream(path, options);
@@ -193,17 +227,44 @@ public sealed class AuditLog
                 tail.Hash = Hex(SHA256.HashData(line));
             }
             if (stream is not null) CloseDurably(ref stream);
+            // A new file's name must be as durable as its records: the store's anchor may soon name them.
+            if (_options.Durable && touched.Any(t => t.Length < 0)) AtomicFile.FsyncDirectory(Directory);
+            WriteHead(tail);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AuditLogWriteException)
         {
-            throw new AuditLogWriteException($"Cannot append to the audit log '{path}': {ex.Message}", ex);
+            stream?.Dispose();
+            stream = null;
+            RollBack(touched);
+            throw ex as AuditLogWriteException ?? new AuditLogWriteException($"Cannot append to the audit log '{path}': {ex.Message}", ex);
         }
         finally
         {
             stream?.Dispose();
         }
-        WriteHead(tail);
         return line;
+    }
+
+    /// <summary>Takes back a failed append's records (best effort: records left by a crash are only ever extra, never missing).</summary>
+    private static void RollBack(List<(string Path, long Length)> touched)
+    {
+        foreach (var (path, length) in touched)
+        {
+            try
+            {
+                if (length < 0) File.Delete(path);
+                else if (File.Exists(path) && new FileInfo(path).Length > length)
+                {
+                    using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+                    stream.SetLength(length);
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The head was not moved: the next append adopts these records only if they are whole and chain on.
+            }
+        }
     }
 
     private void CloseDurably(ref FileStream? stream)
@@ -213,33 +274,63 @@ public sealed class AuditLog
         stream = null;
     }
 
-    /// <summary>Where the next record goes. Fast path: the head's file has exactly the head's length.</summary>
-    private Tail Locate(Head? head, string? headProblem, out string? recovery)
+    /// <summary>
+    /// Where the next record goes. Fast path: the head's file has exactly the head's length. <paramref name="tampering"/>
+    /// is set (kind first) when the log was tampered with: no crash removes or forges the head (it is replaced by a rename
+    /// after its content is durable) and none cuts records below the store's anchor (saved after they are durable).
+    /// </summary>
+    private Tail Locate(Head? head, string? headProblem, out string? tampering)
     {
-        recovery = null;
+        tampering = null;
         var files = Files();
+        var anchor = Anchor?.Invoke();
+        Tail tail;
+        string? anchoredHash = null;
         if (head is not null)
         {
             var path = Path.Combine(Directory, FileName(head.File));
             var length = File.Exists(path) ? new FileInfo(path).Length : -1;
-            if (length == head.Length && files.Count > 0 && files[^1].Number == head.File)
-                return new Tail { File = head.File, FileLength = head.Length, Lines = head.Lines, Sequence = head.Sequence, Hash = head.Hash };
-            return RecoverFromHead(head, files);
+            tail = length == head.Length && files.Count > 0 && files[^1].Number == head.File
+                ? new Tail { File = head.File, FileLength = head.Length, Lines = head.Lines, Sequence = head.Sequence, Hash = head.Hash }
+                : RecoverFromHead(head, files);
         }
-        if (files.Count == 0) return new Tail { File = 1, FileLength = 0, Sequence = 0, Hash = GenesisHash };
-        // No trustworthy head: continue after the last authentic record, and say so in the log itself.
-        var tail = new Tail { File = files[^1].Number, Sequence = 0, Hash = GenesisHash };
-        foreach (var (number, filePath) in files)
+        else if (files.Count == 0)
         {
-            foreach (var record in ReadLines(filePath, Path.GetFileName(filePath)))
-                if (record.MacValid && record.Sequence is { } s && s > tail.Sequence)
-                {
-                    tail.Sequence = s;
-                    tail.Hash = record.Hash;
-                }
+            tail = new Tail { File = 1, FileLength = 0, Sequence = 0, Hash = GenesisHash };
         }
-        PrepareEnd(ref tail, files[^1].Path, truncatePartialFrom: 0);
-        recovery = $"The audit head was {headProblem}; the chain continues from record {tail.Sequence}. Run Test-EncAuditLog on the earlier records.";
+        else
+        {
+            // No trustworthy head: continue after the last authentic record, and record the tampering in the log itself.
+            tail = new Tail { File = files[^1].Number, Sequence = 0, Hash = GenesisHash };
+            foreach (var (number, filePath) in files)
+            {
+                foreach (var record in ReadLines(filePath, Path.GetFileName(filePath)))
+                    if (record.MacValid && record.Sequence is { } s && s > tail.Sequence)
+                    {
+                        tail.Sequence = s;
+                        tail.Hash = record.Hash;
+                        if (s == anchor?.Sequence) anchoredHash = record.Hash;
+                    }
+            }
+            PrepareEnd(ref tail, files[^1].Path, truncatePartialFrom: 0);
+            // Log files without a single record and no head: a first append that died before its record was durable.
+            if (tail.Sequence > 0)
+                tampering = $"{(headProblem == "missing" ? AuditBreakKind.HeadMissing : AuditBreakKind.HeadTampered)}: the audit head was {headProblem} " +
+                    $"(records cut from the end cannot be ruled out); the chain continues from record {tail.Sequence}.";
+        }
+        if (anchor is not null && tail.Sequence < anchor.Sequence)
+        {
+            var kind = tail.Sequence == 0 ? AuditBreakKind.LogMissing : AuditBreakKind.TruncatedTail;
+            tampering = $"{kind}: the key store proves the log reached record {anchor.Sequence}, but it " +
+                (tail.Sequence == 0 ? "has no records (deleted or emptied)" : $"ends at record {tail.Sequence}") +
+                $"; the chain continues from the store's anchor, record {anchor.Sequence}.";
+            tail.Sequence = anchor.Sequence;
+            tail.Hash = anchor.Hash;
+        }
+        else if (anchor is not null && anchoredHash is not null && anchoredHash != anchor.Hash)
+        {
+            tampering = $"{AuditBreakKind.AnchorMismatch}: record {anchor.Sequence} is not the record the key store anchored; the log was replaced.";
+        }
         return tail;
     }
 
@@ -323,6 +414,7 @@ public sealed class AuditLog
         w.WriteString("result", e.Result.ToString());
         if (e.Reason is not null) w.WriteString("reason", e.Reason.Length > MaxReasonLength ? e.Reason[..MaxReasonLength] + "..." : e.Reason);
         if (e.DecidedBy is not null) w.WriteString("decidedBy", e.DecidedBy);
+        if (e.StoreRevision is { } revision) w.WriteNumber("rev", revision);
         w.WriteString("prev", previous);
         w.Flush();
         var body = buffer.ToArray();
@@ -424,13 +516,16 @@ public sealed class AuditLog
         }
         try
         {
-            // Neither the head nor its rename is synced (the records were): a crash that loses the rename leaves the old
-            // head, and the next append adopts the records that chain on from it; one that leaves a torn head makes the
-            // next append continue after the last authentic record and say so in the log (ChainRecovered). Either way no
-            // record is lost, and an append costs one fsync instead of three.
+            // The head's content is durable before its rename, so a crash leaves the old head or the new one, never a torn
+            // one: a head that is missing, unreadable or not authentic is tampering, not a crash. The rename is not
+            // synced (a lost rename leaves the old head, and the next append adopts the records after it), except the
+            // first, so that no crash leaves records without a head.
+            var existed = File.Exists(HeadPath);
             using var output = AtomicFile.Create(HeadPath, overwrite: true);
             output.Stream.Write(buffer.ToArray());
+            output.Stream.Flush(flushToDisk: _options.Durable);
             output.Publish(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!existed && _options.Durable) AtomicFile.FsyncDirectory(Directory);
         }
         catch (EncryptionToolsException ex)
         {
@@ -445,6 +540,7 @@ public sealed class AuditLog
         if (System.IO.Directory.Exists(Directory)) return;
         if (OperatingSystem.IsWindows()) System.IO.Directory.CreateDirectory(Directory);
         else System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (_options.Durable && Path.GetDirectoryName(Directory) is { } parent) AtomicFile.FsyncDirectory(parent);
     }
 
     /// <summary>An exclusive lock on audit.lock (flock on Unix, a share-none handle on Windows), waited for with backoff.</summary>
@@ -461,12 +557,12 @@ public sealed class AuditLog
                 if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
                 return new FileStream(path, options);
             }
-            catch (IOException) when (watch.Elapsed < _options.LockTimeout)
+            catch (IOException ex) when (EncryptionTools.Engine.Files.IoErrors.IsSharingViolation(ex) && watch.Elapsed < _options.LockTimeout)
             {
                 Thread.Sleep(Random.Shared.Next(1, delay + 1));
                 delay = Math.Min(delay * 2, 50);
             }
-            catch (IOException ex)
+            catch (IOException ex) when (EncryptionTools.Engine.Files.IoErrors.IsSharingViolation(ex))
             {
                 throw new AuditLogLockedException($"The audit log '{Directory}' stayed locked for {_options.LockTimeout.TotalSeconds:0} s: {ex.Message}");
             }
@@ -551,6 +647,7 @@ public sealed class AuditLog
                     Result = auditResult,
                     Reason = Str(r, "reason"),
                     DecidedBy = Str(r, "decidedBy"),
+                    StoreRevision = r.TryGetProperty("rev", out var rev) && rev.TryGetInt64(out var r64) ? r64 : null,
                     PreviousHash = result.Previous ?? "",
                     Hash = result.Hash,
                     IsAuthentic = result.MacValid,
@@ -614,7 +711,12 @@ public sealed class AuditLog
     {
         lock (_gate)
         {
-            if (!System.IO.Directory.Exists(Directory)) return new AuditVerification(true, 0, 0, 0, null, []);
+            var anchor = Anchor?.Invoke();
+            if (!System.IO.Directory.Exists(Directory))
+                return anchor is null
+                    ? new AuditVerification(true, 0, 0, 0, null, [])
+                    : new AuditVerification(false, 0, 0, 0, new AuditBreak(AuditBreakKind.LogMissing, null, null, 1,
+                        $"the audit log '{Directory}' is gone, but the key store proves it reached record {anchor.Sequence}: it was deleted."), []);
             using var fileLock = AcquireLock();
             var files = Files();
             var lines = files.SelectMany(f => ReadLines(f.Path, Path.GetFileName(f.Path))).ToList();
@@ -655,6 +757,8 @@ public sealed class AuditLog
                 var seq = line.Sequence!.Value;
                 if (seq == expected && line.Previous == previous)
                 {
+                    if (line.Event is { Action: TamperingDetectedAction } found)
+                        return Broken(TamperingKind(found.Reason), line, seq, $"an append found the log tampered with: {found.Reason}");
                     accepted[seq] = line.Hash;
                     if (line.Event?.Action == ChainRecoveredAction) warnings.Add($"{line.LogFile} line {line.Line}: {line.Event.Reason}");
                     previous = line.Hash;
@@ -679,6 +783,13 @@ public sealed class AuditLog
             }
 
             var last = expected - 1;
+            if (anchor is not null && last < anchor.Sequence)
+                return Broken(last == 0 ? AuditBreakKind.LogMissing : AuditBreakKind.TruncatedTail, null, last + 1, last == 0
+                    ? $"the log has no records, but the key store proves it reached record {anchor.Sequence}: the records were deleted."
+                    : $"the log ends at record {last}, but the key store proves it reached record {anchor.Sequence}: records were cut from the end.");
+            if (anchor is not null && (!accepted.TryGetValue(anchor.Sequence, out var anchored) || anchored != anchor.Hash))
+                return Broken(AuditBreakKind.AnchorMismatch, null, anchor.Sequence,
+                    $"record {anchor.Sequence} is not the record the key store anchored: the log was replaced.");
             if (head is null)
             {
                 if (count == 0 && headProblem == "missing") return new AuditVerification(true, 0, 0, files.Count, null, warnings);
@@ -699,6 +810,13 @@ public sealed class AuditLog
     }
 
     // ================================================================ helpers
+
+    /// <summary>The kind a TamperingDetected record names first in its reason.</summary>
+    private static AuditBreakKind TamperingKind(string? reason)
+    {
+        var name = reason?.Split(':', 2)[0];
+        return Enum.TryParse<AuditBreakKind>(name, out var kind) && Enum.IsDefined(kind) ? kind : AuditBreakKind.HeadTampered;
+    }
 
     private static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
 

@@ -38,6 +38,8 @@ public sealed record AuditEntry
     public string? Host { get; init; }
     public int? ProcessId { get; init; }
     public string? ProcessName { get; init; }
+    /// <summary>A store change's record: the store revision the change commits (written before the change is saved).</summary>
+    public long? StoreRevision { get; init; }
 }
 
 /// <summary>One record read back from the log: what Get-EncAuditEvent emits.</summary>
@@ -58,6 +60,9 @@ public sealed record AuditEvent
     public required AuditResult Result { get; init; }
     public string? Reason { get; init; }
     public string? DecidedBy { get; init; }
+    /// <summary>A store change's record: the store revision it commits. A crash between the record and the save leaves a
+    /// record whose revision a later record carries again; only the last record of a revision describes a committed change.</summary>
+    public long? StoreRevision { get; init; }
     /// <summary>SHA-256 of the previous record's line (hex); 64 zeros for the first record.</summary>
     public required string PreviousHash { get; init; }
     /// <summary>SHA-256 of this record's line (hex).</summary>
@@ -105,11 +110,23 @@ public enum AuditBreakKind
     HeadTampered,
     /// <summary>There are records but no head file.</summary>
     HeadMissing,
+    /// <summary>The log has no records, but the store's anchor proves it had: audit/ was deleted, or emptied with its head.</summary>
+    LogMissing,
+    /// <summary>The log has the store's anchored record number, but not the anchored record: the log was replaced.</summary>
+    AnchorMismatch,
 }
 
 /// <summary>The first place the log stops being trustworthy.</summary>
 public sealed record AuditBreak(AuditBreakKind Kind, string? LogFile, long? Line, long? Sequence, string Message)
 {
+    /// <summary>The stable id of the break (AuditLogTruncatedTail, AuditLogMissing...): every break is evidence of tampering.</summary>
+    public string ErrorId => Kind switch
+    {
+        AuditBreakKind.LogMissing => "AuditLogMissing",
+        _ => "AuditLog" + Kind,
+    };
+
+
     public override string ToString() => Message;
 }
 
@@ -128,6 +145,9 @@ public sealed class AuditLogLockedException(string message)
 /// <summary>An entry cannot be recorded as given (a required field is empty, or a field is too long).</summary>
 public sealed class InvalidAuditEntryException(string message)
     : EncryptionToolsException("InvalidAuditEntry", EngineErrorCategory.InvalidArgument, message);
+
+/// <summary>What the store's encrypted document proves about its log: the log reached this record, with this hash.</summary>
+public sealed record AuditAnchor(long Sequence, string Hash);
 
 /// <summary>The log or its head could not be written.</summary>
 public sealed class AuditLogWriteException(string message, Exception? inner = null)

@@ -271,7 +271,15 @@ public static class FileProtector
     {
         var staged = group.Where(e => e.Staged?.Output is not null).ToList();
         var flushErrors = AtomicFile.FlushToDisk(staged.Select(e => e.Staged!.Output!).ToList());
-        if (staged.Count > 0) beforePublish?.Invoke();
+        EncryptionToolsException? refused = null;
+        try
+        {
+            if (staged.Count > 0) beforePublish?.Invoke();
+        }
+        catch (EncryptionToolsException ex)
+        {
+            refused = ex; // the key uses could not be recorded: no output of the group may appear
+        }
         var outcomes = new List<FileOutcome>(group.Count);
         var directories = new HashSet<string>(PathComparer);
         var next = 0;
@@ -289,6 +297,14 @@ public static class FileProtector
                 continue;
             }
             var flushError = flushErrors[next++];
+            if (refused is not null)
+            {
+                output.Dispose();
+                var target = result.Destination ?? entry.Item.Source;
+                outcomes.Add(new FileOutcome(entry.Item.Source, entry.Item.Destination, null, new EncryptionToolsException(refused.ErrorId, refused.Category,
+                    $"'{target}' was not written: {refused.Message}", refused) { Target = target }));
+                continue;
+            }
             try
             {
                 if (flushError is not null) throw flushError is IOException io

@@ -43,6 +43,9 @@ public sealed record RewrapRequest
     /// </summary>
     public SidecarKey? SidecarKey { get; init; }
 
+    /// <summary>Runs after the key uses and before the file is first written (the store records the key uses here: a failure leaves the file untouched).</summary>
+    public Action? BeforeWrite { get; init; }
+
     /// <summary>Tests only: runs after the journal is durable and before the header is overwritten (throw to simulate a crash).</summary>
     internal Action<string>? AfterJournalWritten { get; init; }
 }
@@ -181,6 +184,7 @@ public static class HeaderRewrap
                 cancellationToken.ThrowIfCancellationRequested(); // the last point where stopping leaves nothing to undo
                 var identity = UnixFile.IsSupported ? UnixFile.Stat(file.SafeFileHandle) : default;
                 var journal = new RewrapJournal(Path.GetFileName(path), header.MessageId, fileLength, oldHeader, newHeader, identity.Device, identity.Inode);
+                request.BeforeWrite?.Invoke();
                 if (WriteInPlace(file, path, journal, request, request.SidecarKey!))
                     return new RewrapResult(path, RewrapMethod.InPlace, null, oldHeader.Length, newHeader.Length, reserveBefore, slack,
                         keysBefore, keysAfter, fileLength) { Warnings = warnings };
@@ -200,6 +204,7 @@ public static class HeaderRewrap
             var bodyLength = fileLength - oldHeader.Length;
             var reserve = HeaderReserve.Normalize(request.FullRewriteReserve ?? HeaderReserve.ForPlaintextLength(bodyLength));
             var rewritten = BuildHeader(suite, header, edks, HeaderReserve.CreatePadding(reserve), key);
+            request.BeforeWrite?.Invoke();
             FullRewrite(file, path, oldHeader.Length, rewritten, cancellationToken);
             return new RewrapResult(path, RewrapMethod.FullRewrite, reason, oldHeader.Length, rewritten.Length, reserveBefore, reserve,
                 keysBefore, keysAfter, bodyLength + rewritten.Length) { Warnings = warnings };

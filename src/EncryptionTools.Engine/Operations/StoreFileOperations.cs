@@ -266,6 +266,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
             AllowFullRewrite = settings.AllowFullRewrite,
             SidecarKey = SidecarKey,
+            BeforeWrite = FlushAuditRecords, // the key uses are recorded before the file changes
         };
         Serve(path, reEncrypt: true);
         try
@@ -370,11 +371,15 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
 
     public void Dispose()
     {
-        FlushAuditRecords();
-        foreach (var item in _owned) item.Dispose();
-        _owned.Clear();
-        _sidecarKey?.Dispose();
-        _sidecarKey = null;
-        InvalidateKeyrings();
+        try { FlushAuditRecords(); }
+        catch (EncryptionToolsException) { /* key uses still held produced no output (a dropped group, a stopped batch) */ }
+        finally
+        {
+            foreach (var item in _owned) item.Dispose();
+            _owned.Clear();
+            _sidecarKey?.Dispose();
+            _sidecarKey = null;
+            InvalidateKeyrings();
+        }
     }
 }

@@ -68,7 +68,8 @@ public sealed partial class LocalKeyStore
             });
             return;
         }
-        Emit(new StoreEvent { Time = Now, Operation = operation, StoreLocation = Location, Succeeded = false, ErrorId = ex.ErrorId, Detail = ex.Message });
+        Emit(new StoreEvent { Time = Now, Operation = operation, StoreLocation = Location, Succeeded = false, ErrorId = ex.ErrorId, Detail = ex.Message,
+            KeyId = StoreCall.CurrentScope.Value?.KeyId });
     }
 
     private static string KeyIdOf(string keyOrArn) => KeyArn.TryParse(keyOrArn, out var arn) ? arn!.KeyId : keyOrArn;
@@ -204,7 +205,7 @@ public sealed partial class LocalKeyStore
                 }
             },
             Stamp = e => Attribute(e with { StoreLocation = Location, StoreId = doc.StoreId, Time = Now }, call),
-            Send = Send,
+            Send = SendKeyUse,
         };
     }
 
@@ -288,7 +289,8 @@ public sealed partial class LocalKeyStore
             {
                 Time = Now, Operation = "KeyAccessTested", StoreLocation = Location, StoreId = doc.StoreId, KeyId = key.KeyId,
                 Action = "KeyAccessTested", EncryptionContext = encryptionContext, DecidedBy = decision.DecidedBy,
-                Detail = $"{decision.Kind}: {decision.Reason}",
+                Succeeded = decision.IsAllowed, Denied = !decision.IsAllowed,
+                Detail = $"{name} for {subject.Primary}: {decision.Kind}: {decision.Reason}",
             });
             return decision;
         });
@@ -414,7 +416,7 @@ public sealed partial class LocalKeyStore
             if (_auditKey is not null) CryptographicOperations.ZeroMemory(_auditKey);
             _auditKey = AuditLogEventSink.DeriveAuditKey(root, storeId);
             _auditStoreId = storeId;
-            _auditSink = new AuditLogEventSink(new AuditLog(AuditDirectory, _auditKey, _options.AuditLogOptions));
+            _auditSink = new AuditLogEventSink(new AuditLog(AuditDirectory, _auditKey, _options.AuditLogOptions) { Anchor = KnownAnchor });
         }
     }
 
@@ -439,9 +441,77 @@ public sealed partial class LocalKeyStore
     {
         var descriptor = ReadDescriptor() ?? throw StoreMissing();
         var root = GetRootKey(descriptor);
-        CryptographicOperations.ZeroMemory(root);
+        try { LoadDocument(descriptor, root); } // its anchor: what the log must at least hold
+        finally { CryptographicOperations.ZeroMemory(root); }
         return AuditSink()?.Log ?? throw new KeyStoreException(StoreErrorIds.InvalidArgument, EngineErrorCategory.InvalidOperation,
             $"Auditing is turned off for the key store '{Location}'.");
+    }
+
+    /// <summary>Name prefix of an audit directory found where a store is being created (an orphan of a creation that crashed,
+    /// or the log of a store whose other files were removed): kept as evidence, never reused.</summary>
+    internal const string SetAsidePrefix = "audit.set-aside-";
+
+    private AuditAnchor? _anchor; // guarded by _sync
+
+    /// <summary>Remembers the newest anchor of this store's documents seen by this process (an older one is still a true bound).</summary>
+    private void NoteAnchor(StoreDocument doc)
+    {
+        if (doc.AuditAnchor is not { } a) return;
+        lock (_sync)
+        {
+            if (_anchor is null || a.Sequence >= _anchor.Sequence) _anchor = new AuditAnchor(a.Sequence, a.Hash);
+        }
+    }
+
+    private AuditAnchor? KnownAnchor()
+    {
+        lock (_sync) return _anchor;
+    }
+
+    /// <summary>
+    /// Write-ahead record of a store change, under the writer lock and before the document is saved: if the records cannot
+    /// be made durable the change is refused (AuditLogWriteFailed) and nothing is saved. The records name the revision the
+    /// change commits, and the document keeps the last record as its anchor. A crash between the two leaves a record of a
+    /// change that never happened, whose revision the next change records again; never a change without its record.
+    /// </summary>
+    private void RecordAhead(StoreDocument doc, IReadOnlyList<StoreEvent> events, bool changed)
+    {
+        if (events.Count == 0) return;
+        var audit = AuditSink();
+        if (audit is null) return;
+        var call = StoreCall.CurrentScope.Value;
+        long? revision = changed ? doc.Revision + 1 : null;
+        var entries = events.Select(e => AuditLogEventSink.ToEntry(Attribute(e, call)) with { StoreRevision = revision }).ToList();
+        var anchor = audit.Log.AppendMany(entries);
+        CrashPoint?.Invoke("audit-written");
+        if (changed && anchor is not null) doc.AuditAnchor = new AuditAnchorRecord { Sequence = anchor.Sequence, Hash = anchor.Hash };
+    }
+
+    /// <summary>
+    /// A key use: its record must be durable before the key's result is released (a file published, a data key
+    /// returned), so a failed append throws and the use is refused. Refusals are recorded as well as can be.
+    /// </summary>
+    private void SendKeyUse(IReadOnlyList<StoreEvent> events)
+    {
+        if (events.Any(e => e.Succeeded && !e.Denied) && AuditSink() is { } audit)
+        {
+            audit.OnEvents(events);
+            SendToSink(events);
+        }
+        else Send(events);
+    }
+
+    /// <summary>A new store starts a new log: an audit directory already there is renamed aside, never deleted or continued.</summary>
+    private void SetAsideForeignAuditLog()
+    {
+        if (!Directory.Exists(AuditDirectory) || !Directory.EnumerateFileSystemEntries(AuditDirectory).Any()) return;
+        var aside = Path.Combine(Location, SetAsidePrefix + Now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-" + KeyIds.New()[..8]);
+        try { Directory.Move(AuditDirectory, aside); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new KeyStoreException(StoreErrorIds.StoreWriteFailed, EngineErrorCategory.WriteError,
+                $"Cannot set aside the audit directory '{AuditDirectory}' found where the key store is being created: {ex.Message}", ex) { Target = Location };
+        }
     }
 
     /// <summary>

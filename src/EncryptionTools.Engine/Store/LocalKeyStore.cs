@@ -884,6 +884,24 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     private KeyRecord ResolveKey(StoreDocument doc, string identifier)
     {
+        // The call's records name the key, failed ones too (the id as given when it resolves to none).
+        var call = StoreCall.CurrentScope.Value;
+        try
+        {
+            var key = ResolveKeyCore(doc, identifier);
+            if (call is not null) call.KeyId = key.KeyId;
+            return key;
+        }
+        catch (EncryptionToolsException) when (call is not null)
+        {
+            var given = (identifier ?? "").Trim();
+            call.KeyId ??= KeyIds.TryNormalize(given, out var id) ? id : given.Length > 0 ? given : null;
+            throw;
+        }
+    }
+
+    private KeyRecord ResolveKeyCore(StoreDocument doc, string identifier)
+    {
         var text = (identifier ?? "").Trim();
         if (text.Length == 0) throw Invalid("A key identifier cannot be empty.");
         if (KeyIds.TryNormalize(text, out var keyId)) return FindById(doc, keyId, identifier!);
@@ -1057,6 +1075,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             var doc = StoreSchema.ParseData(plaintext, version, Location);
             if (doc.StoreId != descriptor.StoreId)
                 throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData, $"The data of the key store '{Location}' belongs to another store.");
+            NoteAnchor(doc);
             if (!fresh)
             {
                 lock (_sync)
@@ -1219,7 +1238,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         {
             if (recordChange) Changed = true;
             Events.Add(new StoreEvent { Time = Now, Operation = op ?? operation, StoreLocation = location, StoreId = Doc.StoreId, KeyId = keyId,
-                Version = version, AliasName = alias, Detail = detail, Action = InMaintenance ? op ?? operation : null,
+                Version = version, AliasName = alias, Detail = detail, Action = InMaintenance ? op ?? operation : MutationActions.For(op ?? operation),
                 DecidedBy = InMaintenance ? "the key's deletion date or rotation schedule" : null });
         }
     }
@@ -1239,7 +1258,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         {
             var foreign = Directory.EnumerateFileSystemEntries(Location).Select(Path.GetFileName)
                 .Where(n => n is not (StoreFiles.LockFile or StoreFiles.InitMarkerFile or StoreFiles.RootKeyFile or StoreFiles.DataFile or AuditDirectoryName)
-                    && !n!.EndsWith(AtomicFile.TempSuffix, StringComparison.Ordinal)).ToList();
+                    && !n!.EndsWith(AtomicFile.TempSuffix, StringComparison.Ordinal) && !n.StartsWith(SetAsidePrefix, StringComparison.Ordinal)).ToList();
             if (foreign.Count > 0)
                 throw new KeyStoreException(StoreErrorIds.StoreNotFound, EngineErrorCategory.InvalidArgument,
                     $"'{Location}' is not a key store and is not empty ({foreign.Count} item(s) such as '{foreign[0]}'). Choose a new or empty directory for the store.") { Target = Location };
@@ -1285,10 +1304,12 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
                         // The refused change may have touched the document: keep only the maintenance, on a fresh copy.
                         var again = new MutationContext(LoadDocument(descriptor, root, fresh: true), Now, operation, Location);
                         RunMaintenance(again);
+                        RecordAhead(again.Doc, again.Events, changed: true);
                         Save(descriptor, again.Doc, root);
-                        foreach (var e in again.Events) Emit(e);
+                        SendToSink(again.Events);
                         throw;
                     }
+                    RecordAhead(ctx.Doc, ctx.Events, ctx.Changed);
                     if (ctx.Changed) Save(descriptor, ctx.Doc, root);
                 }
                 finally { CryptographicOperations.ZeroMemory(root); }
@@ -1299,7 +1320,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             EmitFailure(operation, ex);
             throw;
         }
-        foreach (var e in ctx!.Events) Emit(e);
+        SendToSink(ctx!.Events);
         return project(result, ctx.Doc);
     }
 
@@ -1315,6 +1336,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         CrashPoint?.Invoke("data-before-write");
         WriteFileAtomically(DataPath, sealedData, "data-temp-written");
         CrashPoint?.Invoke("data-after-write");
+        NoteAnchor(doc);
         lock (_sync)
         {
             _cachedHeader = sealedData[..StoreFiles.HeaderBytes];
@@ -1351,6 +1373,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         if (protection == StoreProtection.Dpapi && !OperatingSystem.IsWindows())
             throw new KeyStoreException(StoreErrorIds.StoreUnsupported, EngineErrorCategory.InvalidOperation,
                 "DPAPI protection exists only on Windows. Use -Protection File or -Protection Password.");
+        SetAsideForeignAuditLog();
         WriteFileAtomically(InitMarkerPath, []);
         CrashPoint?.Invoke("init-marker-written");
         var storeId = KeyIds.New();
@@ -1362,14 +1385,19 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             CrashPoint?.Invoke("init-root-written");
             var doc = new StoreDocument { StoreId = storeId, CreationDate = now, LastModifiedDate = now,
                 Owner = StoreCall.CurrentScope.Value?.Principal ?? "user:" + KeyPolicies.CurrentUser() };
+            // The creation is recorded before the store exists: a crash before the descriptor leaves no store, and the
+            // next creation sets the orphaned log aside (SetAsideForeignAuditLog).
+            RememberAuditKey(root, storeId);
+            StoreEvent[] created = [new StoreEvent { Time = now, Operation = "StoreCreated", Action = "StoreCreated", StoreLocation = Location, StoreId = storeId,
+                Detail = $"protection {protection}" }];
+            RecordAhead(doc, created, changed: true);
             Save(descriptor, doc, root);
             CrashPoint?.Invoke("init-data-written");
             CommitDescriptor(descriptor, root);
             File.Delete(InitMarkerPath);
             AtomicFile.FsyncDirectory(Location);
             if (protection == StoreProtection.Password) UnlockedRootKeys.Put(Location, storeId, root, now + DefaultUnlockTimeout);
-            RememberAuditKey(root, storeId);
-            Emit(new StoreEvent { Time = now, Operation = "StoreCreated", StoreLocation = Location, StoreId = storeId, Detail = $"protection {protection}" });
+            SendToSink(created);
             return descriptor;
         }
         finally { CryptographicOperations.ZeroMemory(root); }
@@ -1393,23 +1421,31 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         EncryptionContext = storeEvent.EncryptionContext ?? call.EncryptionContext,
     };
 
-    /// <summary>To the event sink one by one, and to the audit log as one append.</summary>
+    /// <summary>
+    /// To the event sink one by one, and to the audit log as one append. Reads, refusals and failures are recorded as
+    /// well as can be (the caller's own error is the one to report); key uses go through <see cref="SendKeyUse"/> and
+    /// store changes through <see cref="RecordAhead"/>, which fail closed.
+    /// </summary>
     private void Send(IReadOnlyList<StoreEvent> events)
     {
-        var sink = _options.EventSink;
-        if (sink is not null)
-        {
-            foreach (var storeEvent in events)
-            {
-                try { sink.OnEvent(storeEvent); }
-                catch (Exception) { /* a sink must not undo or hide a committed change */ }
-            }
-        }
+        SendToSink(events);
         var audit = AuditSink();
         if (audit is not null)
         {
             try { audit.OnEvents(events); }
-            catch (Exception) { /* the audit log must not undo a committed change either; Test-EncAuditLog shows gaps */ }
+            catch (Exception) { /* best effort: see above */ }
+        }
+    }
+
+    private void SendToSink(IReadOnlyList<StoreEvent> events)
+    {
+        var sink = _options.EventSink;
+        if (sink is null) return;
+        var call = StoreCall.CurrentScope.Value;
+        foreach (var storeEvent in events)
+        {
+            try { sink.OnEvent(Attribute(storeEvent, call)); }
+            catch (Exception) { /* a sink must not undo or hide a committed change */ }
         }
     }
 

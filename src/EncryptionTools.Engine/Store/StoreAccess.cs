@@ -57,6 +57,8 @@ internal sealed class StoreCall
     public string? Command { get; }
     public string? Action { get; set; }
     public string? DecidedBy { get; set; }
+    /// <summary>The key the call is about, once named: its failure records carry it.</summary>
+    public string? KeyId { get; set; }
     public IReadOnlyDictionary<string, string>? EncryptionContext { get; set; }
     public string Principal => Caller.Primary.ToString();
 

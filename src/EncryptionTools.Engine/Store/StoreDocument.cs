@@ -26,11 +26,20 @@ internal sealed class StoreDocument
     public List<DeletedKeyRecord> DeletedKeys { get; set; } = [];
     /// <summary>Every grant of the store, as <see cref="Access.GrantSet.ToJson"/> writes it (encrypted with the rest).</summary>
     public string? Grants { get; set; }
+    /// <summary>The audit log's last record when this document was saved: the log can never end before it, so deleting or
+    /// cutting the log is detected even without its head. Sealed with the rest, so no one without the root key can move it.</summary>
+    public AuditAnchorRecord? AuditAnchor { get; set; }
 
     public void ZeroMaterial()
     {
         foreach (var key in Keys) key.ZeroMaterial();
     }
+}
+
+internal sealed class AuditAnchorRecord
+{
+    public long Sequence { get; set; }
+    public string Hash { get; set; } = "";
 }
 
 internal sealed class KeyRecord

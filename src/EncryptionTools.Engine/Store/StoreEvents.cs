@@ -65,3 +65,32 @@ public sealed class MemoryStoreEventSink : IStoreEventSink
     public IReadOnlyList<StoreEvent> Events { get { lock (_events) return _events.ToArray(); } }
     public void OnEvent(StoreEvent storeEvent) { lock (_events) _events.Add(storeEvent); }
 }
+
+/// <summary>
+/// The KMS action a store change is recorded under, by its event: each change names its own action (an alias created with
+/// a key is kms:CreateAlias, not the kms:CreateKey of the call). Null: the action the call demanded (Set-EncKey).
+/// </summary>
+internal static class MutationActions
+{
+    private static readonly Dictionary<string, string> ByOperation = new(StringComparer.Ordinal)
+    {
+        ["KeyCreated"] = Access.KmsActions.CreateKey,
+        ["KeyImported"] = Access.KmsActions.CreateKey,
+        ["AliasCreated"] = Access.KmsActions.CreateAlias,
+        ["AliasUpdated"] = Access.KmsActions.UpdateAlias,
+        ["AliasDeleted"] = Access.KmsActions.DeleteAlias,
+        ["KeyEnabled"] = Access.KmsActions.EnableKey,
+        ["KeyDisabled"] = Access.KmsActions.DisableKey,
+        ["KeyDeletionScheduled"] = Access.KmsActions.ScheduleKeyDeletion,
+        ["KeyDeletionCancelled"] = Access.KmsActions.CancelKeyDeletion,
+        ["KeyRotated"] = Access.KmsActions.RotateKeyOnDemand,
+        ["KeyPolicyChanged"] = Access.KmsActions.PutKeyPolicy,
+        ["GrantCreated"] = Access.KmsActions.CreateGrant,
+        ["GrantRevoked"] = Access.KmsActions.RevokeGrant,
+        ["GrantRetired"] = Access.KmsActions.RetireGrant,
+        ["KeyExported"] = Access.KmsActions.ExportKeyMaterial,
+        ["PublicKeyExported"] = Access.KmsActions.GetPublicKey,
+    };
+
+    public static string? For(string operation) => ByOperation.GetValueOrDefault(operation);
+}

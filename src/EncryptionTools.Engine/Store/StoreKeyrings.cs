@@ -107,8 +107,11 @@ internal sealed class StoreEncryptKeyring : IStoreKeyring
 
     public void Dispose()
     {
-        _access.FlushHeld(); // held records are never dropped
-        foreach (var (_, keyring) in _keyrings) (keyring as IDisposable)?.Dispose();
+        try { _access.FlushHeld(); } // held records are never dropped
+        finally
+        {
+            foreach (var (_, keyring) in _keyrings) (keyring as IDisposable)?.Dispose();
+        }
     }
 }
 
@@ -220,7 +223,15 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
             using var keyring = new RawRsaKeyring(edk.ProviderId, name ?? entry.Ref.KeyName, null, rsa, RSAEncryptionPadding.OaepSHA256);
             result = keyring.TryUnwrap(edk, serializedContext);
         }
-        if (result is { DataKey: not null }) _access.Emit(_access.Event("KeyUsedToDecrypt", entry.Ref, decision));
+        if (result is { DataKey: { } dataKey })
+        {
+            try { _access.Emit(_access.Event("KeyUsedToDecrypt", entry.Ref, decision)); }
+            catch
+            {
+                CryptographicOperations.ZeroMemory(dataKey); // not recorded: not released
+                throw;
+            }
+        }
         return result;
     }
 
@@ -281,11 +292,14 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
 
     public void Dispose()
     {
-        _access.FlushHeld(); // held records are never dropped
-        foreach (var entry in _entries.Values)
+        try { _access.FlushHeld(); } // held records are never dropped
+        finally
         {
-            if (entry.Aes is not null) CryptographicOperations.ZeroMemory(entry.Aes);
-            if (entry.RsaPrivate is not null) CryptographicOperations.ZeroMemory(entry.RsaPrivate);
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.Aes is not null) CryptographicOperations.ZeroMemory(entry.Aes);
+                if (entry.RsaPrivate is not null) CryptographicOperations.ZeroMemory(entry.RsaPrivate);
+            }
         }
     }
 }

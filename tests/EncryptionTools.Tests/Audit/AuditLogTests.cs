@@ -590,30 +590,92 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
-    public void ALostHeadIsRebuiltAndTheLogSaysSo()
+    public void ALostHeadStaysReportedAsTamperingAfterTheNextAppend()
     {
         var log = Filled(3);
         File.Delete(Path.Combine(LogDir, AuditLog.HeadFileName));
         var appended = log.Append(Entry(4) with { Principal = "user:carol" });
         Assert.Equal(5, appended.Sequence);
-        var marker = log.Query(new AuditQuery { Action = AuditLog.ChainRecoveredAction }).Single();
+        var marker = log.Query(new AuditQuery { Action = AuditLog.TamperingDetectedAction }).Single();
         Assert.Equal(4, marker.Sequence);
         Assert.Equal("user:carol", marker.Principal);
-        Assert.Contains("head was missing; the chain continues from record 3", marker.Reason, StringComparison.Ordinal);
-        var v = log.Verify();
-        Assert.True(v.IsValid, v.ToString());
-        Assert.Contains(v.Warnings, w => w.Contains("head was missing", StringComparison.Ordinal));
+        Assert.StartsWith("HeadMissing: the audit head was missing", marker.Reason, StringComparison.Ordinal);
+        var b = AssertBroken(log, AuditBreakKind.HeadMissing, sequence: 4);
+        Assert.Equal("AuditLogHeadMissing", b.ErrorId);
+        log.Append(Entry(5));
+        AssertBroken(log, AuditBreakKind.HeadMissing, sequence: 4);
     }
 
     [Fact]
-    public void AForgedHeadIsReplacedAndTheLogSaysSo()
+    public void CuttingTheTailAndDeletingTheHeadIsStillReportedAfterTheNextAppend()
+    {
+        var log = Filled(6);
+        EditLines(FilePath(), lines => lines.RemoveRange(4, 2));
+        File.Delete(Path.Combine(LogDir, AuditLog.HeadFileName));
+        AssertBroken(log, AuditBreakKind.HeadMissing);
+        log.Append(Entry(7));
+        AssertBroken(log, AuditBreakKind.HeadMissing, sequence: 5);
+        log.Append(Entry(8));
+        Assert.False(log.Verify().IsValid);
+    }
+
+    [Fact]
+    public void AForgedHeadIsReplacedAndStaysReportedAsTampering()
     {
         var log = Filled(3);
         File.WriteAllText(Path.Combine(LogDir, AuditLog.HeadFileName), "{\"version\":1,\"file\":1,\"length\":0,\"lines\":0,\"seq\":0,\"hash\":\"x\",\"mac\":\"00\"}");
         log.Append(Entry(4));
-        var v = log.Verify();
-        Assert.True(v.IsValid, v.ToString());
-        Assert.Contains(v.Warnings, w => w.Contains("not authentic", StringComparison.Ordinal));
-        Assert.Equal(5, v.LastSequence);
+        var b = AssertBroken(log, AuditBreakKind.HeadTampered, sequence: 4);
+        Assert.Contains("not authentic", b.Message, StringComparison.Ordinal);
+        Assert.Equal(5, log.Query().Last().Sequence);
+    }
+
+    [Fact]
+    public void TheStoresAnchorDetectsADeletedOrEmptiedLog()
+    {
+        var log = Filled(5);
+        var anchor = log.AppendMany([Entry(6)])!;
+        Assert.Equal(6, anchor.Sequence);
+        log.Anchor = () => anchor;
+        Assert.True(log.Verify().IsValid);
+
+        File.WriteAllBytes(FilePath(), []);
+        File.Delete(Path.Combine(LogDir, AuditLog.HeadFileName));
+        var b = AssertBroken(log, AuditBreakKind.LogMissing);
+        Assert.Equal("AuditLogMissing", b.ErrorId);
+
+        Directory.Delete(LogDir, recursive: true);
+        AssertBroken(log, AuditBreakKind.LogMissing);
+        var next = log.Append(Entry(7));
+        Assert.Equal(8, next.Sequence); // the chain goes on from the anchor: it never restarts at 1
+        Assert.False(log.Verify().IsValid);
+        Assert.StartsWith("LogMissing:", log.Query().Single(e => e.Action == AuditLog.TamperingDetectedAction).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheStoresAnchorDetectsRecordsCutBelowIt()
+    {
+        var log = Filled(6);
+        var anchor = new AuditAnchor(6, log.Query().Last().Hash);
+        log.Anchor = () => anchor;
+        EditLines(FilePath(), lines => lines.RemoveRange(3, 3));
+        File.Delete(Path.Combine(LogDir, AuditLog.HeadFileName));
+        var b = AssertBroken(log, AuditBreakKind.TruncatedTail, sequence: 4);
+        Assert.Contains("the key store proves it reached record 6", b.Message, StringComparison.Ordinal);
+        log.Append(Entry(7));
+        Assert.False(log.Verify().IsValid);
+        Assert.Equal(8, log.Query().Last().Sequence);
+    }
+
+    [Fact]
+    public void ALogReplacedUnderTheSameKeyDoesNotMatchTheAnchor()
+    {
+        var log = Filled(4);
+        var anchor = new AuditAnchor(4, log.Query().Last().Hash);
+        Directory.Delete(LogDir, recursive: true);
+        var other = Log();
+        for (var i = 11; i <= 14; i++) other.Append(Entry(i)); // another chain of four authentic records
+        other.Anchor = () => anchor;
+        AssertBroken(other, AuditBreakKind.AnchorMismatch, sequence: 4);
     }
 }

@@ -10,7 +10,7 @@ public sealed class StoreHostCollection;
 [Collection("StoreHost processes")]
 public class MultiProcessTests
 {
-    private static string HostDll()
+    internal static string HostDll()
     {
         // .../tests/EncryptionTools.Tests/bin/<Configuration>/<tfm>/ → .../tests/EncryptionTools.StoreHost/bin/<Configuration>/<tfm>/
         var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -22,7 +22,7 @@ public class MultiProcessTests
         return dll;
     }
 
-    private static Process Start(params string[] args)
+    internal static Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(HostDll());
@@ -31,7 +31,7 @@ public class MultiProcessTests
     }
 
     /// <summary>Key ids a host reported as created; a line cut by a kill is ignored.</summary>
-    private static List<string> Reported(string output) =>
+    internal static List<string> Reported(string output) =>
         output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("created ", StringComparison.Ordinal))
             .Select(l => l["created ".Length..]).Where(id => Guid.TryParse(id, out _) && id.Length == 36).ToList();
 
