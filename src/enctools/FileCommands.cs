@@ -156,7 +156,7 @@ internal static class FileCommands
                 watch.Restart();
                 foreach (var outcome in ops.RewrapMany(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
                 {
-                    foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(warning)}");
+                    foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(warning.ToString())}");
                     if (outcome.Error is { } error)
                     {
                         var failed = CliContext.Fail(error);
@@ -196,7 +196,7 @@ internal static class FileCommands
             }
             var result = outcome.Result!;
             if (result.Action == FileAction.Skipped) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(result.Warning)}");
-            foreach (var warning in result.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(warning)}");
+            foreach (var warning in result.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(warning.ToString())}");
             results.Add(result);
             if (!json && result.Action != FileAction.Skipped)
                 Console.Out.WriteLine($"{result.Action.ToString().ToLowerInvariant()} {CliContext.Field(result.Source, 1024)} -> {CliContext.Field(result.Destination, 1024)} ({result.BytesIn:N0} -> {result.BytesOut:N0} bytes; keys {string.Join(", ", result.Keys)})");
