@@ -71,6 +71,8 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public string Location { get; }
     private TimeProvider Time => _options.TimeProvider;
+    /// <summary>How the current command named this store (its provider view says), else how the store was opened.</summary>
+    private string LocationSource => StoreCall.LocationSourceScope.Value ?? _options.LocationSource;
     private DateTimeOffset Now => Time.GetUtcNow();
     private string DescriptorPath => Path.Combine(Location, StoreFiles.DescriptorFile);
     private string DataPath => Path.Combine(Location, StoreFiles.DataFile);
@@ -83,7 +85,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     {
         var descriptor = ReadDescriptor();
         if (descriptor is null)
-            return new EncKeyStoreInfo { Location = Location, LocationSource = _options.LocationSource, Provider = nameof(LocalKeyStore), Exists = false,
+            return new EncKeyStoreInfo { Location = Location, LocationSource = LocationSource, Provider = nameof(LocalKeyStore), Exists = false,
                 SchemaVersion = StoreSchema.CurrentDataVersion };
         int? keys = null, aliases = null;
         DateTimeOffset? modified = null;
@@ -104,7 +106,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         return new EncKeyStoreInfo
         {
             Location = Location,
-            LocationSource = _options.LocationSource,
+            LocationSource = LocationSource,
             Provider = nameof(LocalKeyStore),
             Exists = true,
             StoreId = descriptor.StoreId,
@@ -151,18 +153,40 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         return GetStoreInfo();
     }
 
+    public EncKeyStoreInfo CreateStore(ProtectionChange protection)
+    {
+        using var scope = Enter();
+        if (ReadDescriptor() is not null) throw StoreExists();
+        try
+        {
+            using (AcquireWriteLock(create: true))
+            {
+                if (ReadDescriptor() is not null) throw StoreExists();
+                var mode = protection.Protection ?? (protection.NewPassword is not null ? StoreProtection.Password : DefaultProtection());
+                if (mode == StoreProtection.Password && (protection.NewPassword is null || protection.NewPassword.Length == 0))
+                    throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection needs a password (-Password).");
+                InitializeLocked(mode, protection.NewPassword, protection.PasswordIterations);
+            }
+        }
+        catch (EncryptionToolsException ex)
+        {
+            EmitFailure("StoreCreated", ex);
+            throw;
+        }
+        return GetStoreInfo();
+    }
+
+    private KeyStoreException StoreExists() =>
+        new(StoreErrorIds.StoreExists, EngineErrorCategory.ResourceExists,
+            $"A key store already exists at '{Location}'; nothing was changed. Set-EncKeyStore changes its protection.") { Target = Location };
+
     public EncKeyStoreInfo SetProtection(ProtectionChange change)
     {
         using var scope = Enter();
+        if (ReadDescriptor() is null) throw StoreMissing();
         using (AcquireWriteLock())
         {
-            var descriptor = ReadDescriptor();
-            if (descriptor is null)
-            {
-                var mode = change.Protection ?? (change.NewPassword is not null ? StoreProtection.Password : DefaultProtection());
-                InitializeLocked(mode, change.NewPassword, change.PasswordIterations);
-                return GetStoreInfo();
-            }
+            var descriptor = ReadDescriptor() ?? throw StoreMissing();
             var target = change.Protection ?? (change.NewPassword is not null ? StoreProtection.Password : descriptor.Protection);
             byte[] root;
             if (descriptor.Protection == StoreProtection.Password)
@@ -306,7 +330,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             }
             AddKey(ctx, key, "Created", $"{spec}", alias);
             return key.KeyId;
-        }, (keyId, doc) => ToEncKey(doc, keyId));
+        }, (keyId, doc) => ToEncKey(doc, keyId), createIfMissing: true);
     }
 
     public EncKey ImportKey(ImportKeyRequest request)
@@ -336,7 +360,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             key.Versions.Add(material.ToVersion(1, request.KeyName, ctx.Now, RotationType.OnDemand));
             AddKey(ctx, key, "Imported", $"namespace '{request.KeyNamespace}', key name '{request.KeyName}'", alias);
             return key.KeyId;
-        }, (keyId, doc) => ToEncKey(doc, keyId));
+        }, (keyId, doc) => ToEncKey(doc, keyId), createIfMissing: true);
     }
 
     public EncKey GetKey(string keyIdentifier)
@@ -599,8 +623,12 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         var (_, doc) = LoadForUse();
         var alias = doc?.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, Aliases.DefaultKeyAlias));
         if (doc is not null && alias is not null) return Project(doc, doc.Keys.First(k => k.KeyId == alias.KeyId));
+        // Only the per-user default store comes into being by use; a named location (-StorePath, --store,
+        // ENCRYPTIONTOOLS_STORE) must already hold a store, so a typo never encrypts under a fresh key.
+        var implicitStore = doc is null && LocationSource == StoreLocation.FromDefault;
+        if (doc is null && !implicitStore) throw StoreMissing();
         var material = GenerateMaterial(KeySpec.SYMMETRIC_DEFAULT);
-        return Mutate("KeyCreated", ctx =>
+        var created = Mutate("KeyCreated", ctx =>
         {
             var existing = ctx.Doc.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, Aliases.DefaultKeyAlias));
             if (existing is not null) { ctx.Unchanged(null); return existing.KeyId; }
@@ -612,7 +640,9 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             key.NextRotationDate = ctx.Now.AddDays(DefaultRotationPeriodInDays);
             AddKey(ctx, key, "Created", "module-managed default key", Aliases.DefaultKeyAlias);
             return key.KeyId;
-        }, (keyId, doc) => ToEncKey(doc, keyId));
+        }, (keyId, doc) => ToEncKey(doc, keyId), createIfMissing: implicitStore);
+        if (implicitStore) WarnImplicitStore();
+        return created;
     }
 
     // ------------------------------------------------------------------ aliases
@@ -998,10 +1028,14 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     // ------------------------------------------------------------------ reading
 
-    /// <summary>The current document for a use of the store, after running due maintenance. Null when no store exists.</summary>
+    /// <summary>
+    /// The current document for a use of the store, after running due maintenance. Null when no store exists at the
+    /// per-user default location; a named location without a store is StoreNotFound (a typo must not read as "no keys").
+    /// </summary>
     private (StoreDescriptor? Descriptor, StoreDocument? Doc) LoadForUse()
     {
         var (descriptor, doc) = LoadCached();
+        if (descriptor is null && LocationSource != StoreLocation.FromDefault) throw StoreMissing();
         if (doc is not null && MaintenanceDue(doc, Now))
         {
             Mutate<int, int>("Maintenance", ctx => { ctx.Unchanged(null); return 0; }, (_, _) => 0, createIfMissing: false);
@@ -1224,8 +1258,9 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         }
     }
 
-    private StoreFileLock AcquireWriteLock()
+    private StoreFileLock AcquireWriteLock(bool create = false)
     {
+        if (!create && !File.Exists(DescriptorPath)) throw StoreMissing();
         if (!Directory.Exists(Location))
         {
             try { StorePermissions.CreateStoreDirectory(Location); }
@@ -1254,13 +1289,14 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     /// atomically, then reports events. A refused change reports a failed event and writes nothing (unless
     /// maintenance was due, whose result is kept).
     /// </summary>
-    private TResult Mutate<T, TResult>(string operation, Func<MutationContext, T> apply, Func<T, StoreDocument, TResult> project, bool createIfMissing = true)
+    private TResult Mutate<T, TResult>(string operation, Func<MutationContext, T> apply, Func<T, StoreDocument, TResult> project, bool createIfMissing = false)
     {
         T result;
         MutationContext? ctx = null;
         try
         {
-            using (AcquireWriteLock())
+            if (!createIfMissing && ReadDescriptor() is null) throw StoreMissing(); // before the lock: it would create the directory
+            using (AcquireWriteLock(createIfMissing))
             {
                 var descriptor = ReadDescriptor();
                 if (descriptor is null)
@@ -1375,9 +1411,32 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         finally { CryptographicOperations.ZeroMemory(root); }
     }
 
-    private KeyStoreException StoreMissing() =>
-        new(StoreErrorIds.StoreNotFound, EngineErrorCategory.ObjectNotFound,
-            $"No key store exists at '{Location}'. It is created on first use (New-EncKey), or with Set-EncKeyStore.") { Target = Location };
+    private KeyStoreException StoreMissing()
+    {
+        var named = LocationSource switch
+        {
+            StoreLocation.FromEnvironment => $" (named by the environment variable {StoreLocation.EnvironmentVariable})",
+            StoreLocation.FromParameter => " (named by -StorePath or --store)",
+            _ => "",
+        };
+        return new KeyStoreException(StoreErrorIds.StoreNotFound, EngineErrorCategory.ObjectNotFound,
+            $"No key store exists at '{Location}'{named}; nothing was created there. Check the path, or create a store there on purpose " +
+            $"with New-EncKeyStore -LiteralPath '{Location.Replace("'", "''", StringComparison.Ordinal)}' (enctools store init --store {StorePermissions.ShellQuote(Location)}), " +
+            "or with New-EncKey.") { Target = Location };
+    }
+
+    /// <summary>The per-user default store was just created by a command that only uses keys: say so, once.</summary>
+    private void WarnImplicitStore()
+    {
+        var warn = StoreCall.WarningScope.Value;
+        if (warn is null) return;
+        try
+        {
+            warn($"Created a new key store at '{Location}' (the per-user default store) with a module-managed default key. " +
+                 "Back up this directory: files encrypted under its keys cannot be decrypted without it.");
+        }
+        catch (Exception) { /* a warning must not undo a committed change */ }
+    }
 
     private void Emit(StoreEvent storeEvent) => Emit(storeEvent, StoreCall.CurrentScope.Value);
 
