@@ -26,10 +26,21 @@ internal sealed class StoreDocument
     public List<DeletedKeyRecord> DeletedKeys { get; set; } = [];
     /// <summary>Every grant of the store, as <see cref="Access.GrantSet.ToJson"/> writes it (encrypted with the rest).</summary>
     public string? Grants { get; set; }
+    /// <summary>
+    /// The audit log's HMAC key, sealed with the rest so that it survives a change of root key. Stores made before it
+    /// was kept here derived it from their root key: a document without one gets that derivation when read (from the
+    /// root key that sealed it) and keeps it from its next write.
+    /// </summary>
+    public byte[]? AuditKey { get; set; }
+
+    /// <summary>Set once the key material was zeroed: a keyring is never built from a wiped document.</summary>
+    [JsonIgnore] public bool Wiped { get; private set; }
 
     public void ZeroMaterial()
     {
+        Wiped = true;
         foreach (var key in Keys) key.ZeroMaterial();
+        if (AuditKey is not null) CryptographicOperations.ZeroMemory(AuditKey);
     }
 }
 
