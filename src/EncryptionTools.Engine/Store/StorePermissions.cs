@@ -52,7 +52,11 @@ internal static class StorePermissions
             .Select(f => Path.Combine(directory, f)).Where(File.Exists).ToList();
         var audit = Path.Combine(directory, LocalKeyStore.AuditDirectoryName);
         var auditDirectory = Directory.Exists(audit) ? audit : null;
-        if (auditDirectory is not null) files.AddRange(Directory.EnumerateFiles(auditDirectory));
+        if (auditDirectory is not null)
+        {
+            try { files.AddRange(Directory.EnumerateFiles(auditDirectory)); }
+            catch (DirectoryNotFoundException) { auditDirectory = null; }
+        }
         if (OperatingSystem.IsWindows()) CheckWindows(directory, files);
         else CheckUnix(directory, auditDirectory, files);
     }
@@ -65,7 +69,9 @@ internal static class StorePermissions
         var badDirs = new List<string>();
         foreach (var dir in auditDirectory is null ? [directory] : new[] { directory, auditDirectory })
         {
-            var dirMode = File.GetUnixFileMode(dir);
+            UnixFileMode dirMode;
+            try { dirMode = File.GetUnixFileMode(dir); }
+            catch (Exception ex) when (dir != directory && ex is FileNotFoundException or DirectoryNotFoundException) { continue; }
             if ((dirMode & GroupOrOthers) == 0) continue;
             badDirs.Add(dir);
             problems.Add($"'{dir}' has mode {Octal(dirMode)}");
@@ -73,7 +79,9 @@ internal static class StorePermissions
         var badFiles = new List<string>();
         foreach (var file in files)
         {
-            var mode = File.GetUnixFileMode(file);
+            UnixFileMode mode;
+            try { mode = File.GetUnixFileMode(file); }
+            catch (FileNotFoundException) { continue; } // an audit temporary another writer just renamed
             if ((mode & GroupOrOthers) == 0) continue;
             badFiles.Add(file);
             problems.Add($"'{file}' has mode {Octal(mode)}");
