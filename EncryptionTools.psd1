@@ -29,6 +29,7 @@
         'Lock-EncKeyStore',
         'New-EncKey',
         'New-EncKeyAlias',
+        'New-EncKeyStore',
         'Protect-File',
         'Remove-EncKey',
         'Remove-EncKeyAlias',

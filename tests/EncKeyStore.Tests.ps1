@@ -8,7 +8,7 @@ BeforeAll {
     Import-Module $modulePath -Force
 
     function New-TestStorePath {
-        # A new store per Describe; created by the first cmdlet that writes.
+        # A new store per Describe; created by New-EncKeyStore or the first New-EncKey (use-only cmdlets never create one).
         Join-Path $TestDrive ("store-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
     }
 
@@ -357,7 +357,7 @@ Describe 'Export-EncKey' {
 Describe 'Unlock-EncKeyStore' {
     BeforeAll {
         $store = New-TestStorePath
-        Set-EncKeyStore -StorePath $store -Protection Password -Password (ConvertTo-TestSecureString 'pester pass') -Confirm:$false
+        New-EncKeyStore -Path $store -Protection Password -Password (ConvertTo-TestSecureString 'pester pass') | Out-Null
         $key = New-EncKey -StorePath $store
         Lock-EncKeyStore -StorePath $store
     }

@@ -19,8 +19,44 @@ public abstract class KeyStoreCmdlet : EncryptionToolsCmdlet
 
     private IKeyStoreProvider? _store;
 
-    /// <summary>The store, through a view that names this cmdlet in every audit record.</summary>
-    protected IKeyStoreProvider Store => _store ??= KeyStoreProviders.Get(ResolveStorePath(StorePath), MyInvocation?.MyCommand?.Name);
+    private int _pipelineThread;
+
+    /// <summary>The store, through a view that names this cmdlet in every audit record and turns the store's warnings
+    /// (an implicitly created per-user store) into this cmdlet's warnings.</summary>
+    protected IKeyStoreProvider Store
+    {
+        get
+        {
+            if (_store is null)
+            {
+                _pipelineThread = Environment.CurrentManagedThreadId;
+                _store = KeyStoreProviders.Get(ResolveStorePath(StorePath), MyInvocation?.MyCommand?.Name, StoreWarning);
+            }
+            return _store;
+        }
+    }
+
+    /// <summary>WriteWarning works only on the pipeline thread; a warning raised on a worker thread goes to the host's
+    /// warning stream through the next call of the cmdlet, never lost silently (the audit log records the event too).</summary>
+    private void StoreWarning(string message)
+    {
+        if (Environment.CurrentManagedThreadId == _pipelineThread) WriteWarning(message);
+        else lock (_pendingWarnings) _pendingWarnings.Add(message);
+    }
+
+    private readonly List<string> _pendingWarnings = [];
+
+    /// <summary>Writes warnings the store raised on other threads (call on the pipeline thread).</summary>
+    protected void FlushStoreWarnings()
+    {
+        List<string> pending;
+        lock (_pendingWarnings)
+        {
+            pending = [.. _pendingWarnings];
+            _pendingWarnings.Clear();
+        }
+        foreach (var message in pending) WriteWarning(message);
+    }
 
     /// <summary>An explicit -StorePath resolved against PowerShell's location, never the process's working directory.</summary>
     protected string? ResolveStorePath(string? path) =>
@@ -37,6 +73,7 @@ public abstract class KeyStoreCmdlet : EncryptionToolsCmdlet
         {
             WriteEngineError(ex, target);
         }
+        finally { FlushStoreWarnings(); }
     }
 
     protected bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);

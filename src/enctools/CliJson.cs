@@ -14,6 +14,7 @@ namespace EncryptionTools.Cli;
 [JsonSerializable(typeof(EncKey))]
 [JsonSerializable(typeof(IReadOnlyList<EncKey>))]
 [JsonSerializable(typeof(EncKeyAlias))]
+[JsonSerializable(typeof(EncKeyStoreInfo))]
 [JsonSerializable(typeof(IReadOnlyList<EncKeyAlias>))]
 [JsonSerializable(typeof(List<FileOperationResult>))]
 [JsonSerializable(typeof(List<EncryptedFileInfo>))]

@@ -16,7 +16,10 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
 
     /// <summary>--store PATH, else ENCRYPTIONTOOLS_STORE, else the per-user default: the same rule as -StorePath.</summary>
     /// <remarks>The store is opened under the full command name, so audit records say which CLI command acted.</remarks>
-    public IKeyStoreProvider Store(ParseResult r) => KeyStoreProviders.Get(StorePath(r.GetValue(StoreOption)), CommandName(r));
+    public IKeyStoreProvider Store(ParseResult r) => KeyStoreProviders.Get(StorePath(r.GetValue(StoreOption)), CommandName(r), Warn);
+
+    /// <summary>The store's warnings (an implicitly created per-user store) on stderr, beside the errors.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine($"enctools: warning: {message}");
 
     /// <summary>A typed --store resolved to a full path; null when none was typed.</summary>
     public static string? StorePath(string? typed) => string.IsNullOrWhiteSpace(typed) ? null : Path.GetFullPath(typed);

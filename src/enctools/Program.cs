@@ -41,6 +41,7 @@ public static class Program
 
         root.Subcommands.Add(KeyCommands.Key(cli));
         root.Subcommands.Add(KeyCommands.Alias(cli));
+        root.Subcommands.Add(StoreCommands.Store(cli));
         foreach (var command in FileCommands.All(cli)) root.Subcommands.Add(command);
         ComplianceCommand.Register(root, cancellationToken);
         return root;

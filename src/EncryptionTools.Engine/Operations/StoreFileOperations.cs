@@ -174,8 +174,9 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         {
             keyring = DecryptKeyring();
         }
-        catch (EncryptionToolsException ex)
+        catch (EncryptionToolsException ex) when (ex.ErrorId != StoreErrorIds.StoreNotFound)
         {
+            // A locked store still lets the header be described; a named store that does not exist is a mistake to report.
             keyring = null;
             unavailable = $"the key store could not be read: {ex.Message}";
         }

@@ -18,6 +18,13 @@ public interface IKeyStoreProvider
 
     EncKeyStoreInfo GetStoreInfo();
 
+    /// <summary>
+    /// New-EncKeyStore / enctools store init: creates an empty store here with the protection asked
+    /// (<see cref="ProtectionChange.Protection"/>, <see cref="ProtectionChange.NewPassword"/>,
+    /// <see cref="ProtectionChange.PasswordIterations"/>). Refuses a location that already holds a store (StoreExists).
+    /// </summary>
+    EncKeyStoreInfo CreateStore(ProtectionChange protection);
+
     // Keys
     EncKey NewKey(NewKeyRequest request);
     EncKey ImportKey(ImportKeyRequest request);
@@ -32,7 +39,8 @@ public interface IKeyStoreProvider
     IReadOnlyList<EncKeyRotation> GetKeyRotations(string keyIdentifier);
     EncKeyExport ExportKey(string keyIdentifier, int? version = null, bool publicKeyOnly = false);
 
-    /// <summary>The module-managed default key, created on first use under <see cref="Aliases.DefaultKeyAlias"/>.</summary>
+    /// <summary>The module-managed default key, created on first use under <see cref="Aliases.DefaultKeyAlias"/>. Only in the
+    /// per-user default store is the store itself created here too (with a warning); elsewhere a missing store is StoreNotFound.</summary>
     EncKey GetOrCreateDefaultKey();
 
     // Aliases
@@ -91,7 +99,8 @@ public interface IKeyStoreProvider
     EncKeyStoreInfo Unlock(ReadOnlySpan<char> password, TimeSpan? timeout = null);
     /// <summary>Forgets the unlocked root key of this store in this process.</summary>
     EncKeyStoreInfo Lock();
-    /// <summary>Switches the protection mode or sets, changes or removes the password. The root key never changes.</summary>
+    /// <summary>Switches the protection mode or sets, changes or removes the password. A change of mode generates a new root
+    /// key and re-seals the store under it, so an old copy of the previous protection no longer opens it.</summary>
     EncKeyStoreInfo SetProtection(ProtectionChange change);
 }
 

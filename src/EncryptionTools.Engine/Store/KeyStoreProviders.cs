@@ -23,7 +23,13 @@ public static class KeyStoreProviders
     /// it creates, is audited under <paramref name="command"/> (the cmdlet's MyInvocation.MyCommand.Name, or the CLI's
     /// "enctools encrypt"...). The provider underneath is the shared one.
     /// </summary>
-    public static IKeyStoreProvider Get(string? storePath, string? command)
+    public static IKeyStoreProvider Get(string? storePath, string? command) => Get(storePath, command, null);
+
+    /// <summary>
+    /// As <see cref="Get(string?, string?)"/>, with <paramref name="warning"/> receiving the store's warnings for the
+    /// command (today one: the per-user default store was created implicitly).
+    /// </summary>
+    public static IKeyStoreProvider Get(string? storePath, string? command, Action<string>? warning)
     {
         var location = StoreLocation.ResolveWithSource(storePath);
         var shared = Open.GetOrAdd(location.Path, path => new LocalKeyStore(path, new LocalKeyStoreOptions
@@ -31,7 +37,20 @@ public static class KeyStoreProviders
             EventSink = new ForwardingSink(),
             LocationSource = location.Source,
         }));
-        return string.IsNullOrEmpty(command) ? shared : new CommandProvider(shared, command);
+        return new CommandProvider(shared, command ?? "", warning, location.Source);
+    }
+
+    /// <summary>
+    /// Drops every open provider and wipes what it cached (documents with key material, audit keys) and every unlocked
+    /// root key: Remove-Module runs it, so nothing decrypted outlives the module in the process.
+    /// </summary>
+    public static void CloseAll()
+    {
+        foreach (var location in Open.Keys.ToList())
+        {
+            if (Open.TryRemove(location, out var provider) && provider is IDisposable disposable) disposable.Dispose();
+            UnlockedRootKeys.Remove(location);
+        }
     }
 
     /// <summary>Reads <see cref="EventSink"/> at each event, so a sink set later still receives events.</summary>
@@ -42,7 +61,8 @@ public static class KeyStoreProviders
 }
 
 /// <summary>A view of a provider that names the command of every call (for the audit log).</summary>
-internal sealed class CommandProvider(IKeyStoreProvider inner, string command) : IKeyStoreProvider, ISidecarKeySource
+internal sealed class CommandProvider(IKeyStoreProvider inner, string command, Action<string>? warning = null, string? locationSource = null)
+    : IKeyStoreProvider, ISidecarKeySource, IDisposable
 {
     byte[] ISidecarKeySource.DeriveSidecarKey() =>
         inner is ISidecarKeySource source ? Run(source.DeriveSidecarKey) : throw new NotSupportedException("This key store gives no sidecar key.");
@@ -52,13 +72,26 @@ internal sealed class CommandProvider(IKeyStoreProvider inner, string command) :
     private T Run<T>(Func<T> call)
     {
         var previous = StoreCall.CommandScope.Value;
-        StoreCall.CommandScope.Value = Command;
+        var previousWarning = StoreCall.WarningScope.Value;
+        var previousSource = StoreCall.LocationSourceScope.Value;
+        StoreCall.CommandScope.Value = string.IsNullOrEmpty(Command) ? previous : Command;
+        StoreCall.WarningScope.Value = warning ?? previousWarning;
+        StoreCall.LocationSourceScope.Value = locationSource ?? previousSource;
         try { return call(); }
-        finally { StoreCall.CommandScope.Value = previous; }
+        finally
+        {
+            StoreCall.CommandScope.Value = previous;
+            StoreCall.WarningScope.Value = previousWarning;
+            StoreCall.LocationSourceScope.Value = previousSource;
+        }
     }
+
+    /// <summary>The shared provider outlives this view: nothing to release here (KeyStoreProviders.CloseAll wipes it).</summary>
+    public void Dispose() { }
 
     public string Location => inner.Location;
     public EncKeyStoreInfo GetStoreInfo() => Run(inner.GetStoreInfo);
+    public EncKeyStoreInfo CreateStore(ProtectionChange protection) => Run(() => inner.CreateStore(protection));
     public EncKey NewKey(NewKeyRequest request) => Run(() => inner.NewKey(request));
     public EncKey ImportKey(ImportKeyRequest request) => Run(() => inner.ImportKey(request));
     public EncKey GetKey(string keyIdentifier) => Run(() => inner.GetKey(keyIdentifier));
@@ -97,9 +130,15 @@ internal sealed class CommandProvider(IKeyStoreProvider inner, string command) :
     public EncKeyStoreInfo Unlock(ReadOnlySpan<char> password, TimeSpan? timeout = null)
     {
         var previous = StoreCall.CommandScope.Value;
-        StoreCall.CommandScope.Value = Command;
+        var previousSource = StoreCall.LocationSourceScope.Value;
+        StoreCall.CommandScope.Value = string.IsNullOrEmpty(Command) ? previous : Command;
+        StoreCall.LocationSourceScope.Value = locationSource ?? previousSource;
         try { return inner.Unlock(password, timeout); }
-        finally { StoreCall.CommandScope.Value = previous; }
+        finally
+        {
+            StoreCall.CommandScope.Value = previous;
+            StoreCall.LocationSourceScope.Value = previousSource;
+        }
     }
     public EncKeyStoreInfo Lock() => Run(inner.Lock);
     public EncKeyStoreInfo SetProtection(ProtectionChange change) => Run(() => inner.SetProtection(change));

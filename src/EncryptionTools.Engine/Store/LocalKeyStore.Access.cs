@@ -407,15 +407,16 @@ public sealed partial class LocalKeyStore
 
     // ------------------------------------------------------------------ audit
 
-    private void RememberAuditKey(byte[] root, string storeId)
+    /// <summary>The audit log's key comes from the sealed document (it survives a change of root key).</summary>
+    private void RememberAuditKey(StoreDocument doc)
     {
-        if (!_options.Audit) return;
+        if (!_options.Audit || doc.AuditKey is not { Length: 32 } key) return;
         lock (_sync)
         {
-            if (_auditKey is not null && _auditStoreId == storeId) return;
+            if (_auditKey is not null && _auditStoreId == doc.StoreId && CryptographicOperations.FixedTimeEquals(_auditKey, key)) return;
             if (_auditKey is not null) CryptographicOperations.ZeroMemory(_auditKey);
-            _auditKey = AuditLogEventSink.DeriveAuditKey(root, storeId);
-            _auditStoreId = storeId;
+            _auditKey = key.ToArray();
+            _auditStoreId = doc.StoreId;
             _auditSink = new AuditLogEventSink(new AuditLog(AuditDirectory, _auditKey, _options.AuditLogOptions) { Anchor = KnownAnchor });
         }
     }
@@ -441,7 +442,7 @@ public sealed partial class LocalKeyStore
     {
         var descriptor = ReadDescriptor() ?? throw StoreMissing();
         var root = GetRootKey(descriptor);
-        try { LoadDocument(descriptor, root); } // its anchor: what the log must at least hold
+        try { LoadDocument(descriptor, root); } // the audit key is sealed in the document, with its anchor
         finally { CryptographicOperations.ZeroMemory(root); }
         return AuditSink()?.Log ?? throw new KeyStoreException(StoreErrorIds.InvalidArgument, EngineErrorCategory.InvalidOperation,
             $"Auditing is turned off for the key store '{Location}'.");

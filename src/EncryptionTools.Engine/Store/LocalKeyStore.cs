@@ -28,6 +28,9 @@ public sealed record LocalKeyStoreOptions
     /// <summary>Write every operation to the audit log in &lt;store&gt;/audit (on by default).</summary>
     public bool Audit { get; init; } = true;
     public AuditLogOptions? AuditLogOptions { get; init; }
+    /// <summary>How long the decrypted document (key material included) stays cached after its last use; then it is
+    /// dropped and wiped, and the next use decrypts the data file again (milliseconds).</summary>
+    public TimeSpan DocumentCacheLifetime { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -58,6 +61,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     private readonly object _sync = new();
     private byte[]? _cachedHeader;
     private StoreDocument? _cachedDocument;
+    private Timer? _cacheTimer;
     private int _decryptions;
 
     /// <summary>How many times this provider decrypted the data file (tests of the read cache).</summary>
@@ -71,6 +75,8 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     public string Location { get; }
     private TimeProvider Time => _options.TimeProvider;
+    /// <summary>How the current command named this store (its provider view says), else how the store was opened.</summary>
+    private string LocationSource => StoreCall.LocationSourceScope.Value ?? _options.LocationSource;
     private DateTimeOffset Now => Time.GetUtcNow();
     private string DescriptorPath => Path.Combine(Location, StoreFiles.DescriptorFile);
     private string DataPath => Path.Combine(Location, StoreFiles.DataFile);
@@ -83,7 +89,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     {
         var descriptor = ReadDescriptor();
         if (descriptor is null)
-            return new EncKeyStoreInfo { Location = Location, LocationSource = _options.LocationSource, Provider = nameof(LocalKeyStore), Exists = false,
+            return new EncKeyStoreInfo { Location = Location, LocationSource = LocationSource, Provider = nameof(LocalKeyStore), Exists = false,
                 SchemaVersion = StoreSchema.CurrentDataVersion };
         int? keys = null, aliases = null;
         DateTimeOffset? modified = null;
@@ -104,7 +110,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         return new EncKeyStoreInfo
         {
             Location = Location,
-            LocationSource = _options.LocationSource,
+            LocationSource = LocationSource,
             Provider = nameof(LocalKeyStore),
             Exists = true,
             StoreId = descriptor.StoreId,
@@ -131,8 +137,8 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         var root = UnwrapWithPassword(descriptor, password, "StoreUnlock");
         try
         {
+            LoadDocument(descriptor, root); // the data must open with it; gives the audit log its key
             UnlockedRootKeys.Put(Location, descriptor.StoreId, root, Now + span);
-            RememberAuditKey(root, descriptor.StoreId);
         }
         finally { CryptographicOperations.ZeroMemory(root); }
         Emit(new StoreEvent { Time = Now, Operation = "StoreUnlocked", StoreLocation = Location, StoreId = descriptor.StoreId, Detail = $"until {Now + span:u}" });
@@ -143,26 +149,48 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     {
         using var scope = Enter();
         var removed = UnlockedRootKeys.Remove(Location);
-        if (removed)
+        if (removed) Emit(new StoreEvent { Time = Now, Operation = "StoreLocked", StoreLocation = Location });
+        var info = GetStoreInfo();
+        // Whatever the protection: the decrypted document and the audit key leave this process's memory now.
+        DropCache();
+        ForgetAuditKey();
+        return info;
+    }
+
+    public EncKeyStoreInfo CreateStore(ProtectionChange protection)
+    {
+        using var scope = Enter();
+        if (ReadDescriptor() is not null) throw StoreExists();
+        try
         {
-            Emit(new StoreEvent { Time = Now, Operation = "StoreLocked", StoreLocation = Location });
-            ForgetAuditKey();
+            using (AcquireWriteLock(create: true))
+            {
+                if (ReadDescriptor() is not null) throw StoreExists();
+                var mode = protection.Protection ?? (protection.NewPassword is not null ? StoreProtection.Password : DefaultProtection());
+                if (mode == StoreProtection.Password && (protection.NewPassword is null || protection.NewPassword.Length == 0))
+                    throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection needs a password (-Password).");
+                InitializeLocked(mode, protection.NewPassword, protection.PasswordIterations);
+            }
+        }
+        catch (EncryptionToolsException ex)
+        {
+            EmitFailure("StoreCreated", ex);
+            throw;
         }
         return GetStoreInfo();
     }
 
+    private KeyStoreException StoreExists() =>
+        new(StoreErrorIds.StoreExists, EngineErrorCategory.ResourceExists,
+            $"A key store already exists at '{Location}'; nothing was changed. Set-EncKeyStore changes its protection.") { Target = Location };
+
     public EncKeyStoreInfo SetProtection(ProtectionChange change)
     {
         using var scope = Enter();
+        if (ReadDescriptor() is null) throw StoreMissing();
         using (AcquireWriteLock())
         {
-            var descriptor = ReadDescriptor();
-            if (descriptor is null)
-            {
-                var mode = change.Protection ?? (change.NewPassword is not null ? StoreProtection.Password : DefaultProtection());
-                InitializeLocked(mode, change.NewPassword, change.PasswordIterations);
-                return GetStoreInfo();
-            }
+            var descriptor = ReadDescriptor() ?? throw StoreMissing();
             var target = change.Protection ?? (change.NewPassword is not null ? StoreProtection.Password : descriptor.Protection);
             byte[] root;
             if (descriptor.Protection == StoreProtection.Password)
@@ -176,6 +204,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             {
                 root = GetRootKey(descriptor);
             }
+            byte[]? newRoot = null;
             try
             {
                 if (target == descriptor.Protection && target != StoreProtection.Password)
@@ -183,17 +212,35 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
                 if (target == StoreProtection.Password && change.NewPassword is null && change.PasswordIterations is null)
                     throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection needs a new password (-Password).");
                 var newPassword = change.NewPassword ?? (target == StoreProtection.Password ? change.CurrentPassword : null);
-                var replacement = BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, root, target, newPassword,
-                    change.PasswordIterations ?? descriptor.Password?.Iterations);
-                CommitDescriptor(replacement, root);
-                if (target != StoreProtection.File) DestroyRootKeyFile();
-                if (target == StoreProtection.Password) UnlockedRootKeys.Put(Location, descriptor.StoreId, root, Now + DefaultUnlockTimeout);
-                else UnlockedRootKeys.Remove(Location);
+                // Every change takes a new root key, so a copy of the old root.key, or of store.json with the old
+                // password, opens nothing any more. The keys and the audit key stay: the document is re-sealed.
+                var doc = LoadDocument(descriptor, root, fresh: true);
                 var operation = target == descriptor.Protection ? "StorePasswordChanged" : "StoreProtectionChanged";
-                Emit(new StoreEvent { Time = Now, Operation = operation, StoreLocation = Location, StoreId = descriptor.StoreId,
-                    Detail = $"{descriptor.Protection} -> {target}" });
+                StoreEvent[] recorded = [new StoreEvent { Time = Now, Operation = operation, StoreLocation = Location, StoreId = descriptor.StoreId,
+                    Detail = $"{descriptor.Protection} -> {target}, new root key" }];
+                RecordAhead(doc, recorded, changed: true); // the change is in the log before it is made
+                newRoot = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
+                var replacement = BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, newPassword,
+                    change.PasswordIterations ?? descriptor.Password?.Iterations);
+                // The commit point: from here the store opens with the new root key, and the data (still sealed under
+                // the previous one) through the previous root key that this descriptor carries until the re-seal.
+                replacement.PreviousRoot = StoreFiles.WrapPreviousRoot(root, newRoot, descriptor.StoreId);
+                CommitDescriptor(replacement, newRoot);
+                CrashPoint?.Invoke("rekey-descriptor-written");
+                Save(replacement, doc, newRoot);
+                CrashPoint?.Invoke("rekey-data-written");
+                replacement.PreviousRoot = null;
+                CommitDescriptor(replacement, newRoot);
+                if (target != StoreProtection.File) DestroyRootKeyFile();
+                if (target == StoreProtection.Password) UnlockedRootKeys.Put(Location, descriptor.StoreId, newRoot, Now + DefaultUnlockTimeout);
+                else UnlockedRootKeys.Remove(Location);
+                SendToSink(recorded);
             }
-            finally { CryptographicOperations.ZeroMemory(root); }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(root);
+                if (newRoot is not null) CryptographicOperations.ZeroMemory(newRoot);
+            }
         }
         return GetStoreInfo();
     }
@@ -306,7 +353,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             }
             AddKey(ctx, key, "Created", $"{spec}", alias);
             return key.KeyId;
-        }, (keyId, doc) => ToEncKey(doc, keyId));
+        }, (keyId, doc) => ToEncKey(doc, keyId), createIfMissing: true);
     }
 
     public EncKey ImportKey(ImportKeyRequest request)
@@ -336,7 +383,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             key.Versions.Add(material.ToVersion(1, request.KeyName, ctx.Now, RotationType.OnDemand));
             AddKey(ctx, key, "Imported", $"namespace '{request.KeyNamespace}', key name '{request.KeyName}'", alias);
             return key.KeyId;
-        }, (keyId, doc) => ToEncKey(doc, keyId));
+        }, (keyId, doc) => ToEncKey(doc, keyId), createIfMissing: true);
     }
 
     public EncKey GetKey(string keyIdentifier)
@@ -599,8 +646,12 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         var (_, doc) = LoadForUse();
         var alias = doc?.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, Aliases.DefaultKeyAlias));
         if (doc is not null && alias is not null) return Project(doc, doc.Keys.First(k => k.KeyId == alias.KeyId));
+        // Only the per-user default store comes into being by use; a named location (-StorePath, --store,
+        // ENCRYPTIONTOOLS_STORE) must already hold a store, so a typo never encrypts under a fresh key.
+        var implicitStore = doc is null && LocationSource == StoreLocation.FromDefault;
+        if (doc is null && !implicitStore) throw StoreMissing();
         var material = GenerateMaterial(KeySpec.SYMMETRIC_DEFAULT);
-        return Mutate("KeyCreated", ctx =>
+        var created = Mutate("KeyCreated", ctx =>
         {
             var existing = ctx.Doc.Aliases.FirstOrDefault(a => Aliases.Equal(a.AliasName, Aliases.DefaultKeyAlias));
             if (existing is not null) { ctx.Unchanged(null); return existing.KeyId; }
@@ -612,7 +663,9 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             key.NextRotationDate = ctx.Now.AddDays(DefaultRotationPeriodInDays);
             AddKey(ctx, key, "Created", "module-managed default key", Aliases.DefaultKeyAlias);
             return key.KeyId;
-        }, (keyId, doc) => ToEncKey(doc, keyId));
+        }, (keyId, doc) => ToEncKey(doc, keyId), createIfMissing: implicitStore);
+        if (implicitStore) WarnImplicitStore();
+        return created;
     }
 
     // ------------------------------------------------------------------ aliases
@@ -726,34 +779,39 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         using var scope = Enter();
         var identifiers = keyIdentifiers.ToList();
         if (identifiers.Count == 0) identifiers.Add(GetOrCreateDefaultKeyCore().KeyId);
-        var (_, doc) = LoadForUse();
-        if (doc is null) throw NotFound(identifiers[0], null);
-        var keys = new List<KeyRecord>();
-        foreach (var identifier in identifiers)
+        return WithMaterial(() => LoadForUse().Doc, doc =>
         {
-            var key = ResolveKey(doc, identifier);
-            RefuseUnusable(key, "used to encrypt");
-            if (keys.All(k => k.KeyId != key.KeyId)) keys.Add(key);
-        }
-        return new StoreEncryptKeyring(doc.StoreId, keys, KeyringAccessFor(doc, fileContext));
+            if (doc is null) throw NotFound(identifiers[0], null);
+            var keys = new List<KeyRecord>();
+            foreach (var identifier in identifiers)
+            {
+                var key = ResolveKey(doc, identifier);
+                RefuseUnusable(key, "used to encrypt");
+                if (keys.All(k => k.KeyId != key.KeyId)) keys.Add(key);
+            }
+            return (IStoreKeyring)new StoreEncryptKeyring(doc.StoreId, keys, KeyringAccessFor(doc, fileContext));
+        });
     }
 
     public IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null)
     {
         using var scope = Enter();
-        var (_, doc) = LoadForUse();
-        HashSet<string>? allowed = null;
-        if (restrictTo is not null)
+        var restrict = restrictTo?.ToList();
+        return WithMaterial(() => LoadForUse().Doc, doc =>
         {
-            allowed = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var identifier in restrictTo)
+            HashSet<string>? allowed = null;
+            if (restrict is not null)
             {
-                if (doc is null) throw NotFound(identifier, null);
-                allowed.Add(ResolveKey(doc, identifier).KeyId);
+                allowed = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var identifier in restrict)
+                {
+                    if (doc is null) throw NotFound(identifier, null);
+                    allowed.Add(ResolveKey(doc, identifier).KeyId);
+                }
             }
-        }
-        var snapshot = doc ?? new StoreDocument();
-        return new StoreDecryptKeyring(snapshot, allowed, Location, KeyringAccessFor(snapshot, fileContext), Time);
+            var snapshot = doc ?? new StoreDocument();
+            return (IStoreKeyring)new StoreDecryptKeyring(snapshot, allowed, Location, KeyringAccessFor(snapshot, fileContext), Time);
+        });
     }
 
     // ------------------------------------------------------------------ lifecycle internals
@@ -1016,10 +1074,14 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
 
     // ------------------------------------------------------------------ reading
 
-    /// <summary>The current document for a use of the store, after running due maintenance. Null when no store exists.</summary>
+    /// <summary>
+    /// The current document for a use of the store, after running due maintenance. Null when no store exists at the
+    /// per-user default location; a named location without a store is StoreNotFound (a typo must not read as "no keys").
+    /// </summary>
     private (StoreDescriptor? Descriptor, StoreDocument? Doc) LoadForUse()
     {
         var (descriptor, doc) = LoadCached();
+        if (descriptor is null && LocationSource != StoreLocation.FromDefault) throw StoreMissing();
         if (doc is not null && MaintenanceDue(doc, Now))
         {
             Mutate<int, int>("Maintenance", ctx => { ctx.Unchanged(null); return 0; }, (_, _) => 0, createIfMissing: false);
@@ -1052,7 +1114,11 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
                 {
                     if (read == header.Length && _cachedHeader is not null && _cachedDocument is not null
                         && _cachedDocument.StoreId == descriptor.StoreId && header.AsSpan().SequenceEqual(_cachedHeader))
+                    {
+                        RememberAuditKey(_cachedDocument);
+                        KeepCache();
                         return _cachedDocument;
+                    }
                 }
             }
             data = new byte[stream.Length];
@@ -1068,25 +1134,43 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         if (version > StoreSchema.CurrentDataVersion)
             throw new KeyStoreException(StoreErrorIds.StoreUnsupported, EngineErrorCategory.InvalidData,
                 $"The key store '{Location}' has data schema version {version}, newer than this module understands ({StoreSchema.CurrentDataVersion}). Update the EncryptionTools module.");
-        var plaintext = StoreFiles.Open(data, root, descriptor.StoreId, Location);
+        byte[] plaintext;
+        byte[]? previous = null;
+        try
+        {
+            plaintext = StoreFiles.Open(data, root, descriptor.StoreId, Location);
+        }
+        catch (KeyStoreException) when (descriptor.PreviousRoot is not null
+            && (previous = StoreFiles.UnwrapPreviousRoot(descriptor.PreviousRoot, root, descriptor.StoreId)) is not null)
+        {
+            // A root-key change stopped after its descriptor and before the data was re-sealed: the data is still
+            // under the previous root key, which the descriptor carries wrapped under the new one.
+            try { plaintext = StoreFiles.Open(data, previous, descriptor.StoreId, Location); }
+            catch { CryptographicOperations.ZeroMemory(previous); throw; }
+        }
         Interlocked.Increment(ref _decryptions);
         try
         {
             var doc = StoreSchema.ParseData(plaintext, version, Location);
             if (doc.StoreId != descriptor.StoreId)
                 throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData, $"The data of the key store '{Location}' belongs to another store.");
+            doc.AuditKey ??= AuditLogEventSink.DeriveAuditKey(previous ?? root, doc.StoreId); // stores made before it was sealed
             NoteAnchor(doc);
+            RememberAuditKey(doc);
             if (!fresh)
             {
                 lock (_sync)
                 {
-                    _cachedHeader = data[..StoreFiles.HeaderBytes];
-                    _cachedDocument = doc;
+                    CacheLocked(data[..StoreFiles.HeaderBytes], doc);
                 }
             }
             return doc;
         }
-        finally { CryptographicOperations.ZeroMemory(plaintext); }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            if (previous is not null) CryptographicOperations.ZeroMemory(previous);
+        }
     }
 
     /// <summary>
@@ -1134,21 +1218,14 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     {
         if (descriptor.Protection == StoreProtection.Password)
         {
-            var unlocked = UnlockedRootKeys.TryGet(Location, descriptor.StoreId, Now);
-            if (unlocked is not null) RememberAuditKey(unlocked, descriptor.StoreId);
-            return unlocked;
+            return Unlocked(descriptor);
         }
         try { return GetRootKey(descriptor); }
         catch (KeyStoreLockedException) { return null; }
     }
 
     /// <summary>The root key (the caller zeroes it). Password mode: the unlocked key, or the password from the environment.</summary>
-    private byte[] GetRootKey(StoreDescriptor descriptor)
-    {
-        var key = GetRootKeyCore(descriptor);
-        RememberAuditKey(key, descriptor.StoreId);
-        return key;
-    }
+    private byte[] GetRootKey(StoreDescriptor descriptor) => GetRootKeyCore(descriptor);
 
     private byte[] GetRootKeyCore(StoreDescriptor descriptor)
     {
@@ -1167,7 +1244,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
                 root = DpapiRootKey.Unprotect(descriptor.Dpapi?.Blob ?? [], descriptor.StoreId, Location);
                 break;
             case StoreProtection.Password:
-                var unlocked = UnlockedRootKeys.TryGet(Location, descriptor.StoreId, Now);
+                var unlocked = Unlocked(descriptor);
                 if (unlocked is not null) return unlocked;
                 var fromEnvironment = (_options.GetEnvironment ?? Environment.GetEnvironmentVariable)(PasswordEnvironmentVariable);
                 if (string.IsNullOrEmpty(fromEnvironment))
@@ -1192,6 +1269,16 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
                 $"The root key of the key store '{Location}' does not match its descriptor (a root key file of another store?). Restore '{StoreFiles.RootKeyFile}' from a backup.");
         }
         return root;
+    }
+
+    /// <summary>The root key this process unlocked, if it is still the store's (another process may have changed it).</summary>
+    private byte[]? Unlocked(StoreDescriptor descriptor)
+    {
+        var unlocked = UnlockedRootKeys.TryGet(Location, descriptor.StoreId, Now);
+        if (unlocked is null || StoreFiles.RootKeyMatches(descriptor, unlocked)) return unlocked;
+        CryptographicOperations.ZeroMemory(unlocked);
+        UnlockedRootKeys.Remove(Location);
+        return null;
     }
 
     private byte[] UnwrapWithPassword(StoreDescriptor descriptor, ReadOnlySpan<char> password, string operation, bool fromEnvironment = false)
@@ -1243,8 +1330,9 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         }
     }
 
-    private StoreFileLock AcquireWriteLock()
+    private StoreFileLock AcquireWriteLock(bool create = false)
     {
+        if (!create && !File.Exists(DescriptorPath)) throw StoreMissing();
         if (!Directory.Exists(Location))
         {
             try { StorePermissions.CreateStoreDirectory(Location); }
@@ -1273,13 +1361,14 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     /// atomically, then reports events. A refused change reports a failed event and writes nothing (unless
     /// maintenance was due, whose result is kept).
     /// </summary>
-    private TResult Mutate<T, TResult>(string operation, Func<MutationContext, T> apply, Func<T, StoreDocument, TResult> project, bool createIfMissing = true)
+    private TResult Mutate<T, TResult>(string operation, Func<MutationContext, T> apply, Func<T, StoreDocument, TResult> project, bool createIfMissing = false)
     {
         T result;
         MutationContext? ctx = null;
         try
         {
-            using (AcquireWriteLock())
+            if (!createIfMissing && ReadDescriptor() is null) throw StoreMissing(); // before the lock: it would create the directory
+            using (AcquireWriteLock(createIfMissing))
             {
                 var descriptor = ReadDescriptor();
                 if (descriptor is null)
@@ -1310,7 +1399,14 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
                         throw;
                     }
                     RecordAhead(ctx.Doc, ctx.Events, ctx.Changed);
-                    if (ctx.Changed) Save(descriptor, ctx.Doc, root);
+                    if (ctx.Changed || descriptor.PreviousRoot is not null) Save(descriptor, ctx.Doc, root);
+                    if (descriptor.PreviousRoot is not null)
+                    {
+                        // A root-key change was interrupted after its descriptor: the data is now sealed under the
+                        // new root key, so the previous one is dropped from the descriptor.
+                        descriptor.PreviousRoot = null;
+                        CommitDescriptor(descriptor, root);
+                    }
                 }
                 finally { CryptographicOperations.ZeroMemory(root); }
             }
@@ -1339,8 +1435,7 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         NoteAnchor(doc);
         lock (_sync)
         {
-            _cachedHeader = sealedData[..StoreFiles.HeaderBytes];
-            _cachedDocument = doc;
+            CacheLocked(sealedData[..StoreFiles.HeaderBytes], doc);
         }
     }
 
@@ -1384,10 +1479,11 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
             var descriptor = BuildDescriptor(storeId, now, root, protection, password, iterations);
             CrashPoint?.Invoke("init-root-written");
             var doc = new StoreDocument { StoreId = storeId, CreationDate = now, LastModifiedDate = now,
-                Owner = StoreCall.CurrentScope.Value?.Principal ?? "user:" + KeyPolicies.CurrentUser() };
+                Owner = StoreCall.CurrentScope.Value?.Principal ?? "user:" + KeyPolicies.CurrentUser(),
+                AuditKey = RandomNumberGenerator.GetBytes(32) };
             // The creation is recorded before the store exists: a crash before the descriptor leaves no store, and the
             // next creation sets the orphaned log aside (SetAsideForeignAuditLog).
-            RememberAuditKey(root, storeId);
+            RememberAuditKey(doc);
             StoreEvent[] created = [new StoreEvent { Time = now, Operation = "StoreCreated", Action = "StoreCreated", StoreLocation = Location, StoreId = storeId,
                 Detail = $"protection {protection}" }];
             RecordAhead(doc, created, changed: true);
@@ -1403,9 +1499,32 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         finally { CryptographicOperations.ZeroMemory(root); }
     }
 
-    private KeyStoreException StoreMissing() =>
-        new(StoreErrorIds.StoreNotFound, EngineErrorCategory.ObjectNotFound,
-            $"No key store exists at '{Location}'. It is created on first use (New-EncKey), or with Set-EncKeyStore.") { Target = Location };
+    private KeyStoreException StoreMissing()
+    {
+        var named = LocationSource switch
+        {
+            StoreLocation.FromEnvironment => $" (named by the environment variable {StoreLocation.EnvironmentVariable})",
+            StoreLocation.FromParameter => " (named by -StorePath or --store)",
+            _ => "",
+        };
+        return new KeyStoreException(StoreErrorIds.StoreNotFound, EngineErrorCategory.ObjectNotFound,
+            $"No key store exists at '{Location}'{named}; nothing was created there. Check the path, or create a store there on purpose " +
+            $"with New-EncKeyStore -LiteralPath '{Location.Replace("'", "''", StringComparison.Ordinal)}' (enctools store init --store {StorePermissions.ShellQuote(Location)}), " +
+            "or with New-EncKey.") { Target = Location };
+    }
+
+    /// <summary>The per-user default store was just created by a command that only uses keys: say so, once.</summary>
+    private void WarnImplicitStore()
+    {
+        var warn = StoreCall.WarningScope.Value;
+        if (warn is null) return;
+        try
+        {
+            warn($"Created a new key store at '{Location}' (the per-user default store) with a module-managed default key. " +
+                 "Back up this directory: files encrypted under its keys cannot be decrypted without it.");
+        }
+        catch (Exception) { /* a warning must not undo a committed change */ }
+    }
 
     private void Emit(StoreEvent storeEvent) => Emit(storeEvent, StoreCall.CurrentScope.Value);
 
@@ -1449,13 +1568,67 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         }
     }
 
-    public void Dispose()
+    // ------------------------------------------------------------------ the document cache
+    // Rule: the decrypted document is kept only while it is being used: at most DocumentCacheLifetime (60 s) after
+    // its last use, and never past Lock-EncKeyStore, Remove-Module or Dispose. Dropping it zeroes its key material;
+    // keyrings copy what they need under the same lock, so none is ever built from a wiped document.
+
+    /// <summary>Whether a decrypted document is cached now (tests of the cache rule).</summary>
+    internal bool HasCachedDocument
+    {
+        get { lock (_sync) return _cachedDocument is not null; }
+    }
+
+    /// <summary>Caches a document; the caller holds <see cref="_sync"/>.</summary>
+    private void CacheLocked(byte[] header, StoreDocument doc)
+    {
+        if (_cachedDocument is not null && !ReferenceEquals(_cachedDocument, doc)) _cachedDocument.ZeroMaterial();
+        _cachedHeader = header;
+        _cachedDocument = doc;
+        KeepCache();
+    }
+
+    /// <summary>Restarts the idle countdown of the cache; the caller holds <see cref="_sync"/>.</summary>
+    private void KeepCache()
+    {
+        _cacheTimer ??= new Timer(static state => ((LocalKeyStore)state!).DropCache(), this, Timeout.Infinite, Timeout.Infinite);
+        _cacheTimer.Change(_options.DocumentCacheLifetime, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Drops and wipes the cached document and the audit key derived from it.</summary>
+    private void DropCache()
     {
         lock (_sync)
         {
             _cachedDocument?.ZeroMaterial();
             _cachedDocument = null;
             _cachedHeader = null;
+            _cacheTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+        }
+    }
+
+    /// <summary>Builds something from a document's key material under the cache lock, reloading if it was wiped meanwhile.</summary>
+    private T WithMaterial<T>(Func<StoreDocument?> load, Func<StoreDocument?, T> build)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var doc = load();
+            lock (_sync)
+            {
+                if (doc is null || !doc.Wiped) return build(doc);
+            }
+            if (attempt == 3) throw new InvalidOperationException("The key store document was wiped while in use.");
+        }
+    }
+
+    public void Dispose()
+    {
+        DropCache();
+        ForgetAuditKey();
+        lock (_sync)
+        {
+            _cacheTimer?.Dispose();
+            _cacheTimer = null;
         }
     }
 }

@@ -65,6 +65,11 @@ internal sealed class StoreCall
     /// <summary>The cmdlet or CLI command of the calls on this async flow (set by <see cref="KeyStoreProviders"/>'s provider views).</summary>
     internal static readonly AsyncLocal<string?> CommandScope = new();
     internal static readonly AsyncLocal<StoreCall?> CurrentScope = new();
+    /// <summary>Where the calls on this async flow report warnings (the cmdlet's WriteWarning, the CLI's stderr); null: nowhere.</summary>
+    internal static readonly AsyncLocal<Action<string>?> WarningScope = new();
+    /// <summary>How the calls on this async flow named the store (<see cref="StoreLocation.FromDefault"/>...): the provider of a
+    /// location is shared, but whether a missing store may be created implicitly depends on how this command named it.</summary>
+    internal static readonly AsyncLocal<string?> LocationSourceScope = new();
 }
 
 /// <summary>

@@ -30,9 +30,21 @@ internal sealed class StoreDocument
     /// cutting the log is detected even without its head. Sealed with the rest, so no one without the root key can move it.</summary>
     public AuditAnchorRecord? AuditAnchor { get; set; }
 
+    /// <summary>
+    /// The audit log's HMAC key, sealed with the rest so that it survives a change of root key. Stores made before it
+    /// was kept here derived it from their root key: a document without one gets that derivation when read (from the
+    /// root key that sealed it) and keeps it from its next write.
+    /// </summary>
+    public byte[]? AuditKey { get; set; }
+
+    /// <summary>Set once the key material was zeroed: a keyring is never built from a wiped document.</summary>
+    [JsonIgnore] public bool Wiped { get; private set; }
+
     public void ZeroMaterial()
     {
+        Wiped = true;
         foreach (var key in Keys) key.ZeroMaterial();
+        if (AuditKey is not null) CryptographicOperations.ZeroMemory(AuditKey);
     }
 }
 

@@ -22,6 +22,10 @@ public static class StoreErrorIds
     public const string StoreBusy = "EncKeyStoreBusy";
     public const string StoreCorrupt = "EncKeyStoreCorrupt";
     public const string StoreNotFound = "EncKeyStoreNotFound";
+    /// <summary>New-EncKeyStore / enctools store init where a store already exists.</summary>
+    public const string StoreExists = "EncKeyStoreExists";
+    /// <summary>The store directory or one of its files belongs to another user.</summary>
+    public const string StoreNotOwned = "EncKeyStoreNotOwned";
     public const string StoreUnsupported = "EncKeyStoreUnsupported";
     public const string StoreWriteFailed = "EncKeyStoreWriteFailed";
 }

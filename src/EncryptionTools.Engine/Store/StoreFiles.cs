@@ -23,6 +23,18 @@ internal sealed class StoreDescriptor
     public string RootKeyCheck { get; set; } = "";
     public DpapiWrap? Dpapi { get; set; }
     public PasswordWrap? Password { get; set; }
+    /// <summary>
+    /// Present only while the root key is being replaced: the previous root key, wrapped under the new one, so the data
+    /// file still opens if a crash comes after this descriptor and before the data is re-sealed. Removed right after.
+    /// </summary>
+    public PreviousRootWrap? PreviousRoot { get; set; }
+
+    public sealed class PreviousRootWrap
+    {
+        public byte[] Nonce { get; set; } = [];
+        /// <summary>The previous root key followed by the 16-byte tag.</summary>
+        public byte[] WrappedKey { get; set; } = [];
+    }
 
     public sealed class DpapiWrap
     {
@@ -192,6 +204,45 @@ internal static class StoreFiles
             return null;
         }
     }
+
+    /// <summary>Wraps the previous root key under a key derived from the new one (AES-256-GCM, the store id in the AAD).</summary>
+    public static StoreDescriptor.PreviousRootWrap WrapPreviousRoot(ReadOnlySpan<byte> previous, ReadOnlySpan<byte> newRoot, string storeId)
+    {
+        var wrap = new StoreDescriptor.PreviousRootWrap { Nonce = RandomNumberGenerator.GetBytes(NonceBytes) };
+        var output = new byte[previous.Length + TagBytes];
+        var kek = PreviousRootKek(newRoot);
+        try
+        {
+            using var gcm = new AesGcm(kek, TagBytes);
+            gcm.Encrypt(wrap.Nonce, previous, output.AsSpan(0, previous.Length), output.AsSpan(previous.Length), Encoding.UTF8.GetBytes(storeId));
+        }
+        finally { CryptographicOperations.ZeroMemory(kek); }
+        wrap.WrappedKey = output;
+        return wrap;
+    }
+
+    /// <summary>The previous root key (the caller zeroes it), or null when the wrap does not open under this root key.</summary>
+    public static byte[]? UnwrapPreviousRoot(StoreDescriptor.PreviousRootWrap wrap, ReadOnlySpan<byte> newRoot, string storeId)
+    {
+        if (wrap.WrappedKey.Length != RootKeyBytes + TagBytes || wrap.Nonce.Length != NonceBytes) return null;
+        var previous = new byte[RootKeyBytes];
+        var kek = PreviousRootKek(newRoot);
+        try
+        {
+            using var gcm = new AesGcm(kek, TagBytes);
+            gcm.Decrypt(wrap.Nonce, wrap.WrappedKey.AsSpan(0, RootKeyBytes), wrap.WrappedKey.AsSpan(RootKeyBytes), previous, Encoding.UTF8.GetBytes(storeId));
+            return previous;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            CryptographicOperations.ZeroMemory(previous);
+            return null;
+        }
+        finally { CryptographicOperations.ZeroMemory(kek); }
+    }
+
+    private static byte[] PreviousRootKek(ReadOnlySpan<byte> newRoot) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, newRoot.ToArray(), 32, info: "EncryptionTools key store previous root key v1"u8.ToArray());
 
     private static byte[] PasswordAad(string storeId, int iterations, byte[] salt) =>
         Encoding.UTF8.GetBytes($"EncryptionTools root key v1|{storeId}|PBKDF2-HMAC-SHA512|{iterations}|{Convert.ToBase64String(salt)}");

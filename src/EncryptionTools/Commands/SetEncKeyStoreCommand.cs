@@ -6,8 +6,9 @@ namespace EncryptionTools.Module.Commands;
 
 /// <summary>
 /// Sets how the store's root key is protected (File, Dpapi, Password) and sets, changes or removes the password.
-/// The root key itself never changes, so no key is ever lost; the current password is required to change or remove one.
-/// Creates the store when it does not exist yet.
+/// Every change generates a new root key and re-seals the store under it (no key is lost; an old copy of the
+/// previous root key file or password wrap no longer opens the store). The current password is required to change or
+/// remove one. The store must exist: New-EncKeyStore creates one.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "EncKeyStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(EncKeyStoreInfo))]

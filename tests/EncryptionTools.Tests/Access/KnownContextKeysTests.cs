@@ -12,7 +12,7 @@ public class KnownContextKeysTests
     [Fact]
     public void ComeFromPolicyConditionsAndGrantConstraintsOnly()
     {
-        using var t = new TestStore();
+        using var t = new TestStore().Initialized();
         Assert.Empty(KnownContextKeys.From(t.Store));
 
         var plain = t.Store.NewKey(new NewKeyRequest { Alias = "plain" });

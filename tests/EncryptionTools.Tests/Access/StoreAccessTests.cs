@@ -381,7 +381,7 @@ public class StoreAccessTests
     }
 
     [Fact]
-    public void The_audit_log_is_owner_only_keyed_from_the_root_key_and_holds_no_key_material()
+    public void The_audit_log_is_owner_only_keyed_by_the_key_sealed_in_the_store_and_holds_no_key_material()
     {
         using var t = new TestStore();
         var key = t.Store.NewKey(new NewKeyRequest { Exportable = true });
@@ -397,9 +397,14 @@ public class StoreAccessTests
         Assert.DoesNotContain(Convert.ToBase64String(export.KeyMaterial!), all, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToHexString(export.KeyMaterial!), all, StringComparison.OrdinalIgnoreCase);
         var root = File.ReadAllBytes(t.File(StoreFiles.RootKeyFile));
-        // A log keyed with the root key itself does not verify: the audit key is derived.
+        // A log keyed with the root key itself does not verify: the audit key is its own, sealed in the data file
+        // (so that it survives a change of root key).
         Assert.False(new AuditLog(dir, root).Verify().IsValid);
-        Assert.True(new AuditLog(dir, AuditLogEventSink.DeriveAuditKey(root, key.StoreId)).Verify().IsValid);
+        var document = System.Text.Json.Nodes.JsonNode.Parse(StoreFiles.Open(File.ReadAllBytes(t.File(StoreFiles.DataFile)), root, key.StoreId, t.Location))!;
+        var auditKey = Convert.FromBase64String(document["auditKey"]!.GetValue<string>());
+        Assert.Equal(32, auditKey.Length);
+        Assert.NotEqual(root, auditKey);
+        Assert.True(new AuditLog(dir, auditKey).Verify().IsValid);
     }
 
     [Fact]

@@ -114,6 +114,7 @@ public class CliStoreTests
         var pem = dir.File("agent.pem");
         using (var store = new EncryptionTools.Engine.Store.LocalKeyStore(holder, new EncryptionTools.Engine.Store.LocalKeyStoreOptions()))
             File.WriteAllText(pem, store.ExportKey("alias/agent", publicKeyOnly: true).PublicKeyPem);
+        Assert.Equal(0, CliProcess.Run("store", "init", "--store", sender).Code); // the sender's own store, without the private key
         var plain = dir.Write("p.txt", RandomNumberGenerator.GetBytes(1000));
         var enc = CliProcess.Run("encrypt", plain, "--recipient", pem, "--store", sender);
         Assert.True(enc.Code == 0, enc.Err);

@@ -53,7 +53,7 @@ public class StoreFileOperationsTests
     [Fact]
     public void NoKeyUsesTheModuleManagedDefaultKey()
     {
-        using var ts = new TestStore();
+        using var ts = new TestStore().Initialized();
         var plain = ts.Dir.Write("p.txt", "x"u8.ToArray());
         using var ops = new StoreFileOperations(ts.Store);
         var outcome = ops.Protect([plain], new FileKeys(), Options()).Single();
@@ -91,7 +91,7 @@ public class StoreFileOperationsTests
     [Fact]
     public void AlreadyEncryptedIsSkippedUnlessForceAndExistingDestinationsAreKept()
     {
-        using var ts = new TestStore();
+        using var ts = new TestStore().Initialized();
         var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
         using var ops = new StoreFileOperations(ts.Store);
         Assert.True(ops.Protect([plain], new FileKeys(), Options()).Single().Succeeded);
@@ -113,7 +113,7 @@ public class StoreFileOperationsTests
     [Fact]
     public void InPlaceRoundTripAndAReadOnlyFileInTheMiddleFailsAloneUntouched()
     {
-        using var ts = new TestStore();
+        using var ts = new TestStore().Initialized();
         var files = Enumerable.Range(0, 3).Select(i => ts.Dir.Write($"f{i}.txt", RandomNumberGenerator.GetBytes(1000 + i))).ToList();
         var originals = files.Select(File.ReadAllBytes).ToList();
         if (OperatingSystem.IsWindows()) File.SetAttributes(files[1], FileAttributes.ReadOnly);
@@ -178,7 +178,7 @@ public class StoreFileOperationsTests
     [Fact]
     public void PemRecipientRoundTripsThroughASecondStoreHoldingThePrivateKey()
     {
-        using var sender = new TestStore();
+        using var sender = new TestStore().Initialized(); // the sender's own store, without the private key
         using var holder = new TestStore();
         var rsa = holder.Store.NewKey(new NewKeyRequest { KeySpec = KeySpec.RSA_3072, Alias = "alias/agent" });
         var pem = holder.Dir.File("agent.pem");
@@ -304,7 +304,7 @@ public class StoreFileOperationsTests
     public void DescribeMarksKeysOfAnotherStoreUnknown()
     {
         using var a = new TestStore();
-        using var b = new TestStore();
+        using var b = new TestStore().Initialized();
         a.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
         var plain = a.Dir.Write("p.txt", "data"u8.ToArray());
         using var ops = new StoreFileOperations(a.Store);

@@ -59,12 +59,68 @@ public class KeyLifecycleTests
     [Fact]
     public void Reads_of_a_store_that_does_not_exist_create_nothing()
     {
-        using var t = new TestStore();
+        // The per-user default store reads as empty until something creates it.
+        using var t = new TestStore(locationSource: StoreLocation.FromDefault);
         Assert.Empty(t.Store.GetKeys());
         Assert.Empty(t.Store.GetAliases());
         Assert.False(t.Store.GetStoreInfo().Exists);
         StoreAssert.Fails(StoreErrorIds.KeyNotFound, () => t.Store.GetKey(Guid.NewGuid().ToString()));
         Assert.False(Directory.Exists(t.Location));
+    }
+
+    [Fact]
+    public void Reads_and_uses_of_a_named_location_without_a_store_fail_with_StoreNotFound_and_create_nothing()
+    {
+        using var t = new TestStore(); // named by -StorePath / --store / ENCRYPTIONTOOLS_STORE
+        var e = StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.GetKeys());
+        Assert.Equal(EncryptionTools.Engine.EngineErrorCategory.ObjectNotFound, e.Category);
+        Assert.Contains(t.Location, e.Message, StringComparison.Ordinal);
+        Assert.Contains("New-EncKeyStore", e.Message, StringComparison.Ordinal);
+        Assert.Contains("enctools store init", e.Message, StringComparison.Ordinal);
+        Assert.Equal(t.Location, e.Target);
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.GetAliases());
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.GetKey(Guid.NewGuid().ToString()));
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.GetOrCreateDefaultKey());
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.CreateEncryptKeyring([]));
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.CreateDecryptKeyring());
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.NewAlias("x", Guid.NewGuid().ToString()));
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.SetProtection(new ProtectionChange { Protection = StoreProtection.File }));
+        StoreAssert.Fails(StoreErrorIds.StoreNotFound, () => t.Store.EnableKey(Guid.NewGuid().ToString()));
+        Assert.False(t.Store.GetStoreInfo().Exists);
+        Assert.False(Directory.Exists(t.Location));
+    }
+
+    [Fact]
+    public void Only_the_per_user_default_store_is_created_by_use_and_then_with_a_warning()
+    {
+        using var t = new TestStore(locationSource: StoreLocation.FromDefault);
+        var warnings = new List<string>();
+        var previous = StoreCall.WarningScope.Value;
+        StoreCall.WarningScope.Value = warnings.Add;
+        try
+        {
+            var key = t.Store.GetOrCreateDefaultKey();
+            Assert.Equal(KeyManager.Module, key.KeyManager);
+            Assert.Contains(t.Location, Assert.Single(warnings), StringComparison.Ordinal);
+            t.Store.GetOrCreateDefaultKey();
+            Assert.Single(warnings); // once: the store exists now
+        }
+        finally { StoreCall.WarningScope.Value = previous; }
+        Assert.True(t.Store.GetStoreInfo().Exists);
+    }
+
+    [Fact]
+    public void CreateStore_makes_an_empty_store_on_purpose_and_refuses_an_existing_one()
+    {
+        using var t = new TestStore();
+        var info = t.Store.CreateStore(new ProtectionChange { Protection = StoreProtection.File });
+        Assert.True(info.Exists);
+        Assert.Equal(0, info.KeyCount);
+        Assert.Empty(t.Store.GetKeys());
+        var e = StoreAssert.Fails(StoreErrorIds.StoreExists, () => t.Store.CreateStore(new ProtectionChange()));
+        Assert.Equal(EncryptionTools.Engine.EngineErrorCategory.ResourceExists, e.Category);
+        Assert.Equal(info.StoreId, t.Store.GetStoreInfo().StoreId);
+        Assert.Contains(t.Events.Events, ev => ev.Operation == "StoreCreated");
     }
 
     [Fact]
@@ -176,7 +232,7 @@ public class KeyLifecycleTests
     [Fact]
     public void The_module_default_key_is_created_on_first_use_and_cannot_be_deleted_disabled_repolicied_or_realiased()
     {
-        using var t = new TestStore();
+        using var t = new TestStore().Initialized();
         var key = t.Store.GetOrCreateDefaultKey();
         Assert.Equal(key.KeyId, t.Store.GetOrCreateDefaultKey().KeyId); // once
         Assert.Equal(KeyManager.Module, key.KeyManager);
@@ -282,7 +338,7 @@ public class KeyLifecycleTests
     [Fact]
     public void Enabling_the_enabled_default_key_is_allowed()
     {
-        using var t = new TestStore();
+        using var t = new TestStore().Initialized();
         var key = t.Store.GetOrCreateDefaultKey();
         Assert.Equal(KeyState.Enabled, t.Store.EnableKey(key.KeyId).KeyState);
     }

@@ -38,7 +38,8 @@ public class MultiProcessTests
     private static void AssertAllPresent(string location, IEnumerable<string> expected, string when)
     {
         using var store = new LocalKeyStore(location); // a fresh provider: nothing cached
-        var present = store.GetKeys().Select(k => k.KeyId).ToHashSet();
+        // Killed before the store existed: no key can have been reported, and reading a missing store is StoreNotFound.
+        var present = store.GetStoreInfo().Exists ? store.GetKeys().Select(k => k.KeyId).ToHashSet() : [];
         var missing = expected.Where(id => !present.Contains(id)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} key(s) reported created were lost {when}: {string.Join(", ", missing.Take(3))}");
     }
@@ -143,5 +144,41 @@ public class MultiProcessTests
         }
         Assert.True(created.Count > 0, "no key was created before the kills: the delays are too short for this machine");
         AssertAllPresent(location, created, "at the end");
+    }
+
+    [Theory]
+    [InlineData("descriptor-before-write", 1)] // before the new descriptor: still the File store
+    [InlineData("rekey-descriptor-written", 1)] // new root key committed, data still under the previous one
+    [InlineData("rekey-data-written", 1)] // data re-sealed, the previous root key not yet dropped
+    public void Killing_a_protection_change_at_any_stage_loses_no_key_and_keeps_the_audit_log_verifiable(string stage, int nth)
+    {
+        using var dir = new TempDir();
+        var location = Path.Combine(dir.Path, "store");
+        var ids = new List<string>();
+        using (var store = new LocalKeyStore(location))
+            for (var i = 0; i < 3; i++) ids.Add(store.NewKey(new NewKeyRequest()).KeyId);
+        var host = Start("protect", location, stage, nth.ToString());
+        host.StandardOutput.ReadToEnd();
+        host.WaitForExit();
+        Assert.NotEqual(0, host.ExitCode); // it was killed
+
+        var options = new LocalKeyStoreOptions
+        {
+            PasswordIterationFloor = 1000,
+            GetEnvironment = n => n == LocalKeyStore.PasswordEnvironmentVariable ? "host password" : null,
+        };
+        using (var reopened = new LocalKeyStore(location, options))
+        {
+            Assert.Equal(ids.Order(), reopened.GetKeys().Select(k => k.KeyId).Order());
+            var verification = reopened.VerifyAuditLog();
+            Assert.True(verification.IsValid, verification.ToString());
+            ids.Add(reopened.NewKey(new NewKeyRequest()).KeyId); // the next write finishes the change
+        }
+        UnlockedRootKeys.Remove(location);
+        Assert.DoesNotContain("previousRoot", File.ReadAllText(Path.Combine(location, StoreFiles.DescriptorFile)), StringComparison.Ordinal);
+        using var last = new LocalKeyStore(location, options);
+        Assert.Equal(ids.Order(), last.GetKeys().Select(k => k.KeyId).Order());
+        Assert.True(last.VerifyAuditLog().IsValid);
+        UnlockedRootKeys.Remove(location);
     }
 }

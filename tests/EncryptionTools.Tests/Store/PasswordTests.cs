@@ -66,7 +66,7 @@ public class PasswordTests
     public void An_unlock_expires_after_its_timeout_and_a_runbook_unlocks_from_the_environment()
     {
         using var t = new TestStore(passwordIterations: 1000);
-        t.Store.SetProtection(new ProtectionChange { NewPassword = "runbook secret".ToCharArray() }); // creates the store in password mode
+        t.Store.CreateStore(new ProtectionChange { NewPassword = "runbook secret".ToCharArray() }); // a store in password mode
         var id = t.Store.NewKey(new NewKeyRequest()).KeyId;
         t.Store.Lock();
         t.Store.Unlock("runbook secret".ToCharArray(), TimeSpan.FromSeconds(60));
@@ -106,7 +106,7 @@ public class PasswordTests
     public void The_real_parameters_are_PBKDF2_HMAC_SHA512_at_600000_iterations_and_a_wrong_password_changes_nothing()
     {
         using var t = new TestStore(); // the product's floor: two derivations, about a second or two each
-        var info = t.Store.SetProtection(new ProtectionChange { NewPassword = "long enough passphrase".ToCharArray() });
+        var info = t.Store.CreateStore(new ProtectionChange { NewPassword = "long enough passphrase".ToCharArray() });
         Assert.Equal(600_000, info.PasswordIterations);
         var descriptor = File.ReadAllText(t.File("store.json"));
         Assert.Contains("\"kdf\": \"PBKDF2-HMAC-SHA512\"", descriptor);

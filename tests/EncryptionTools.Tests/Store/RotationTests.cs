@@ -114,7 +114,7 @@ public class RotationTests
     [Fact]
     public void The_default_key_rotates_every_365_days_by_itself()
     {
-        using var t = new TestStore();
+        using var t = new TestStore().Initialized();
         var key = t.Store.GetOrCreateDefaultKey();
         t.Clock.Advance(TimeSpan.FromDays(364));
         Assert.Equal(1, t.Store.GetOrCreateDefaultKey().CurrentVersion);

@@ -52,7 +52,7 @@ public class StoreKeyringTests
     [Fact]
     public void With_no_key_the_default_key_encrypts()
     {
-        using var t = new TestStore();
+        using var t = new TestStore().Initialized();
         var (plain, content) = Plain(t);
         using (var keyring = t.Store.CreateEncryptKeyring([]))
         {

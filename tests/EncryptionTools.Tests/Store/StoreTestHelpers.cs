@@ -16,8 +16,10 @@ internal sealed class TestStore : IDisposable
     public static readonly DateTimeOffset Start = new(2026, 1, 15, 12, 0, 0, TimeSpan.Zero);
 
     /// <param name="passwordIterations">The PBKDF2 floor of this store: tests of the password logic use a low one; null is the product's 600,000.</param>
-    public TestStore(Func<string, string?>? environment = null, int? passwordIterations = null)
+    /// <param name="locationSource">How the store was named: Parameter (the default here) never creates a store by use; Default (the per-user store) may.</param>
+    public TestStore(Func<string, string?>? environment = null, int? passwordIterations = null, string locationSource = StoreLocation.FromParameter)
     {
+        LocationSource = locationSource;
         PasswordIterations = passwordIterations ?? StoreFiles.MinimumPasswordIterations;
         Dir = new TempDir();
         Location = Path.Combine(Dir.Path, "store");
@@ -33,6 +35,7 @@ internal sealed class TestStore : IDisposable
     public Func<string, string?> Environment { get; set; }
     public LocalKeyStore Store { get; private set; }
     public int PasswordIterations { get; }
+    public string LocationSource { get; }
 
     /// <summary>A second provider on the same directory, as another session or process would have (no shared cache).</summary>
     public LocalKeyStore Open(TimeSpan? lockTimeout = null, EncryptionTools.Engine.Access.IPrincipalResolver? resolver = null) => new(Location, new LocalKeyStoreOptions
@@ -44,6 +47,7 @@ internal sealed class TestStore : IDisposable
         PasswordIterationFloor = PasswordIterations,
         PrincipalResolver = resolver,
         AuditLogOptions = new EncryptionTools.Engine.Audit.AuditLogOptions { Durable = false },
+        LocationSource = LocationSource,
     });
 
     /// <summary>A provider on the same store acting as another principal (the test seam; never an environment variable).</summary>
@@ -51,6 +55,13 @@ internal sealed class TestStore : IDisposable
         Open(resolver: new EncryptionTools.Engine.Access.StaticPrincipalResolver(identity));
 
     public void Reopen() => Store = Open();
+
+    /// <summary>Creates the store on purpose (as New-EncKeyStore does): commands that only use keys never create one.</summary>
+    public TestStore Initialized(StoreProtection? protection = null)
+    {
+        Store.CreateStore(new ProtectionChange { Protection = protection });
+        return this;
+    }
 
     public string File(string name) => Path.Combine(Location, name);
 

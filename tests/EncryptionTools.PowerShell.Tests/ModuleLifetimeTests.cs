@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace EncryptionTools.PowerShell.Tests;
+
+/// <summary>Lock-EncKeyStore and Remove-Module leave no decrypted store state behind in the process.</summary>
+[Collection(ModuleCollection.Name)] // serial with the shared runspace: Remove-Module wipes every store state of the process
+public sealed class ModuleLifetimeTests(ModuleRunspace ps)
+{
+    [Fact]
+    public void Lock_EncKeyStore_drops_the_store_so_the_next_call_needs_the_password_again()
+    {
+        using var box = new Sandbox();
+        var r = ps.Run("""
+            $p = ConvertTo-SecureString 'correct horse battery staple' -AsPlainText -Force
+            New-EncKeyStore -LiteralPath $store -Password $p | Out-Null
+            $id = (New-EncKey -StorePath $store).KeyId
+            (Get-EncKey -StorePath $store).KeyId -eq $id
+            Lock-EncKeyStore -StorePath $store
+            Get-EncKey -StorePath $store -ErrorAction SilentlyContinue -ErrorVariable e
+            $e[0].FullyQualifiedErrorId
+            Unlock-EncKeyStore -StorePath $store -Password $p
+            (Get-EncKey -StorePath $store).KeyId -eq $id
+            Lock-EncKeyStore -StorePath $store
+            """, new Dictionary<string, object?> { ["store"] = box.StorePath });
+        r.AssertNoErrors();
+        Assert.Equal(["True", "EncKeyStoreLocked,EncryptionTools.Module.Commands.GetEncKeyCommand", "True"], r.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
+    public void Remove_Module_forgets_unlocked_root_keys_and_cached_documents()
+    {
+        using var box = new Sandbox();
+        var iss = InitialSessionState.CreateDefault2();
+        using var runspace = RunspaceFactory.CreateRunspace(iss);
+        runspace.Open();
+        using var shell = System.Management.Automation.PowerShell.Create();
+        shell.Runspace = runspace;
+        shell.AddScript("""
+            param($module, $store)
+            Import-Module $module
+            $p = ConvertTo-SecureString 'correct horse battery staple' -AsPlainText -Force
+            New-EncKeyStore -LiteralPath $store -Password $p | Out-Null
+            New-EncKey -StorePath $store | Out-Null
+            (Get-EncKeyStore -StorePath $store).IsUnlocked
+            Remove-Module EncryptionTools
+            Import-Module $module
+            (Get-EncKeyStore -StorePath $store).IsUnlocked
+            Get-EncKey -StorePath $store -ErrorAction SilentlyContinue -ErrorVariable e
+            $e[0].FullyQualifiedErrorId
+            """).AddArgument(ModuleRunspace.ModulePath).AddArgument(box.StorePath);
+        var output = shell.Invoke().Select(o => o?.ToString()).ToList();
+        Assert.True(shell.Streams.Error.Count == 0, string.Join("\n", shell.Streams.Error));
+        Assert.Equal(["True", "False", "EncKeyStoreLocked,EncryptionTools.Module.Commands.GetEncKeyCommand"], output);
+    }
+}
