@@ -9,7 +9,7 @@ namespace EncryptionTools.Module.Commands;
 /// The root key itself never changes, so no key is ever lost; the current password is required to change or remove one.
 /// Creates the store when it does not exist yet.
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "EncKeyStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Set, "EncKeyStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.DocsBase + "Set-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class SetEncKeyStoreCommand : KeyStoreCmdlet
 {
