@@ -59,6 +59,11 @@ public sealed class ModuleRunspace : IDisposable
 
 public sealed record PsResult(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings, Exception? Terminating)
 {
+    /// <summary>The errors (id, message, where) and the terminating exception, for an assertion message.</summary>
+    public string Describe() =>
+        string.Join(Environment.NewLine, Errors.Select(e => $"{e.FullyQualifiedErrorId} [{e.CategoryInfo.Category}] {e}{e.InvocationInfo?.PositionMessage}")
+            .Append(Terminating is RuntimeException r ? $"terminating: {r.ErrorRecord.FullyQualifiedErrorId}: {r.Message}{r.ErrorRecord.InvocationInfo?.PositionMessage}" : Terminating?.ToString() ?? ""));
+
     public void AssertNoErrors()
     {
         Assert.Null(Terminating);
