@@ -61,7 +61,7 @@ Describe 'Test-EncryptionCompliance' {
 
     It '-Quiet is $false for a path that does not exist, after its PathNotFound error' {
         $missing = Join-Path $root 'no-such-dir'
-        $result = Test-EncryptionCompliance -LiteralPath $missing -StorePath $store -Quiet -ErrorAction SilentlyContinue -ErrorVariable problems
+        $result = Test-EncryptionCompliance -LiteralPath $missing -Rule ET1001 -StorePath $store -Quiet -ErrorAction SilentlyContinue -ErrorVariable problems
         $result | Should -BeFalse
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'PathNotFound*'
     }
