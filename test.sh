@@ -18,8 +18,10 @@ dotnet test EncryptionTools.sln -c Release --nologo \
 # Pester runs in the pwsh that .config/dotnet-tools.json pins, with the Pester package tools/PesterRestore locks, both
 # from NuGet, so every machine runs the same suite. In CI a pwsh that cannot be restored is a failure, never a skip.
 if dotnet tool restore >/dev/null && dotnet pwsh -NoProfile -NonInteractive -Command 'exit 0' >/dev/null 2>&1; then
-  # The Pester tests import out/EncryptionTools: publish it from the sources just tested, so it is never stale.
-  dotnet publish src/EncryptionTools/EncryptionTools.csproj -c Release -o out/EncryptionTools --nologo -v quiet || status=$?
+  # The Pester tests import out/EncryptionTools: publish the build just tested (dotnet test built it), so it is never
+  # stale; build it here only when that build is missing (a filtered run).
+  dotnet publish src/EncryptionTools/EncryptionTools.csproj -c Release -o out/EncryptionTools --nologo -v quiet --no-build 2>/dev/null ||
+    dotnet publish src/EncryptionTools/EncryptionTools.csproj -c Release -o out/EncryptionTools --nologo -v quiet || status=$?
   dotnet pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Pester || status=$?
 elif [ "${CI:-}" = "true" ]; then
   echo "test.sh: error: the pinned pwsh (dotnet tool restore, .config/dotnet-tools.json) is not available; Pester did not run" >&2

@@ -8,10 +8,10 @@ namespace EncryptionTools.PowerShell.Tests;
 /// Every example in docs/*.md and the README's PowerShell block runs unattended, as pasted, against a prepared world
 /// (<see cref="ExampleFixture"/>), each in its own runspace and copy of that world: no error record, no terminating
 /// error, no confirmation prompt (an example that needs one says -Confirm:$false). Pester snippets (It/Describe) run
-/// under Pester 5.7.1 and must pass.
+/// under Pester 5.7.1 and must pass. Not in the shared runspace's collection: each example has its own runspace and
+/// directory, so this class runs beside the others.
 /// </summary>
-[Collection(ModuleCollection.Name)]
-public sealed class DocumentedExampleTests(ExampleFixture fixture) : IClassFixture<ExampleFixture>
+public sealed class DocumentedExampleTests(ExampleFixture world) : IClassFixture<ExampleFixture>
 {
     /// <summary>What must be true before an example (beyond the common fixture), and the passwords a person would type.</summary>
     private static readonly Dictionary<string, (string Setup, string[] Passwords)> Given = new()
@@ -59,7 +59,7 @@ public sealed class DocumentedExampleTests(ExampleFixture fixture) : IClassFixtu
     {
         var example = DocumentedExample.All().Single(e => e.Id == id);
         using var box = new Sandbox();
-        fixture.CopyTo(box.Root);
+        world.CopyTo(box.Root);
         var (setup, passwords) = Given.GetValueOrDefault(id, ("", []));
         var host = new ScriptedHost(passwords);
         using var runspace = RunspaceFactory.CreateRunspace(host, ExampleFixture.Session(example.UsesPester));
