@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the xunit suites (engine, module, store, interop with the official JS SDK), then
-# Pester where pwsh exists. Its last line is "N passed, N failed", counted from the TRX results.
+# the whole Pester suite in the pinned pwsh. Its last line is "N passed, N failed", counted from the TRX results.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -15,9 +15,19 @@ status=0
 dotnet test EncryptionTools.sln -c Release --nologo \
   --logger "trx;LogFilePrefix=xunit" --results-directory TestResults "$@" || status=$?
 
-# Pester needs pwsh, which some machines lack; when present it runs in a child process so no assembly stays locked.
-if command -v pwsh >/dev/null 2>&1; then
-  pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Pester || status=$?
+# Pester runs in the pwsh that .config/dotnet-tools.json pins, with the Pester package tools/PesterRestore locks, both
+# from NuGet, so every machine runs the same suite. In CI a pwsh that cannot be restored is a failure, never a skip.
+if dotnet tool restore >/dev/null && dotnet pwsh -NoProfile -NonInteractive -Command 'exit 0' >/dev/null 2>&1; then
+  # The Pester tests import out/EncryptionTools: publish the build just tested (dotnet test built it), so it is never
+  # stale; build it here only when that build is missing (a filtered run).
+  dotnet publish src/EncryptionTools/EncryptionTools.csproj -c Release -o out/EncryptionTools --nologo -v quiet --no-build 2>/dev/null ||
+    dotnet publish src/EncryptionTools/EncryptionTools.csproj -c Release -o out/EncryptionTools --nologo -v quiet || status=$?
+  dotnet pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Pester || status=$?
+elif [ "${CI:-}" = "true" ]; then
+  echo "test.sh: error: the pinned pwsh (dotnet tool restore, .config/dotnet-tools.json) is not available; Pester did not run" >&2
+  status=1
+else
+  echo "test.sh: warning: the pinned pwsh could not be restored (dotnet tool restore); the Pester suite was SKIPPED" >&2
 fi
 
 passed=0; failed=0
@@ -28,15 +38,15 @@ for trx in TestResults/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-if [ -f TestResults/pester.xml ]; then
-  # NUnit XML from Pester: <test-results total="" errors="" failures="" ...>
-  header=$(grep -o '<test-results [^>]*>' TestResults/pester.xml | head -n 1)
-  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$header")
-  f=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$header")
-  e=$(sed -n 's/.* errors="\([0-9]*\)".*/\1/p' <<<"$header")
-  n=$(sed -n 's/.* not-run="\([0-9]*\)".*/\1/p' <<<"$header")
-  failed=$((failed + ${f:-0} + ${e:-0}))
-  passed=$((passed + ${t:-0} - ${f:-0} - ${e:-0} - ${n:-0}))
+echo "xunit: $passed passed, $failed failed"
+if [ -f TestResults/pester-counts.txt ]; then
+  # Written by build.ps1 -Task Pester from Pester's own result: "passed failed" (failed blocks and files included).
+  read -r pp pf < TestResults/pester-counts.txt
+  echo "Pester: $pp passed, $pf failed"
+  passed=$((passed + pp)); failed=$((failed + pf))
+elif [ "${CI:-}" = "true" ]; then
+  echo "test.sh: error: Pester wrote no results (TestResults/pester-counts.txt)" >&2
+  status=1
 fi
 # A run that executed nothing must not look green.
 if [ "$passed" -eq 0 ]; then status=1; fi

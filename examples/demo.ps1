@@ -21,7 +21,7 @@ Test-EncKeyAccess -KeyId alias/payroll -Principal $Grantee -Action kms:Decrypt -
 Invoke-EncKeyRotation -KeyId alias/payroll -LiteralPath (Get-ChildItem "$work/hr" -File).FullName -Rewrap -Confirm:$false | Out-Null
 Get-EncFileInfo -Path "$work/hr/*" | Format-Table Path, EncryptionContext
 # 5. Compliance: every file encrypted, keys rotating, no open policies.
-Test-EncryptionCompliance -Path "$work/hr" -Recurse -Summary | Format-Table
+Test-EncryptionCompliance -Path "$work/hr" -Recurse -IncludeStore -Summary | Format-Table
 # 6. The audit trail of everything above.
 Get-EncAuditEvent -KeyId $key.KeyId | Format-Table Time, Principal, Action, Result
 $grant | Revoke-EncKeyAccess -Confirm:$false

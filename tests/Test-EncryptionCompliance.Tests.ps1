@@ -63,6 +63,25 @@ Describe 'Test-EncryptionCompliance' {
         Test-EncryptionCompliance -Path $root -Recurse -Rule ET1001 -StorePath $store -Quiet | Should -BeTrue
     }
 
+    It '-Quiet with a path answers about those files only; -IncludeStore adds the key and store rules' {
+        # A key that does not rotate is an ET2001 finding about the store, not about the encrypted file.
+        New-EncKey -StorePath $store -Alias 'alias/pester-norotate' | Out-Null
+        New-EncryptedFile (Join-Path $root 'data.csv.enc')
+        Test-EncryptionCompliance -LiteralPath $root -Recurse -Rule ET1001, ET1006 -StorePath $store -Quiet | Should -BeTrue
+        Test-EncryptionCompliance -LiteralPath $root -Recurse -ExcludeRule ET1002 -StorePath $store -Quiet | Should -BeTrue
+        @(Test-EncryptionCompliance -LiteralPath $root -Recurse -ExcludeRule ET1002 -StorePath $store | Where-Object RuleId -like 'ET2*').Count | Should -Be 0
+        Test-EncryptionCompliance -LiteralPath $root -Recurse -ExcludeRule ET1002 -StorePath $store -IncludeStore -Quiet | Should -BeFalse
+        @(Test-EncryptionCompliance -LiteralPath $root -Recurse -StorePath $store -IncludeStore | Where-Object RuleId -eq 'ET2001').Target | Should -Contain (Get-EncKey -KeyId 'alias/pester-norotate' -StorePath $store).KeyId
+        Remove-EncKey -KeyId 'alias/pester-norotate' -StorePath $store -PendingWindowInDays 7 -Confirm:$false -WarningAction Ignore | Out-Null
+    }
+
+    It '-Quiet is $false for a path that does not exist, after its PathNotFound error' {
+        $missing = Join-Path $root 'no-such-dir'
+        $result = Test-EncryptionCompliance -LiteralPath $missing -Rule ET1001 -StorePath $store -Quiet -ErrorAction SilentlyContinue -ErrorVariable problems
+        $result | Should -BeFalse
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PathNotFound*'
+    }
+
     It 'writes the summary last, only with -Summary' {
         Set-Content -LiteralPath (Join-Path $root 'plain.csv') -Value 'a,b'
         $out = @(Test-EncryptionCompliance -Path $root -Recurse -StorePath $store -Summary)
@@ -124,5 +143,32 @@ Describe 'Should -BeEncrypted' {
         { $file | Should -BeEncrypted -Because 'it leaves the building' } |
             Should -Throw -ExpectedMessage "*to be encrypted because it leaves the building*ET1001*Protect-File -LiteralPath*"
         $file | Should -Not -BeEncrypted
+    }
+    It 'fails for a path that does not exist, with or without -Not' {
+        $missing = Join-Path $root 'no-such-file.enc'
+        { $missing | Should -BeEncrypted } | Should -Throw -ExpectedMessage '*could not be checked*PathNotFound*'
+        { $missing | Should -Not -BeEncrypted } | Should -Throw -ExpectedMessage '*could not be checked*'
+    }
+
+    It 'fails for a directory with no file in it, with or without -Not' {
+        $empty = Join-Path $root 'empty'
+        New-Item -ItemType Directory -Path $empty | Out-Null
+        { $empty | Should -BeEncrypted } | Should -Throw -ExpectedMessage '*names no file*'
+        { $empty | Should -Not -BeEncrypted } | Should -Throw -ExpectedMessage '*names no file*'
+    }
+
+    It 'is registered when the module is imported before Pester (in a child pwsh)' {
+        $file = Join-Path $root 'a.enc'
+        New-EncryptedFile $file
+        $module = Join-Path $PSScriptRoot '..' 'out' 'EncryptionTools' 'EncryptionTools.psd1'
+        $pesterPath = (Get-Module Pester).Path -replace '\.psm1$', '.psd1'
+        $script = "Import-Module '$($module -replace "'", "''")'; Import-Module '$($pesterPath -replace "'", "''")'; " +
+            "'$($file -replace "'", "''")' | Should -BeEncrypted; " +
+            "try { '$($root -replace "'", "''")/missing' | Should -BeEncrypted; 'PASSED' } catch { 'FAILED: ' + `$_ }"
+        $process = [Environment]::ProcessPath
+        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, (Join-Path $PSHOME 'pwsh.dll')) } else { @($process) }
+        $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+        ($output | Out-String) | Should -BeLike '*FAILED: Expected*could not be checked*'
     }
 }

@@ -22,11 +22,15 @@ public sealed class ModuleRunspace : IDisposable
         _runspace.Open();
     }
 
-    /// <summary>The module's build output (the module project copies the manifest, views and help beside the dll).</summary>
+    /// <summary>
+    /// The module's build output (the module project copies the manifest, views and help beside the dll), or the
+    /// manifest $env:ENCRYPTIONTOOLS_MODULE names (to run these tests against another build, e.g. out/EncryptionTools).
+    /// </summary>
     public static string ModulePath
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("ENCRYPTIONTOOLS_MODULE") is { Length: > 0 } chosen) return Path.GetFullPath(chosen);
             var root = AppContext.BaseDirectory;
             while (root is not null && !File.Exists(Path.Combine(root, "EncryptionTools.sln"))) root = Path.GetDirectoryName(root);
             if (root is null) throw new InvalidOperationException("No EncryptionTools.sln above " + AppContext.BaseDirectory);
@@ -59,6 +63,11 @@ public sealed class ModuleRunspace : IDisposable
 
 public sealed record PsResult(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings, Exception? Terminating)
 {
+    /// <summary>The errors (id, message, where) and the terminating exception, for an assertion message.</summary>
+    public string Describe() =>
+        string.Join(Environment.NewLine, Errors.Select(e => $"{e.FullyQualifiedErrorId} [{e.CategoryInfo.Category}] {e}{e.InvocationInfo?.PositionMessage}")
+            .Append(Terminating is RuntimeException r ? $"terminating: {r.ErrorRecord.FullyQualifiedErrorId}: {r.Message}{r.ErrorRecord.InvocationInfo?.PositionMessage}" : Terminating?.ToString() ?? ""));
+
     public void AssertNoErrors()
     {
         Assert.Null(Terminating);

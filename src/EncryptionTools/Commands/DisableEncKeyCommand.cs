@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Disables a key: it neither encrypts nor decrypts until Enable-EncKey.</summary>
-[Cmdlet(VerbsLifecycle.Disable, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Disable, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.DocsBase + "Disable-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class DisableEncKeyCommand : KeyStateCmdlet
 {

@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Enables a disabled key so it encrypts and decrypts again.</summary>
-[Cmdlet(VerbsLifecycle.Enable, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsLifecycle.Enable, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.DocsBase + "Enable-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class EnableEncKeyCommand : KeyStateCmdlet
 {

@@ -7,7 +7,7 @@ namespace EncryptionTools.Module.Commands;
 /// Exports a key created -Exportable: its material with the raw-keyring namespace and key name the official SDK
 /// needs. With -PublicKeyOnly, exports only the public key (PEM) of an RSA key, which any RSA key allows.
 /// </summary>
-[Cmdlet(VerbsData.Export, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsData.Export, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.DocsBase + "Export-EncKey.md")]
 [OutputType(typeof(EncKeyExport))]
 public sealed class ExportEncKeyCommand : KeyStoreCmdlet
 {

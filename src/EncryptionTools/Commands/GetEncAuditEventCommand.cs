@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Reads records of the store's audit log, oldest first, filtered by time, key, principal, action and result.</summary>
-[Cmdlet(VerbsCommon.Get, "EncAuditEvent")]
+[Cmdlet(VerbsCommon.Get, "EncAuditEvent", HelpUri = HelpLinks.DocsBase + "Get-EncAuditEvent.md")]
 [OutputType(typeof(AuditEvent))]
 public sealed class GetEncAuditEventCommand : KeyStoreCmdlet
 {

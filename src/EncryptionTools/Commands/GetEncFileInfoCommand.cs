@@ -7,7 +7,7 @@ namespace EncryptionTools.Module.Commands;
 /// Reads the header of encrypted files (no key needed) and describes suite, context and data keys; each data key is
 /// resolved to the key store's key id, aliases and version, or marked Unknown.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "EncFileInfo", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.Get, "EncFileInfo", DefaultParameterSetName = PathSet, HelpUri = HelpLinks.DocsBase + "Get-EncFileInfo.md")]
 [OutputType(typeof(EncryptedFileInfo))]
 public sealed class GetEncFileInfoCommand : FileInputCmdlet
 {

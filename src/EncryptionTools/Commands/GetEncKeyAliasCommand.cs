@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Gets aliases by name (wildcards allowed) or by the key they point to.</summary>
-[Cmdlet(VerbsCommon.Get, "EncKeyAlias")]
+[Cmdlet(VerbsCommon.Get, "EncKeyAlias", HelpUri = HelpLinks.DocsBase + "Get-EncKeyAlias.md")]
 [OutputType(typeof(EncKeyAlias))]
 public sealed class GetEncKeyAliasCommand : KeyStoreCmdlet
 {

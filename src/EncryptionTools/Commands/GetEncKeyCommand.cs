@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Gets keys by id, ARN, alias or wildcard, filtered by state and tags.</summary>
-[Cmdlet(VerbsCommon.Get, "EncKey")]
+[Cmdlet(VerbsCommon.Get, "EncKey", HelpUri = HelpLinks.DocsBase + "Get-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class GetEncKeyCommand : KeyStoreCmdlet
 {

@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Access;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Lists grants, by key, grant id and grantee.</summary>
-[Cmdlet(VerbsCommon.Get, "EncKeyGrant")]
+[Cmdlet(VerbsCommon.Get, "EncKeyGrant", HelpUri = HelpLinks.DocsBase + "Get-EncKeyGrant.md")]
 [OutputType(typeof(Grant))]
 public sealed class GetEncKeyGrantCommand : KeyStoreCmdlet
 {

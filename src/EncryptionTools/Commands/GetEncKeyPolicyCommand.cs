@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Gets the key policy of keys: the policy object, or with -AsJson the document exactly as set.</summary>
-[Cmdlet(VerbsCommon.Get, "EncKeyPolicy")]
+[Cmdlet(VerbsCommon.Get, "EncKeyPolicy", HelpUri = HelpLinks.DocsBase + "Get-EncKeyPolicy.md")]
 [OutputType(typeof(EncKeyPolicy))]
 [OutputType(typeof(string))]
 public sealed class GetEncKeyPolicyCommand : KeyStoreCmdlet

@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Gets the rotation history of keys: one object per rotation (version 2 onwards).</summary>
-[Cmdlet(VerbsCommon.Get, "EncKeyRotation")]
+[Cmdlet(VerbsCommon.Get, "EncKeyRotation", HelpUri = HelpLinks.DocsBase + "Get-EncKeyRotation.md")]
 [OutputType(typeof(EncKeyRotation))]
 public sealed class GetEncKeyRotationCommand : KeyStoreCmdlet
 {

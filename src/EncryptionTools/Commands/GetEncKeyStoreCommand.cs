@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Describes the key store: location and where it came from, protection, lock state, counts.</summary>
-[Cmdlet(VerbsCommon.Get, "EncKeyStore")]
+[Cmdlet(VerbsCommon.Get, "EncKeyStore", HelpUri = HelpLinks.DocsBase + "Get-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class GetEncKeyStoreCommand : KeyStoreCmdlet
 {

@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Access;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Creates a grant: a principal may perform some operations with a key, optionally only under an encryption context.</summary>
-[Cmdlet(VerbsSecurity.Grant, "EncKeyAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsSecurity.Grant, "EncKeyAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.DocsBase + "Grant-EncKeyAccess.md")]
 [OutputType(typeof(Grant))]
 public sealed class GrantEncKeyAccessCommand : KeyStoreCmdlet
 {

@@ -8,7 +8,7 @@ namespace EncryptionTools.Module.Commands;
 /// BYOK: creates a key from external AES-256 material under the raw-keyring namespace and key name it was used
 /// with, so files made by the official SDK's raw AES keyring with that material decrypt.
 /// </summary>
-[Cmdlet(VerbsData.Import, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = BytesSet)]
+[Cmdlet(VerbsData.Import, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = BytesSet, HelpUri = HelpLinks.DocsBase + "Import-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class ImportEncKeyCommand : KeyStoreCmdlet
 {

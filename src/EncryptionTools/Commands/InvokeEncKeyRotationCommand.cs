@@ -11,7 +11,7 @@ namespace EncryptionTools.Module.Commands;
 /// files (-Path, -LiteralPath or the pipeline), then rewraps every file whose data key was wrapped under an older
 /// version of the key, header only.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "EncKeyRotation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = KeySet)]
+[Cmdlet(VerbsLifecycle.Invoke, "EncKeyRotation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = KeySet, HelpUri = HelpLinks.DocsBase + "Invoke-EncKeyRotation.md")]
 [OutputType(typeof(EncKey), typeof(RewrapResult))]
 public sealed class InvokeEncKeyRotationCommand : FileCmdlet
 {

@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Forgets the unlocked root key of a password-protected store in this process.</summary>
-[Cmdlet(VerbsCommon.Lock, "EncKeyStore")]
+[Cmdlet(VerbsCommon.Lock, "EncKeyStore", HelpUri = HelpLinks.DocsBase + "Lock-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class LockEncKeyStoreCommand : KeyStoreCmdlet
 {

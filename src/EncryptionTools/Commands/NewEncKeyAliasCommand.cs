@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Creates an alias (alias/name) pointing to a key. Alias names are unique in a store.</summary>
-[Cmdlet(VerbsCommon.New, "EncKeyAlias", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "EncKeyAlias", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.DocsBase + "New-EncKeyAlias.md")]
 [OutputType(typeof(EncKeyAlias))]
 public sealed class NewEncKeyAliasCommand : KeyStoreCmdlet
 {

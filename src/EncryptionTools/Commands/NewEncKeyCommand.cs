@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Creates a master key (AES-256 from the system RNG, or an RSA key pair) in the key store.</summary>
-[Cmdlet(VerbsCommon.New, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.DocsBase + "New-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class NewEncKeyCommand : KeyStoreCmdlet
 {

@@ -10,7 +10,7 @@ namespace EncryptionTools.Module.Commands;
 /// create a store at a named location, so this (or New-EncKey) is how a store comes into being there.
 /// Without -Path or -LiteralPath: ENCRYPTIONTOOLS_STORE, else the per-user default store.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "EncKeyStore", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.New, "EncKeyStore", SupportsShouldProcess = true, DefaultParameterSetName = PathSet, HelpUri = HelpLinks.DocsBase + "New-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class NewEncKeyStoreCommand : EncryptionToolsCmdlet
 {

@@ -12,7 +12,7 @@ namespace EncryptionTools.Module.Commands;
 /// wrapped once per master key (-KeyId) and per RSA public key (-RecipientPublicKey); with neither, the
 /// module-managed default key. Output: one <see cref="FileOperationResult"/> per file, or its FileInfo with -PassThru.
 /// </summary>
-[Cmdlet(VerbsSecurity.Protect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsSecurity.Protect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet, HelpUri = HelpLinks.DocsBase + "Protect-File.md")]
 [OutputType(typeof(FileOperationResult), typeof(FileInfo))]
 public sealed class ProtectFileCommand : FileTransformCmdlet
 {

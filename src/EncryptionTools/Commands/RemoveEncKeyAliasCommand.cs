@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Deletes aliases; the keys they pointed to are not affected.</summary>
-[Cmdlet(VerbsCommon.Remove, "EncKeyAlias", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "EncKeyAlias", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.DocsBase + "Remove-EncKeyAlias.md")]
 [OutputType(typeof(EncKeyAlias))]
 public sealed class RemoveEncKeyAliasCommand : KeyStoreCmdlet
 {

@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Schedules a key's deletion after a pending window of 7 to 30 days (default 30); Restore-EncKey cancels it.</summary>
-[Cmdlet(VerbsCommon.Remove, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.DocsBase + "Remove-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class RemoveEncKeyCommand : KeyStoreCmdlet
 {

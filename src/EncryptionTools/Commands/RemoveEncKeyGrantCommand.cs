@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Access;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Retires a grant: its retiring principal, its grantee (when it includes RetireGrant) or the store owner may.</summary>
-[Cmdlet(VerbsCommon.Remove, "EncKeyGrant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "EncKeyGrant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.DocsBase + "Remove-EncKeyGrant.md")]
 [OutputType(typeof(Grant))]
 public sealed class RemoveEncKeyGrantCommand : KeyStoreCmdlet
 {

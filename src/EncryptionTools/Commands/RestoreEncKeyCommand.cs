@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Cancels a scheduled key deletion; the key comes back Disabled (as KMS CancelKeyDeletion).</summary>
-[Cmdlet(VerbsData.Restore, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsData.Restore, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.DocsBase + "Restore-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class RestoreEncKeyCommand : KeyStateCmdlet
 {

@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Access;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Revokes (deletes) a grant; needs kms:RevokeGrant on its key.</summary>
-[Cmdlet(VerbsSecurity.Revoke, "EncKeyAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsSecurity.Revoke, "EncKeyAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.DocsBase + "Revoke-EncKeyAccess.md")]
 [OutputType(typeof(Grant))]
 public sealed class RevokeEncKeyAccessCommand : KeyStoreCmdlet
 {

@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Re-points an existing alias to another key.</summary>
-[Cmdlet(VerbsCommon.Set, "EncKeyAlias", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Set, "EncKeyAlias", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.DocsBase + "Set-EncKeyAlias.md")]
 [OutputType(typeof(EncKeyAlias))]
 public sealed class SetEncKeyAliasCommand : KeyStoreCmdlet
 {

@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Changes a key's description, tags, policy, rotation settings or minimum decryption version.</summary>
-[Cmdlet(VerbsCommon.Set, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Set, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.DocsBase + "Set-EncKey.md")]
 [OutputType(typeof(EncKey))]
 public sealed class SetEncKeyCommand : KeyStoreCmdlet
 {

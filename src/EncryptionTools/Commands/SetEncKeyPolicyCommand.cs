@@ -7,7 +7,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Replaces a key's policy, after validation and the lockout safety check.</summary>
-[Cmdlet(VerbsCommon.Set, "EncKeyPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TextSet)]
+[Cmdlet(VerbsCommon.Set, "EncKeyPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TextSet, HelpUri = HelpLinks.DocsBase + "Set-EncKeyPolicy.md")]
 [OutputType(typeof(EncKeyPolicy))]
 public sealed class SetEncKeyPolicyCommand : KeyStoreCmdlet
 {

@@ -10,7 +10,7 @@ namespace EncryptionTools.Module.Commands;
 /// previous root key file or password wrap no longer opens the store). The current password is required to change or
 /// remove one. The store must exist: New-EncKeyStore creates one.
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "EncKeyStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Set, "EncKeyStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.DocsBase + "Set-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class SetEncKeyStoreCommand : KeyStoreCmdlet
 {

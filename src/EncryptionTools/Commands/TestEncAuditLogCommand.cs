@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Audit;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Verifies the audit log's hash chain, record HMACs and head; names the first broken record.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "EncAuditLog")]
+[Cmdlet(VerbsDiagnostic.Test, "EncAuditLog", HelpUri = HelpLinks.DocsBase + "Test-EncAuditLog.md")]
 [OutputType(typeof(AuditVerification))]
 [OutputType(typeof(bool))]
 public sealed class TestEncAuditLogCommand : KeyStoreCmdlet

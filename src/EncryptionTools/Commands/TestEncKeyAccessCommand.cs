@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Access;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>Shows whether a principal may perform an action on keys, and which statement or grant decides.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "EncKeyAccess")]
+[Cmdlet(VerbsDiagnostic.Test, "EncKeyAccess", HelpUri = HelpLinks.DocsBase + "Test-EncKeyAccess.md")]
 [OutputType(typeof(AccessDecision))]
 public sealed class TestEncKeyAccessCommand : KeyStoreCmdlet
 {

@@ -12,7 +12,7 @@ namespace EncryptionTools.Module.Commands;
 /// Checks files, keys, key policies, grants and the key store against a compliance profile. Writes one finding per
 /// problem; -Summary adds the summary last; -Quiet writes only $true or $false. The engine does the work.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "EncryptionCompliance", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsDiagnostic.Test, "EncryptionCompliance", DefaultParameterSetName = PathSet, HelpUri = HelpLinks.DocsBase + "Test-EncryptionCompliance.md")]
 [OutputType(typeof(ComplianceFinding), typeof(ComplianceSummary), typeof(bool))]
 public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
 {
@@ -65,6 +65,13 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
+    /// <summary>
+    /// With -Path or -LiteralPath, also runs the key, policy, grant and store rules. Without it a path-scoped check reports
+    /// only about the files it names, so -Quiet and Should -BeEncrypted answer about the same thing.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter IncludeStore { get; set; }
+
     /// <summary>Writes the summary object after the findings.</summary>
     [Parameter]
     public SwitchParameter Summary { get; set; }
@@ -75,13 +82,35 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
     public string? StorePath { get; set; }
 
     private readonly List<string> _paths = [];
+    private int _unresolved;
 
     private string? ResolvedStorePath => string.IsNullOrWhiteSpace(StorePath) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(StorePath);
 
     protected override void ProcessRecord()
     {
         var literal = ParameterSetName == LiteralPathSet;
-        _paths.AddRange(ResolveFileSystemPaths(literal ? LiteralPath : Path, literal));
+        foreach (var path in literal ? LiteralPath : Path)
+        {
+            var before = _paths.Count;
+            _paths.AddRange(ResolveFileSystemPaths([path], literal));
+            if (_paths.Count == before) _unresolved++;
+        }
+    }
+
+    /// <summary>Whether the caller named files or directories (even ones that turned out not to exist).</summary>
+    private bool PathGiven => MyInvocation.BoundParameters.ContainsKey(nameof(Path)) || MyInvocation.BoundParameters.ContainsKey(nameof(LiteralPath))
+        || _paths.Count > 0 || _unresolved > 0;
+
+    /// <summary>
+    /// A check of named paths reports on those files only: the key, policy and store rules are left out unless
+    /// -IncludeStore asks for them or -Rule names them.
+    /// </summary>
+    private IReadOnlyList<string> ExcludedRules()
+    {
+        var excluded = new List<string>(ExcludeRule ?? []);
+        if (PathGiven && !IncludeStore && Rule is not { Length: > 0 })
+            excluded.AddRange(ComplianceRules.All.Where(r => r.Area != ComplianceArea.Files).Select(r => r.Id));
+        return excluded;
     }
 
     protected override void EndProcessing()
@@ -96,7 +125,7 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
                 Exclude = Exclude,
                 Profile = LoadProfile(),
                 Rules = Rule ?? [],
-                ExcludeRules = ExcludeRule ?? [],
+                ExcludeRules = ExcludedRules(),
                 MinimumSeverity = MinimumSeverity,
                 RemediationStorePath = ResolvedStorePath,
             };
@@ -109,7 +138,10 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
             progress.Complete();
             WriteVerbose(report.Summary.ToString());
             foreach (var skip in report.Summary.RulesNotEvaluated) WriteVerbose("Not evaluated: " + skip);
-            if (Quiet) WriteObject(report.Summary.Compliant);
+            if (PathGiven && !IncludeStore && Rule is not { Length: > 0 })
+                WriteVerbose("Key, policy and store rules were not evaluated: the check is scoped to the named paths (add -IncludeStore).");
+            // A path that could not be checked is not compliant: -Quiet never says $true about files it did not see.
+            if (Quiet) WriteObject(report.Summary.Compliant && _unresolved == 0);
             else if (Summary) WriteObject(report.Summary);
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)

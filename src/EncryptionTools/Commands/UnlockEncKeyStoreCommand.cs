@@ -8,7 +8,7 @@ namespace EncryptionTools.Module.Commands;
 /// Unlocks a password-protected key store for this process until the timeout (default 900 seconds). Runbooks pass
 /// -Password, or set ENCRYPTIONTOOLS_STORE_PASSWORD and need no unlock at all.
 /// </summary>
-[Cmdlet(VerbsCommon.Unlock, "EncKeyStore")]
+[Cmdlet(VerbsCommon.Unlock, "EncKeyStore", HelpUri = HelpLinks.DocsBase + "Unlock-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class UnlockEncKeyStoreCommand : KeyStoreCmdlet
 {

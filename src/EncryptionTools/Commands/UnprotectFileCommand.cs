@@ -10,7 +10,7 @@ namespace EncryptionTools.Module.Commands;
 /// private keys alike), so no -KeyId is needed; -KeyId restricts decryption to those keys. Nothing is written unless
 /// the whole message authenticates and its encryption context holds every -ExpectedEncryptionContext pair.
 /// </summary>
-[Cmdlet(VerbsSecurity.Unprotect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsSecurity.Unprotect, "File", SupportsShouldProcess = true, DefaultParameterSetName = PathSet, HelpUri = HelpLinks.DocsBase + "Unprotect-File.md")]
 [OutputType(typeof(FileOperationResult), typeof(FileInfo))]
 public sealed class UnprotectFileCommand : FileTransformCmdlet
 {

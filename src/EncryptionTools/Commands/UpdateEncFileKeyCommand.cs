@@ -11,7 +11,7 @@ namespace EncryptionTools.Module.Commands;
 /// keys (-KeyId), add or remove recipients, and always move data keys wrapped under an older version of an enabled
 /// store key to its newest version. The body is never read or moved; signed messages are refused.
 /// </summary>
-[Cmdlet(VerbsData.Update, "EncFileKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Update, "EncFileKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet, HelpUri = HelpLinks.DocsBase + "Update-EncFileKey.md")]
 [OutputType(typeof(RewrapResult))]
 public sealed class UpdateEncFileKeyCommand : FileInputCmdlet
 {

@@ -49,6 +49,19 @@ public class CmdletConventionTests
 
     [Theory]
     [MemberData(nameof(CmdletNames))]
+    public void HasAHelpUriToItsDocsPageAndThePageSaysTheSame(string name)
+    {
+        var expected = EncryptionTools.Module.HelpLinks.DocsBase + name + ".md";
+        Assert.Equal(expected, ModuleLayout.Named(ModuleLayout.Attribute<CmdletAttribute>(ModuleLayout.Cmdlets[name])!, "HelpUri"));
+        Assert.True(Uri.TryCreate(expected, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps, expected);
+        var page = MarkdownHelpParser.ParseCommandPage(Path.Combine(ModuleLayout.RepoRoot, "docs", name + ".md"));
+        Assert.Equal(expected, page.OnlineVersion);
+        // Get-Help -Online opens the first related link that is a URI: platyPS's "Online Version:" link.
+        Assert.Equal(new LinkHelp("Online Version:", expected), page.Links.FirstOrDefault());
+    }
+
+    [Theory]
+    [MemberData(nameof(CmdletNames))]
     public void SupportsShouldProcessWhenItWrites(string name)
     {
         var type = ModuleLayout.Cmdlets[name];
