@@ -44,6 +44,9 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
                 {
                     resolved.AddRange(GetResolvedProviderPathFromPSPath(path, out var provider));
                     EnsureFileSystem(provider, path);
+                    // A wildcard that matches nothing is an error, as in Get-Content: silence would read as success.
+                    if (resolved.Count == 0)
+                        throw new ItemNotFoundException($"Cannot find path '{path}' because it does not exist (the wildcard matches nothing).");
                 }
             }
             catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
