@@ -5,6 +5,7 @@
 #              Import-Module (the enumeration by Get-ChildItem is part of it). "cold" is the first file command of the
 #              session (JIT of the file path included); "warm" is a second tree in the same session.
 #  - array:    `Protect-File -LiteralPath $files` (the same files as one array), warm.
+# cpu: user+system seconds of the enctools process, and of the pwsh process during each measurement (all its threads).
 # Each measurement gets its own fresh copy of the tree; `sync` before each so no run flushes another's writes.
 # Usage: bash bench/pipeline.sh [N=2000] [DIR for the trees, default /dev/shm] [RUNS=3]
 # Needs `bash build.sh --no-demo` and `dotnet tool restore` first.
@@ -15,7 +16,7 @@ work=$(mktemp -d -p "${2:-/dev/shm}")
 runs=${3:-3}
 trap 'rm -rf "$work"' EXIT
 cli=out/enctools/enctools
-module=$PWD/out/EncryptionTools/EncryptionTools.psd1
+module=${MODULE:-$PWD/out/EncryptionTools/EncryptionTools.psd1}
 store="$work/store"
 now() { date +%s.%N; }
 
@@ -34,32 +35,40 @@ PY
 for run in $(seq 1 "$runs"); do
   for t in cli cold warm array; do rm -rf "$work/$t"; cp -r "$work/master" "$work/$t"; done
   sync
-  t0=$(now); $cli encrypt "$work/cli" -r --key alias/bench --store "$store" > /dev/null; t1=$(now)
+  t0=$(now); clicpu=$( { /usr/bin/time -f "%U %S" $cli encrypt "$work/cli" -r --key alias/bench --store "$store" > /dev/null; } 2>&1 | tail -n 1 | awk '{print $1 + $2}'); t1=$(now)
   sync
   pwshout=$(dotnet pwsh -NoProfile -NonInteractive -Command "
     \$ErrorActionPreference = 'Stop'
     Import-Module '$module'
     \$s = '$store'
+    \$me = [System.Diagnostics.Process]::GetCurrentProcess()
+    function cpu { \$me.Refresh(); \$me.TotalProcessorTime.TotalSeconds }
+    \$c0 = cpu
     \$cold = Measure-Command { Get-ChildItem '$work/cold' -Recurse -File | Protect-File -KeyId alias/bench -StorePath \$s | Out-Null }
+    \$c1 = cpu
     \$warm = Measure-Command { Get-ChildItem '$work/warm' -Recurse -File | Protect-File -KeyId alias/bench -StorePath \$s | Out-Null }
+    \$c2 = cpu
     \$files = (Get-ChildItem '$work/array' -Recurse -File).FullName
+    \$c3 = cpu
     \$array = Measure-Command { Protect-File -LiteralPath \$files -KeyId alias/bench -StorePath \$s | Out-Null }
-    '{0} {1} {2}' -f \$cold.TotalSeconds, \$warm.TotalSeconds, \$array.TotalSeconds
+    \$c4 = cpu
+    '{0} {1} {2} {3} {4} {5}' -f \$cold.TotalSeconds, \$warm.TotalSeconds, \$array.TotalSeconds, (\$c1 - \$c0), (\$c2 - \$c1), (\$c4 - \$c3)
   " | tail -n 1)
   for t in cli cold warm array; do
     c=$(find "$work/$t" -name '*.enc' | wc -l)
     [ "$c" -eq "$n" ] || { echo "$t: $c of $n files encrypted" >&2; exit 1; }
   done
-  python3 - "$n" "$run" "$t0" "$t1" $pwshout <<'PY'
+  python3 - "$n" "$run" "$t0" "$t1" "$clicpu" $pwshout <<'PY'
 import sys
 n, run = int(sys.argv[1]), sys.argv[2]
 cli = float(sys.argv[4]) - float(sys.argv[3])
-cold, warm, array = map(float, sys.argv[5:8])
+clicpu = float(sys.argv[5])
+cold, warm, array, ccold, cwarm, carray = map(float, sys.argv[6:12])
 r = lambda s: n / s
-print(f"run {run}: {n} x 4 KiB: enctools encrypt -r {cli:.3f} s ({r(cli):,.0f} files/s, whole process); "
-      f"Get-ChildItem | Protect-File cold {cold:.3f} s ({r(cold):,.0f} files/s, {r(cold)/r(cli):.2f} x cli), "
-      f"warm {warm:.3f} s ({r(warm):,.0f} files/s, {r(warm)/r(cli):.2f} x cli); "
-      f"-LiteralPath array warm {array:.3f} s ({r(array):,.0f} files/s)")
+print(f"run {run}: {n} x 4 KiB: enctools encrypt -r {cli:.3f} s ({r(cli):,.0f} files/s, whole process; cpu {clicpu:.2f} s) | "
+      f"Get-ChildItem | Protect-File: cold {cold:.3f} s ({r(cold):,.0f} files/s, {r(cold)/r(cli):.2f} x cli; cpu {ccold:.2f} s), "
+      f"warm {warm:.3f} s ({r(warm):,.0f} files/s, {r(warm)/r(cli):.2f} x cli; cpu {cwarm:.2f} s) | "
+      f"-LiteralPath array, warm: {array:.3f} s ({r(array):,.0f} files/s; cpu {carray:.2f} s)")
 PY
 done
 echo "after: $(uptime)"

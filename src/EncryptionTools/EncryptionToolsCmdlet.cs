@@ -32,7 +32,9 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
             List<string> resolved = [];
             try
             {
-                if (literal)
+                // A -Path with no wildcard or escape character resolves as a literal one: the same path, without the
+                // glob machinery, which costs ~0.3 ms per call (most of a 4 KiB file's work on a piped string).
+                if (literal || path.AsSpan().IndexOfAny(GlobCharacters) < 0)
                 {
                     var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
                     EnsureFileSystem(provider, path);
@@ -62,6 +64,8 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
             foreach (var item in resolved) yield return item;
         }
     }
+
+    private static readonly System.Buffers.SearchValues<char> GlobCharacters = System.Buffers.SearchValues.Create("*?[]`");
 
     private static void EnsureFileSystem(ProviderInfo provider, string path)
     {
