@@ -46,8 +46,8 @@ public sealed class FilePipelineBatchTests(ModuleRunspace ps)
         r.AssertNoErrors();
         var n = r.Output.Select(o => Convert.ToInt32(o.BaseObject)).ToList();
         Assert.Equal(100, n[0]);
-        // Group limits are 128 files or 1 s; only a machine 25 times slower than usual makes more than 4 groups here.
-        Assert.InRange(n[1], 1, 4);
+        // Group limits are 128 files or 1 s: one group normally, a few on a very busy machine; one per record before.
+        Assert.InRange(n[1], 1, 20);
         Assert.Equal(100, n[2]);
         Assert.Equal(100, n[3]); // every key use is still in the audit log, once
         Assert.Equal(100, Directory.GetFiles(Path.Combine(box.Root, "src"), "*.enc", SearchOption.AllDirectories).Length);

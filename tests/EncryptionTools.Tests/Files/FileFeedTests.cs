@@ -37,8 +37,8 @@ public sealed class FileFeedTests : IDisposable
         var outcomes = FileProtector.ProtectFeed(feed, new ProtectRequest { Keyrings = [_key.Keyring], BeforePublish = () => publishes++ }).ToList();
         Assert.Equal(50, outcomes.Count);
         Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Error?.Message));
-        // One group unless staging 50 small files took longer than the 1 s group limit.
-        Assert.InRange(publishes, 1, 3);
+        // One group unless staging 50 small files took longer than the 1 s group limit (a very busy machine).
+        Assert.InRange(publishes, 1, 10);
         Assert.Equal(publishes, outcomes.Max(o => o.Group));
     }
 
