@@ -159,3 +159,41 @@ Describe 'Update-EncFileKey and Invoke-EncKeyRotation -Rewrap' {
         Get-Content -LiteralPath $file | Should -Be 'shared'
     }
 }
+
+Describe 'Pipeline batches, destination clashes, wildcards and output modes' {
+    BeforeAll {
+        $root = Join-Path $work 'rules'
+        New-Item -ItemType Directory -Path (Join-Path $root 'a'), (Join-Path $root 'b') -Force | Out-Null
+        Set-Content -LiteralPath (Join-Path $root 'a/x.txt') -Value 'first' -NoNewline
+        Set-Content -LiteralPath (Join-Path $root 'b/x.txt') -Value 'second' -NoNewline
+    }
+
+    It 'publishes piped files in groups (reported with -Verbose)' {
+        $all = Get-ChildItem -LiteralPath $root -Recurse -File | Protect-File -KeyId alias/x -StorePath $store -Verbose 4>&1
+        @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Group 1: 2 file(s)*' }) | Should -HaveCount 1
+        @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Should -HaveCount 2
+    }
+
+    It 'refuses a second source for the same -Destination output, even with -Force' {
+        $out = Join-Path $root 'out'
+        $results = Get-ChildItem -LiteralPath $root -Recurse -Filter *.txt | Protect-File -KeyId alias/x -Destination $out -Force -StorePath $store -ErrorAction SilentlyContinue -ErrorVariable errs
+        $results | Should -HaveCount 1
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DestinationClash,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+    }
+
+    It 'reports a -Path wildcard that matches nothing as PathNotFound' {
+        { Protect-File -Path (Join-Path $root '*.nothing') -StorePath $store -ErrorAction Stop } | Should -Throw -ErrorId 'PathNotFound,*'
+    }
+
+    It 'never makes a ciphertext more permissive than its source, and a new plaintext is owner-only' -Skip:$IsWindows {
+        $f = Join-Path $root 'shared.txt'
+        Set-Content -LiteralPath $f -Value 'shared'
+        [IO.File]::SetUnixFileMode($f, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead, UserExecute')
+        Protect-File -LiteralPath $f -KeyId alias/x -StorePath $store | Out-Null
+        [IO.File]::GetUnixFileMode("$f.enc") | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        Unprotect-File -LiteralPath "$f.enc" -Destination (Join-Path $root 'shared.out') -StorePath $store | Out-Null
+        [IO.File]::GetUnixFileMode((Join-Path $root 'shared.out')) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+    }
+}

@@ -122,3 +122,15 @@ public sealed class DestinationExistsException(string path)
 {
     public string Path { get; } = path;
 }
+
+/// <summary>
+/// Two sources of one batch map to the same destination (e.g. same-named files from different directories piped into
+/// one -Destination directory). Refused even with Force: the second would silently replace the first's output.
+/// </summary>
+public sealed class DestinationClashException(string source, string destination)
+    : EncryptionToolsException("DestinationClash", EngineErrorCategory.ResourceExists,
+        $"'{source}' would be written to '{destination}', which another file of this command already writes. Nothing was written for it; " +
+        "give the files different destinations (e.g. one command per directory, or -Recurse on the common directory to keep the tree).")
+{
+    public string Destination { get; } = destination;
+}

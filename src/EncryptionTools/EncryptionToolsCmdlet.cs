@@ -48,7 +48,9 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
             List<string> resolved = [];
             try
             {
-                if (literal)
+                // A -Path with no wildcard or escape character resolves as a literal one: the same path, without the
+                // glob machinery, which costs ~0.3 ms per call (most of a 4 KiB file's work on a piped string).
+                if (literal || path.AsSpan().IndexOfAny(GlobCharacters) < 0)
                 {
                     var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
                     EnsureFileSystem(provider, path);
@@ -60,6 +62,9 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
                 {
                     resolved.AddRange(GetResolvedProviderPathFromPSPath(path, out var provider));
                     EnsureFileSystem(provider, path);
+                    // A wildcard that matches nothing is an error, as in Get-Content: silence would read as success.
+                    if (resolved.Count == 0)
+                        throw new ItemNotFoundException($"Cannot find path '{path}' because it does not exist (the wildcard matches nothing).");
                 }
             }
             catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
@@ -75,6 +80,8 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
             foreach (var item in resolved) yield return item;
         }
     }
+
+    private static readonly System.Buffers.SearchValues<char> GlobCharacters = System.Buffers.SearchValues.Create("*?[]`");
 
     private static void EnsureFileSystem(ProviderInfo provider, string path)
     {

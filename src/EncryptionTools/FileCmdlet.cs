@@ -35,14 +35,16 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
         }
     }
 
-    /// <summary>Two progress bars: the whole call by bytes, and the current file by bytes.</summary>
+    /// <summary>
+    /// Two progress bars: the whole call by bytes, and the current file by bytes. Pipeline input has no known total
+    /// (FileCount 0): the overall bar counts files without a percentage.
+    /// </summary>
     protected void WriteFileProgress(string activity, FileProgress p)
     {
         _progressShown = true;
-        var overall = new ProgressRecord(OverallActivity, activity, $"File {p.FileNumber} of {p.FileCount}")
-        {
-            PercentComplete = Percent(p.OverallBytesDone, p.OverallBytesTotal),
-        };
+        var overall = p.FileCount > 0
+            ? new ProgressRecord(OverallActivity, activity, $"File {p.FileNumber} of {p.FileCount}") { PercentComplete = Percent(p.OverallBytesDone, p.OverallBytesTotal) }
+            : new ProgressRecord(OverallActivity, activity, $"File {p.FileNumber}, {p.OverallBytesDone:N0} bytes");
         WriteProgress(overall);
         WriteProgress(new ProgressRecord(FileActivity, $"{p.Phase} {System.IO.Path.GetFileName(p.Source)}", $"{p.FileBytesDone:N0} of {p.FileBytesTotal:N0} bytes")
         {
@@ -148,6 +150,62 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
         WriteObject(passThru ? new FileInfo(result.Destination!) : result);
     }
 
+    private FedBatch? _fed;
+    private int _fedGroup;
+    private int _fedGroupFiles;
+
+    /// <summary>
+    /// Pipeline input: every record's files go into one batch that groups them as they come (so a pipeline publishes
+    /// in groups like one call with all the paths), and the results ready so far are written now.
+    /// <paramref name="start"/> runs once, at the first record.
+    /// </summary>
+    protected void Feed(IReadOnlyList<string> files, Func<FileFeed, IProgress<FileProgress>, CancellationToken, IEnumerable<FileOutcome>> start,
+        string activity, bool passThru)
+    {
+        _fed ??= new FedBatch(start, CancellationToken);
+        _fed.Add(files);
+        WriteFed(_fed.TakeReady(), activity, passThru);
+    }
+
+    /// <summary>The rest of a pipeline's batch, in EndProcessing: waits for its last group and writes every result.</summary>
+    protected void FinishFeed(string activity, bool passThru)
+    {
+        if (_fed is null) return;
+        try
+        {
+            WriteFed(_fed.Finish(), activity, passThru);
+            EndFedGroup(0);
+        }
+        finally
+        {
+            CompleteProgress(activity);
+        }
+    }
+
+    private void WriteFed(IEnumerable<RunnerEvent<FileOutcome, FileProgress>> events, string activity, bool passThru)
+    {
+        foreach (var e in events)
+        {
+            if (e.IsProgress)
+            {
+                WriteFileProgress(activity, e.Progress!);
+                continue;
+            }
+            var outcome = e.Item!;
+            if (outcome.Group != _fedGroup) EndFedGroup(outcome.Group);
+            _fedGroupFiles++;
+            WriteOutcome(outcome, passThru);
+        }
+    }
+
+    private void EndFedGroup(int next)
+    {
+        if (_fedGroup > 0 && _fedGroupFiles > 0)
+            WriteVerbose($"Group {_fedGroup}: {_fedGroupFiles} file(s) published together (one flush to disk, one audit append).");
+        _fedGroup = next;
+        _fedGroupFiles = 0;
+    }
+
     protected override void EndProcessing()
     {
         Dispose();
@@ -156,6 +214,9 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
 
     public void Dispose()
     {
+        // The batch first: its worker uses the session's keyrings until it has stopped.
+        _fed?.Dispose();
+        _fed = null;
         _session?.Dispose();
         _session = null;
         GC.SuppressFinalize(this);

@@ -18,7 +18,7 @@ public static class ExitCodes
 
     public static int For(Exception exception) => exception switch
     {
-        DestinationExistsException => DestinationExists,
+        DestinationExistsException or DestinationClashException => DestinationExists,
         EncryptionContextMismatchException => ContextMismatch,
         OutputWriteException => WriteFailed,
         OperationCanceledException => Cancelled,

@@ -114,6 +114,9 @@ public sealed record FileOperationResult
 public sealed record FileOutcome(string Source, string? Destination, FileOperationResult? Result, EncryptionToolsException? Error)
 {
     public bool Succeeded => Error is null;
+
+    /// <summary>The number (from 1) of the group it was published with, in a fed batch; 0 elsewhere.</summary>
+    public int Group { get; init; }
 }
 
 public enum FileProgressPhase

@@ -16,7 +16,7 @@ namespace EncryptionTools.Engine.Files;
 /// on any error or cancellation no temporary file remains.
 /// </para>
 /// </summary>
-public static class FileProtector
+public static partial class FileProtector
 {
     /// <summary>
     /// ".enc": what the CLI already writes, short, and not claimed by another common tool (aws-encryption-cli's own
@@ -71,7 +71,16 @@ public static class FileProtector
     /// file. Per-file problems (a missing input, a directory without Recurse, a name without the suffix) become items
     /// with <see cref="FilePlanItem.Error"/>; a request that cannot work at all throws <see cref="InvalidDestinationException"/>.
     /// </summary>
-    public static IReadOnlyList<FilePlanItem> Plan(IEnumerable<string> paths, FileOperationOptions options, bool encrypting)
+    public static IReadOnlyList<FilePlanItem> Plan(IEnumerable<string> paths, FileOperationOptions options, bool encrypting) =>
+        Plan(paths, options, encrypting, new HashSet<string>(PathComparer), new HashSet<string>(PathComparer));
+
+    /// <summary>
+    /// <see cref="Plan(IEnumerable{string}, FileOperationOptions, bool)"/> with the sources and destinations already
+    /// planned by this batch: a source is planned once, and a destination that another source of the batch already
+    /// maps to is refused (even with Force: two results, one file, would lose the first).
+    /// </summary>
+    private static IReadOnlyList<FilePlanItem> Plan(IEnumerable<string> paths, FileOperationOptions options, bool encrypting,
+        HashSet<string> seen, HashSet<string> targets)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var inputs = paths.Select(p => Path.GetFullPath(p)).ToList();
@@ -93,7 +102,6 @@ public static class FileProtector
         }
 
         var items = new List<FilePlanItem>();
-        var seen = new HashSet<string>(PathComparer);
         foreach (var input in inputs)
         {
             if (Directory.Exists(input))
@@ -139,6 +147,8 @@ public static class FileProtector
             if (PathComparer.Equals(target, file))
                 return new FilePlanItem(file, target, length, foundByRecursion, new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
                     $"The source and the destination are the same file '{file}'; use InPlace to replace it.") { Target = file });
+            if (!targets.Add(target))
+                return new FilePlanItem(file, target, length, foundByRecursion, new DestinationClashException(file, target) { Target = file });
             return new FilePlanItem(file, target, length, foundByRecursion, null);
         }
 
@@ -413,7 +423,7 @@ public static class FileProtector
         var warnings = PreflightDestination(source, destination, inPlace, request.Force, state, before, encrypting: true);
 
         var reserve = HeaderReserve.Normalize(request.HeaderReserve ?? HeaderReserve.ForPlaintextLength(before.Length));
-        UnixFileMode? mode = inPlace && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(source) : null;
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : inPlace ? File.GetUnixFileMode(source) : CiphertextMode(File.GetUnixFileMode(source));
         using var plaintextHash = inPlace ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         var output = state.CreateOutput(destination, overwrite: inPlace || request.Force);
         try
@@ -487,6 +497,15 @@ public static class FileProtector
             return null;
         }
     }
+
+    /// <summary>
+    /// A new ciphertext is never readable or writable by more people than its source: the owner reads and writes it,
+    /// group and others keep at most the source's read and write bits; execute and special bits never carry over. A
+    /// new plaintext stays owner-only (the temporary's 0600): who may read a ciphertext says nothing about its plaintext.
+    /// </summary>
+    internal static UnixFileMode CiphertextMode(UnixFileMode source) =>
+        UnixFileMode.UserRead | UnixFileMode.UserWrite |
+        (source & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite));
 
     /// <summary>Decrypts the whole temporary file to a hashing null sink and compares with the hash taken while encrypting.</summary>
     private static void VerifyEncrypted(FileStream temp, string source, ProtectRequest request, byte[] expected, long expectedLength,

@@ -69,6 +69,19 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
         };
         var accepted = inputs.Where(i => ShouldProcess(i, InPlace ? "Encrypt in place" : $"Encrypt to {Describe(i, destination)}")).ToList();
         if (accepted.Count == 0) return;
+        if (MyInvocation.ExpectingInput)
+        {
+            // Pipeline input: one batch for the whole pipeline, grouped as records come, not one batch per record.
+            try
+            {
+                Feed(accepted, (feed, p, ct) => FileProtector.ProtectFeed(feed, Session.PrepareProtect(_keys!, options), p, ct), Activity, PassThru);
+            }
+            catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+            {
+                Terminate(ex, inputs[0]);
+            }
+            return;
+        }
         try
         {
             var request = Session.PrepareProtect(_keys!, options);
@@ -83,6 +96,19 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
         {
             CompleteProgress(Activity);
         }
+    }
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            FinishFeed(Activity, PassThru);
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+        {
+            Terminate(ex, null);
+        }
+        base.EndProcessing();
     }
 
     private string Describe(string input, string? destination) =>

@@ -46,6 +46,19 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
         };
         var accepted = inputs.Where(i => ShouldProcess(i, InPlace ? "Decrypt in place" : destination is null ? "Decrypt" : $"Decrypt to {destination}")).ToList();
         if (accepted.Count == 0) return;
+        if (MyInvocation.ExpectingInput)
+        {
+            // Pipeline input: one batch for the whole pipeline, grouped as records come, not one batch per record.
+            try
+            {
+                Feed(accepted, (feed, p, ct) => FileProtector.UnprotectFeed(feed, Session.PrepareUnprotect(KeyId, options), p, ct), Activity, PassThru);
+            }
+            catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+            {
+                Terminate(ex, inputs[0]);
+            }
+            return;
+        }
         try
         {
             var request = Session.PrepareUnprotect(KeyId, options);
@@ -60,5 +73,18 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
         {
             CompleteProgress(Activity);
         }
+    }
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            FinishFeed(Activity, PassThru);
+        }
+        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+        {
+            Terminate(ex, null);
+        }
+        base.EndProcessing();
     }
 }
