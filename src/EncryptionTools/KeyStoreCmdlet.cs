@@ -172,9 +172,5 @@ internal static class CompletionStore
     }
 
     /// <summary>Tooltips show store text (descriptions, names): control characters never reach the terminal.</summary>
-    public static string Printable(string text) =>
-        string.Create(text.Length, text, (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++) span[i] = char.IsControl(source[i]) ? '\uFFFD' : source[i];
-        });
+    public static string Printable(string text) => Engine.Inspection.DisplayText.Printable(text);
 }

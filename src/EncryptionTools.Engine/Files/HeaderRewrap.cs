@@ -62,7 +62,13 @@ public sealed record RewrapResult(
     int ReserveAfter,
     IReadOnlyList<FileKeyIdentity> KeysBefore,
     IReadOnlyList<FileKeyIdentity> KeysAfter,
-    long FileLength);
+    long FileLength)
+{
+    /// <summary><see cref="KeysBefore"/> as a person names them (alias and version for store keys); empty when not resolved.</summary>
+    public IReadOnlyList<string> KeyLabelsBefore { get; init; } = [];
+    /// <summary><see cref="KeysAfter"/> as a person names them (alias and version for store keys); empty when not resolved.</summary>
+    public IReadOnlyList<string> KeyLabelsAfter { get; init; } = [];
+}
 
 /// <summary>What recovery did with one leftover journal.</summary>
 public enum JournalOutcome
