@@ -46,6 +46,9 @@ public sealed class PesterIntegration : IModuleAssemblyInitializer
         try
         {
             if (Runspace.DefaultRunspace is null) return;
+            // Pester 5 loads its Pester.dll; without it there is nothing to register, and the script's first pipeline
+            // (Get-Module | Where-Object | Sort-Object) would cost every import ~0.1 s of JIT.
+            if (!AppDomain.CurrentDomain.GetAssemblies().Any(a => string.Equals(a.GetName().Name, "Pester", StringComparison.OrdinalIgnoreCase))) return;
             ScriptBlock.Create(RegistrationScript)?.Invoke();
         }
         catch (Exception ex) when (ex is RuntimeException or InvalidOperationException or NotSupportedException or NullReferenceException)
