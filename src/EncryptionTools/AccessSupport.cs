@@ -16,8 +16,14 @@ public sealed class EncGrantIdCompleter : IArgumentCompleter
         try
         {
             var keyId = fakeBoundParameters?["KeyId"] as string;
-            grants = CompletionStore.Open(fakeBoundParameters, commandName)
-                .GetGrants(string.IsNullOrWhiteSpace(keyId) ? null : keyId);
+            var catalog = CompletionStore.Open(fakeBoundParameters, commandName).PeekCatalog();
+            if (string.IsNullOrWhiteSpace(keyId)) grants = catalog.Grants;
+            else
+            {
+                var key = catalog.Keys.FirstOrDefault(k => k.KeyId.Equals(keyId, StringComparison.OrdinalIgnoreCase)
+                    || k.Arn.Equals(keyId, StringComparison.OrdinalIgnoreCase) || k.Aliases.Contains(keyId, StringComparer.OrdinalIgnoreCase));
+                grants = key is null ? [] : catalog.Grants.Where(g => g.KeyId == key.KeyId).ToList();
+            }
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
         {
@@ -26,8 +32,8 @@ public sealed class EncGrantIdCompleter : IArgumentCompleter
         var word = (wordToComplete ?? "").Trim('\'', '"');
         foreach (var grant in grants.Where(g => g.GrantId.StartsWith(word, StringComparison.OrdinalIgnoreCase)
                      || (g.Name ?? "").StartsWith(word, StringComparison.OrdinalIgnoreCase)))
-            yield return new CompletionResult(grant.GrantId, grant.Name ?? grant.GrantId[..12], CompletionResultType.ParameterValue,
-                $"{grant.GranteePrincipal}: {string.Join(", ", grant.Operations)} on {grant.KeyId}");
+            yield return new CompletionResult(grant.GrantId, CompletionStore.Printable(grant.Name ?? grant.GrantId[..12]), CompletionResultType.ParameterValue,
+                CompletionStore.Printable($"{grant.GranteePrincipal}: {string.Join(", ", grant.Operations)} on {grant.KeyId}"));
     }
 }
 

@@ -147,7 +147,7 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
             WriteWarning(result.Warning ?? $"'{result.Source}' was skipped.");
             return;
         }
-        WriteObject(passThru ? new FileInfo(result.Destination!) : result);
+        WriteObject(passThru ? new FileInfo(result.Destination!) : result with { KeyLabels = Session.KeyLabels(result.Keys) });
     }
 
     private FedBatch? _fed;

@@ -97,7 +97,7 @@ public sealed class EncKeyCompleter : IArgumentCompleter
             yield break; // a locked or missing store completes nothing
         }
         foreach (var (text, tip) in matches)
-            yield return new CompletionResult(text, text, CompletionResultType.ParameterValue, tip);
+            yield return new CompletionResult(text, text, CompletionResultType.ParameterValue, CompletionStore.Printable(tip));
     }
 }
 
@@ -107,19 +107,20 @@ public sealed class EncKeyAliasCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        IReadOnlyList<EncKeyAlias> aliases;
+        IReadOnlyList<(string AliasName, string KeyId)> aliases;
         try
         {
-            aliases = CompletionStore.Open(fakeBoundParameters).GetAliases();
+            aliases = CompletionStore.Open(fakeBoundParameters).PeekCatalog().Keys
+                .SelectMany(k => k.Aliases.Select(a => (a, k.KeyId))).OrderBy(a => a.a, StringComparer.OrdinalIgnoreCase).ToList();
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
         {
             yield break;
         }
         var word = (wordToComplete ?? "").Trim('\'', '"');
-        foreach (var alias in aliases.Where(a => a.AliasName.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+        foreach (var (alias, keyId) in aliases.Where(a => a.AliasName.StartsWith(word, StringComparison.OrdinalIgnoreCase)
                      || a.AliasName[Aliases.Prefix.Length..].StartsWith(word, StringComparison.OrdinalIgnoreCase)))
-            yield return new CompletionResult(alias.AliasName, alias.AliasName, CompletionResultType.ParameterValue, "-> " + alias.KeyId);
+            yield return new CompletionResult(alias, CompletionStore.Printable(alias), CompletionResultType.ParameterValue, "-> " + keyId);
     }
 }
 
@@ -173,7 +174,7 @@ public sealed class EncryptionContextCompleter : IArgumentCompleter
         foreach (var (key, source) in keys.Where(k => k.Key.StartsWith(typed, StringComparison.OrdinalIgnoreCase)))
         {
             var text = $"@{{ '{key.Replace("'", "''")}' = '' }}";
-            yield return new CompletionResult(text, key, CompletionResultType.ParameterValue, $"{key} (from the {source})");
+            yield return new CompletionResult(text, CompletionStore.Printable(key), CompletionResultType.ParameterValue, CompletionStore.Printable($"{key} (from the {source})"));
         }
     }
 }
@@ -183,11 +184,30 @@ internal static class CompletionStore
 {
     public static IKeyStoreProvider Open(IDictionary? fakeBoundParameters, string? command = null)
     {
-        var typed = fakeBoundParameters?["StorePath"] as string;
+        var typed = fakeBoundParameters?["StorePath"] is { } value ? (value is PSObject ps ? ps.BaseObject : value) as string : null;
         if (string.IsNullOrWhiteSpace(typed)) return KeyStoreProviders.Get(null, command);
-        // Completers run on the host's pipeline thread, whose runspace knows the current location.
-        var path = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path
-            .GetUnresolvedProviderPathFromPSPath(typed) ?? typed;
-        return KeyStoreProviders.Get(path, command);
+        return KeyStoreProviders.Get(ResolveAgainstLocation(typed), command);
     }
+
+    // Completers run inside the host's running pipeline, where Runspace.SessionStateProxy refuses calls; a script block
+    // invoked on that thread sees the session's current location (and ~, PSDrives, provider-qualified paths).
+    private static readonly ScriptBlock Resolver =
+        ScriptBlock.Create("param($p) $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p)");
+
+    private static string ResolveAgainstLocation(string typed)
+    {
+        try
+        {
+            var resolved = Resolver.Invoke(typed);
+            if (resolved.Count == 1 && resolved[0]?.BaseObject is string path) return path;
+        }
+        catch (RuntimeException)
+        {
+            // not a file-system path: fall through to a path that names no store
+        }
+        throw new IOException($"'{typed}' is not a file-system path.");
+    }
+
+    /// <summary>Tooltips show store text (descriptions, names): control characters never reach the terminal.</summary>
+    public static string Printable(string text) => Engine.UntrustedText.Neutralize(text);
 }

@@ -65,7 +65,10 @@ public sealed class PesterIntegration : IModuleAssemblyInitializer, IModuleAssem
         try
         {
             var runspace = Runspace.DefaultRunspace;
-            if (runspace is null || Register()) return;
+            if (runspace is null) return;
+            // Pester 5 loads its Pester.dll: only then is there anything to register now. Running the script without it
+            // would cost every import ~0.1 s of JIT; the hook registers the operator if Pester comes later.
+            if (PesterLoaded() && Register()) return;
             Hooks.GetValue(runspace, _ => new LookupHook()).Install();
         }
         catch (Exception ex) when (ex is RuntimeException or InvalidOperationException or NotSupportedException or NullReferenceException)
@@ -78,6 +81,9 @@ public sealed class PesterIntegration : IModuleAssemblyInitializer, IModuleAssem
     {
         if (Runspace.DefaultRunspace is { } runspace && Hooks.TryGetValue(runspace, out var hook)) hook.Remove();
     }
+
+    private static bool PesterLoaded() =>
+        AppDomain.CurrentDomain.GetAssemblies().Any(a => string.Equals(a.GetName().Name, "Pester", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Runs the registration script; true when Pester 5 was loaded (so no hook is needed any more).</summary>
     private static bool Register()

@@ -12,7 +12,8 @@ public static class KnownContextKeys
     public static IReadOnlyList<(string Key, string Source)> From(IKeyStoreProvider store)
     {
         var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in store.GetKeys())
+        var catalog = store.PeekCatalog(); // read for completion: no audit record
+        foreach (var key in catalog.Keys)
         {
             KeyPolicy policy;
             try { policy = KeyPolicy.Parse(key.Policy); }
@@ -26,7 +27,7 @@ public static class KnownContextKeys
                         found.TryAdd(value, $"policy of key {key.KeyId}");
             }
         }
-        foreach (var grant in store.GetGrants())
+        foreach (var grant in catalog.Grants)
         {
             var pairs = grant.Constraints?.EncryptionContextSubset ?? grant.Constraints?.EncryptionContextEquals;
             foreach (var pair in pairs ?? new Dictionary<string, string>())

@@ -96,6 +96,9 @@ public sealed record FileOperationResult
     public bool InPlace { get; init; }
     /// <summary>Encryption: every key the data key was wrapped under. Decryption: the key that opened it.</summary>
     public IReadOnlyList<FileKeyIdentity> Keys { get; init; } = [];
+    /// <summary><see cref="Keys"/> as a person names them (alias and version for store keys); null when not resolved (the CLI).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? KeyLabels { get; init; }
     /// <summary>The message's encryption context, without the SDK's reserved entries.</summary>
     public IReadOnlyDictionary<string, string> EncryptionContext { get; init; } = Format.EncryptionContext.Empty;
     public long BytesIn { get; init; }

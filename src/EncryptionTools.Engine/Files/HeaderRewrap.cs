@@ -76,6 +76,10 @@ public sealed record RewrapResult(
 {
     /// <summary>Warnings with stable ids (e.g. a journal beside the file that was not ours and was ignored).</summary>
     public IReadOnlyList<EngineWarning> Warnings { get; init; } = [];
+    /// <summary><see cref="KeysBefore"/> as a person names them (alias and version for store keys); empty when not resolved.</summary>
+    public IReadOnlyList<string> KeyLabelsBefore { get; init; } = [];
+    /// <summary><see cref="KeysAfter"/> as a person names them (alias and version for store keys); empty when not resolved.</summary>
+    public IReadOnlyList<string> KeyLabelsAfter { get; init; } = [];
 }
 
 /// <summary>What recovery did with one leftover journal.</summary>

@@ -16,6 +16,13 @@ public sealed record EncryptedDataKeyInfo(string ProviderId, string KeyName, str
     public int? Version { get; init; }
     /// <summary>For <see cref="EdkResolution.Unknown"/>: why (not in this store, store locked, another tool's key).</summary>
     public string? Note { get; init; }
+
+    /// <summary>How a person names the key: its first alias as Get-EncKey sorts them (else its key id) and version, or the provider id and key name.</summary>
+    public string Label => Resolution == EdkResolution.InStore && KeyId is not null
+        ? (Aliases.Count > 0 ? Aliases.Min(StringComparer.OrdinalIgnoreCase)! : KeyId) + (Version is { } v ? " v" + v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")
+        : UntrustedText.Neutralize(ProviderId + "/" + KeyName);
+
+    public override string ToString() => Label;
 }
 
 /// <summary>How an EDK relates to the key store that Get-EncFileInfo consulted.</summary>

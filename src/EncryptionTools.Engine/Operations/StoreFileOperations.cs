@@ -212,6 +212,47 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         return _aliases.TryGetValue(keyId, out var found) ? found : [];
     }
 
+    private Dictionary<string, EncKey>? _catalog;
+
+    /// <summary>
+    /// How a person names each key of a result: a store key by its first alias (else its key id) and version, any other
+    /// key by its provider id and name. The store is read without an audit record (naming a key is not using it).
+    /// </summary>
+    public IReadOnlyList<string> KeyLabels(IEnumerable<FileKeyIdentity> keys)
+    {
+        if (_catalog is null)
+        {
+            try
+            {
+                _catalog = Store.PeekCatalog().Keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
+            {
+                _catalog = new Dictionary<string, EncKey>(StringComparer.Ordinal); // a locked store: plain identities
+            }
+        }
+        return keys.Select(Label).ToList();
+    }
+
+    private string Label(FileKeyIdentity identity)
+    {
+        foreach (var key in _catalog!.Values)
+        {
+            if (key.KeyNamespace != identity.ProviderId) continue;
+            var version = identity.KeyName == key.KeyName ? key.CurrentVersion : VersionOf(identity.KeyName, key.KeyId);
+            if (version is null) continue;
+            return (key.Aliases.Count > 0 ? key.Aliases[0] : key.KeyId) + " v" + version.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return UntrustedText.Neutralize(identity.ToString());
+    }
+
+    private static int? VersionOf(string keyName, string keyId)
+    {
+        var prefix = keyId + "/v";
+        return keyName.StartsWith(prefix, StringComparison.Ordinal)
+            && int.TryParse(keyName.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+    }
+
     // ---------------------------------------------------------------- rewrap
 
     /// <summary>Rewraps one file's header with store keys as <paramref name="settings"/> say. Typed errors are thrown.</summary>
@@ -273,7 +314,8 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         try
         {
             var result = HeaderRewrap.Rewrap(path, request, cancellationToken);
-            return new RewrapOutcome(path, result, null) { Warnings = [.. warnings, .. result.Warnings.Except(warnings)] };
+            return new RewrapOutcome(path, result with { KeyLabelsBefore = KeyLabels(result.KeysBefore), KeyLabelsAfter = KeyLabels(result.KeysAfter) }, null)
+                { Warnings = [.. warnings, .. result.Warnings.Except(warnings)] };
         }
         finally
         {
@@ -342,6 +384,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         _encryptCache.Clear();
         _decryptCache.Clear();
         _aliases = null;
+        _catalog = null;
     }
 
     // ---------------------------------------------------------------- helpers

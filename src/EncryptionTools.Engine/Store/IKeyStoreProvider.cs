@@ -49,6 +49,14 @@ public interface IKeyStoreProvider
     EncKeyAlias RemoveAlias(string aliasName);
     IReadOnlyList<EncKeyAlias> GetAliases();
 
+    /// <summary>
+    /// What tab completion and result views may show: the keys <see cref="GetKeys"/> would list (kms:DescribeKey) with
+    /// their aliases, and the grants on keys whose grants the caller may list (kms:ListGrants). It writes no audit
+    /// record and runs no maintenance: no key is used and nothing changes. Hidden keys are left out, not refused.
+    /// An absent store is empty, never created.
+    /// </summary>
+    StoreCatalog PeekCatalog();
+
     // Keyrings for the file cmdlets
     /// <summary>
     /// A keyring that wraps each data key under the newest version of every given key (the default key when none is
@@ -162,6 +170,12 @@ public sealed class AuditHold
 }
 
 /// <summary>A key version, as used by a keyring.</summary>
+/// <summary>The read-only listing <see cref="IKeyStoreProvider.PeekCatalog"/> returns.</summary>
+public sealed record StoreCatalog(IReadOnlyList<EncKey> Keys, IReadOnlyList<Grant> Grants)
+{
+    public static readonly StoreCatalog Empty = new([], []);
+}
+
 public sealed record KeyVersionRef(string KeyId, string Arn, int Version, string KeyNamespace, string KeyName);
 
 public sealed record NewKeyRequest

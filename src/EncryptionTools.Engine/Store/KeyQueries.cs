@@ -65,7 +65,7 @@ public static class KeyQueries
     public static IReadOnlyList<(string CompletionText, string ToolTip)> Complete(IKeyStoreProvider store, string? wordToComplete)
     {
         var word = (wordToComplete ?? "").Trim('\'', '"');
-        var keys = store.GetKeys();
+        var keys = store.PeekCatalog().Keys; // completion is not a key use: no audit record
         var results = new List<(string, string)>();
         foreach (var key in keys.OrderBy(k => k.Aliases.FirstOrDefault() ?? "~", StringComparer.OrdinalIgnoreCase))
         {

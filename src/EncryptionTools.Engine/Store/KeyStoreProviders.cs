@@ -111,6 +111,7 @@ internal sealed class CommandProvider(IKeyStoreProvider inner, string command, A
     public EncKeyAlias SetAlias(string aliasName, string keyIdentifier) => Run(() => inner.SetAlias(aliasName, keyIdentifier));
     public EncKeyAlias RemoveAlias(string aliasName) => Run(() => inner.RemoveAlias(aliasName));
     public IReadOnlyList<EncKeyAlias> GetAliases() => Run(inner.GetAliases);
+    public StoreCatalog PeekCatalog() => Run(inner.PeekCatalog);
     public IStoreKeyring CreateEncryptKeyring(IEnumerable<string> keyIdentifiers, StoreFileContext? fileContext = null) =>
         Run(() => inner.CreateEncryptKeyring(keyIdentifiers, fileContext));
     public IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null) =>

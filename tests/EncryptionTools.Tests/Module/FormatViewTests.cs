@@ -95,6 +95,31 @@ public class FormatViewTests
         Assert.All(emitted, n => Assert.True(viewed.Contains(n), $"{n} is emitted by a cmdlet but has no table view."));
     }
 
+    /// <summary>
+    /// PowerShell sizes a table by content when a column other than the last has no width, then squeezes the last
+    /// column to one character; and columns that do not fit are dropped. So every column but the last has a width, a
+    /// width never cuts its own label, and at 80 columns the fixed ones leave the last at least 12 characters.
+    /// </summary>
+    [Fact]
+    public void TablesFitEightyColumnsWithRoomForTheirLastColumn()
+    {
+        foreach (var view in Views.Where(v => v.Element("TableControl") is not null))
+        {
+            var name = view.Element("Name")!.Value;
+            var headers = view.Element("TableControl")!.Element("TableHeaders")!.Elements("TableColumnHeader").ToList();
+            var widths = headers.Select(h => int.TryParse(h.Element("Width")?.Value, out var w) ? w : 0).ToList();
+            for (var i = 0; i < headers.Count - 1; i++)
+            {
+                Assert.True(widths[i] > 0, $"View '{name}': column '{headers[i].Element("Label")!.Value}' has no width and is not the last.");
+                Assert.True(widths[i] >= headers[i].Element("Label")!.Value.Length, $"View '{name}': column '{headers[i].Element("Label")!.Value}' is narrower than its label.");
+            }
+            var last = headers[^1].Element("Label")!.Value;
+            var room = 80 - widths.Take(headers.Count - 1).Sum() - (headers.Count - 1);
+            Assert.True(widths[^1] > 0 ? widths.Sum() + headers.Count - 1 <= 80 : room >= Math.Max(12, last.Length),
+                $"View '{name}': at 80 columns its last column '{last}' gets {room} characters.");
+        }
+    }
+
     [Fact]
     public void TypeExtensionsNameRealTypesAndProperties()
     {
