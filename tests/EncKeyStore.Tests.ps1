@@ -383,7 +383,7 @@ Describe 'Unlock-EncKeyStore' {
 Describe 'Lock-EncKeyStore' {
     It 'forgets the unlocked root key' {
         $store = New-TestStorePath
-        Set-EncKeyStore -StorePath $store -Protection Password -Password (ConvertTo-TestSecureString 'pester pass') -Confirm:$false
+        New-EncKeyStore -LiteralPath $store -Protection Password -Password (ConvertTo-TestSecureString 'pester pass') | Out-Null
         (Lock-EncKeyStore -StorePath $store -PassThru).IsUnlocked | Should -BeFalse
         (Get-EncKeyStore -StorePath $store).IsUnlocked | Should -BeFalse
     }

@@ -47,9 +47,11 @@ public sealed class ModuleRunspace : IDisposable
         {
             using var ps = System.Management.Automation.PowerShell.Create();
             ps.Runspace = _runspace;
+            // Each test starts from a directory that exists: an earlier test may have left the location in its sandbox.
+            ps.AddCommand("Set-Location").AddParameter("LiteralPath", Path.GetTempPath()).AddStatement();
             foreach (var (name, value) in variables ?? new Dictionary<string, object?>())
                 ps.AddCommand("Set-Variable").AddParameter("Name", name).AddParameter("Value", value).AddStatement();
-            ps.AddScript(script);
+            ps.AddScript(script, useLocalScope: true); // a test's own variables ($ErrorActionPreference, functions) never leak into the next
             Collection<PSObject> output;
             Exception? terminating = null;
             try { output = ps.Invoke(); }

@@ -59,7 +59,7 @@ public sealed class UntrustedTextCmdletTests(ModuleRunspace ps)
         var field = Encoding.ASCII.GetBytes(Escapes + new string('A', 65535 - Escapes.Length));
         var file = Path.Combine(box.Root, "huge.enc");
         File.WriteAllBytes(file, Header(256, field));
-        var r = ps.Run("Get-EncFileInfo -LiteralPath $file; Unprotect-File -LiteralPath $file -Destination $out -StorePath $store",
+        var r = ps.Run("New-EncKeyStore -LiteralPath $store | Out-Null; Get-EncFileInfo -LiteralPath $file -StorePath $store; Unprotect-File -LiteralPath $file -Destination $out -StorePath $store",
             new Dictionary<string, object?> { ["store"] = box.StorePath, ["file"] = file, ["out"] = Path.Combine(box.Root, "out") });
         Assert.Equal(2, r.Errors.Count);
         Assert.All(r.Errors, e => Assert.StartsWith("MessageLimitExceeded", e.FullyQualifiedErrorId, StringComparison.Ordinal));

@@ -197,6 +197,8 @@ public sealed class AuditFailClosedTests
     private static void Fill(string path)
     {
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
+        // Owner-only, as everything in a store must be: the store refuses to open with a group- or world-readable file.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var block = new byte[4096];
         try
         {

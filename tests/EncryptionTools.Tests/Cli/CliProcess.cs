@@ -32,6 +32,14 @@ internal static class CliProcess
         }
     }
 
+    /// <summary>An environment whose ENCRYPTIONTOOLS_STORE names a store made on purpose (use-only commands create none).</summary>
+    public static Dictionary<string, string> WithNewStore(string store)
+    {
+        var init = Run("store", "init", store);
+        Assert.True(init.Code == 0, "enctools store init failed: " + init.Err);
+        return new Dictionary<string, string> { ["ENCRYPTIONTOOLS_STORE"] = store };
+    }
+
     public static (int Code, string Out, string Err) Run(params string[] args) => Run(null, args);
 
     public static (int Code, string Out, string Err) Run(IDictionary<string, string>? environment, params string[] args)

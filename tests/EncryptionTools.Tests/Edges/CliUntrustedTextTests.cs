@@ -37,7 +37,7 @@ public class CliUntrustedTextTests
     {
         using var dir = new TempDir();
         var file = Message(dir, RandomNumberGenerator.GetBytes(32));
-        var env = new Dictionary<string, string> { ["ENCRYPTIONTOOLS_STORE"] = dir.File("store") };
+        var env = CliProcess.WithNewStore(dir.File("store"));
         var info = CliProcess.Run(env, "info", file);
         Assert.Equal(0, info.Code);
         AssertEscaped(info.Out);
@@ -58,7 +58,7 @@ public class CliUntrustedTextTests
         var wrapping = RandomNumberGenerator.GetBytes(32);
         var file = Message(dir, wrapping);
 
-        var noKey = CliProcess.Run(new Dictionary<string, string> { ["ENCRYPTIONTOOLS_STORE"] = dir.File("store") }, "decrypt", file, "-o", dir.File("out"));
+        var noKey = CliProcess.Run(CliProcess.WithNewStore(dir.File("store")), "decrypt", file, "-o", dir.File("out"));
         Assert.Equal(5, noKey.Code);
         Assert.Contains("NoDecryptableKey", noKey.Err, StringComparison.Ordinal);
         AssertEscaped(noKey.Err);
