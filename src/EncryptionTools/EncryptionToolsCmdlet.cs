@@ -40,8 +40,11 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
         WriteError(ErrorRecordFactory.Create(exception, target));
     }
 
-    /// <summary>Resolves -Path (wildcards) or -LiteralPath to FileSystem paths; unresolvable items become per-item errors.</summary>
-    protected IEnumerable<string> ResolveFileSystemPaths(string[] paths, bool literal)
+    /// <summary>
+    /// Resolves -Path (wildcards) or -LiteralPath to FileSystem paths; unresolvable items become per-item errors. A
+    /// literal path must exist unless <paramref name="mustExist"/> is false (a location about to be created).
+    /// </summary>
+    protected IEnumerable<string> ResolveFileSystemPaths(string[] paths, bool literal, bool mustExist = true)
     {
         foreach (var path in paths)
         {
@@ -54,7 +57,7 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
                 {
                     var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
                     EnsureFileSystem(provider, path);
-                    if (!File.Exists(full) && !Directory.Exists(full))
+                    if (mustExist && !File.Exists(full) && !Directory.Exists(full))
                         throw new ItemNotFoundException($"Cannot find path '{full}' because it does not exist.");
                     resolved.Add(full);
                 }

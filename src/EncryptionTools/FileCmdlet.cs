@@ -192,6 +192,10 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
             WriteFed(_fed.Finish(), activity, passThru);
             EndFedGroup(0);
         }
+        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
+        {
+            Terminate(ex, null);
+        }
         finally
         {
             CompleteProgress(activity);

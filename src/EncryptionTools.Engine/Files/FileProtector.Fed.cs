@@ -46,12 +46,7 @@ public static partial class FileProtector
         IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(feed);
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.Keyrings is not { Count: > 0 }) throw new ArgumentException("At least one keyring is needed to encrypt.", nameof(request));
-        if (request.FrameLength is < 1 or > EncryptOptions.MaxFrameLength)
-            throw new ArgumentOutOfRangeException(nameof(request), $"The frame length must be between 1 and {EncryptOptions.MaxFrameLength} bytes.");
-        Format.EncryptionContext.ValidateForEncrypt(request.EncryptionContext);
-        if (request.HeaderReserve is { } reserve) HeaderReserve.Normalize(reserve);
+        ValidateProtectRequest(request);
         Plan([], request, encrypting: true); // the request-level checks (suffix, InPlace with Destination)
         return RunFed(feed, request, encrypting: true, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) =>
         {

@@ -29,6 +29,17 @@ public static partial class FileProtector
     // ----------------------------------------------------------------------------------------------------------
     // Batches
 
+    /// <summary>The request-level checks every encryption makes before any file is touched.</summary>
+    private static void ValidateProtectRequest(ProtectRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Keyrings is not { Count: > 0 }) throw new ArgumentException("At least one keyring is needed to encrypt.", nameof(request));
+        if (request.FrameLength is < 1 or > EncryptOptions.MaxFrameLength)
+            throw new ArgumentOutOfRangeException(nameof(request), $"The frame length must be between 1 and {EncryptOptions.MaxFrameLength} bytes.");
+        Format.EncryptionContext.ValidateForEncrypt(request.EncryptionContext);
+        if (request.HeaderReserve is { } reserve) HeaderReserve.Normalize(reserve);
+    }
+
     /// <summary>
     /// Encrypts every file the paths name (directories with <see cref="FileOperationOptions.Recurse"/>), one outcome per
     /// file, in order, lazily so a caller can emit each as it comes. Request-level mistakes (e.g. InPlace with a
@@ -38,12 +49,7 @@ public static partial class FileProtector
     public static IEnumerable<FileOutcome> Protect(IEnumerable<string> paths, ProtectRequest request,
         IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.Keyrings is not { Count: > 0 }) throw new ArgumentException("At least one keyring is needed to encrypt.", nameof(request));
-        if (request.FrameLength is < 1 or > EncryptOptions.MaxFrameLength)
-            throw new ArgumentOutOfRangeException(nameof(request), $"The frame length must be between 1 and {EncryptOptions.MaxFrameLength} bytes.");
-        Format.EncryptionContext.ValidateForEncrypt(request.EncryptionContext);
-        if (request.HeaderReserve is { } reserve) HeaderReserve.Normalize(reserve);
+        ValidateProtectRequest(request);
         var plan = Plan(paths, request, encrypting: true);
         return Run(plan, request.BeforePublish, progress, cancellationToken, (item, state, p, ct) =>
         {

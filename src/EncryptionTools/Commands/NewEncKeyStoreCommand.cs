@@ -80,42 +80,6 @@ public sealed class NewEncKeyStoreCommand : EncryptionToolsCmdlet
             yield return null;
             yield break;
         }
-        foreach (var path in paths)
-        {
-            var resolved = new List<string>();
-            try
-            {
-                if (!literal && WildcardPattern.ContainsWildcardCharacters(path))
-                {
-                    var matches = GetResolvedProviderPathFromPSPath(path, out var provider);
-                    RequireFileSystem(provider, path);
-                    if (matches.Count == 0) throw new ItemNotFoundException($"Cannot find path '{path}' because no directory matches it.");
-                    resolved.AddRange(matches);
-                }
-                else
-                {
-                    var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
-                    RequireFileSystem(provider, path);
-                    resolved.Add(full);
-                }
-            }
-            catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
-            {
-                WriteError(new ErrorRecord(ex, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
-                continue;
-            }
-            catch (PSInvalidOperationException ex)
-            {
-                WriteError(new ErrorRecord(ex, ErrorIds.PathNotFileSystem, ErrorCategory.InvalidArgument, path));
-                continue;
-            }
-            foreach (var item in resolved) yield return item;
-        }
-    }
-
-    private static void RequireFileSystem(ProviderInfo provider, string path)
-    {
-        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
-            throw new PSInvalidOperationException($"The path '{path}' is not a file system path; a key store is a directory.");
+        foreach (var location in ResolveFileSystemPaths(paths, literal, mustExist: false)) yield return location;
     }
 }

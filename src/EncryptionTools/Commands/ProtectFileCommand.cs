@@ -100,14 +100,7 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
 
     protected override void EndProcessing()
     {
-        try
-        {
-            FinishFeed(Activity, PassThru);
-        }
-        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
-        {
-            Terminate(ex, null);
-        }
+        FinishFeed(Activity, PassThru);
         base.EndProcessing();
     }
 

@@ -77,14 +77,7 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
 
     protected override void EndProcessing()
     {
-        try
-        {
-            FinishFeed(Activity, PassThru);
-        }
-        catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
-        {
-            Terminate(ex, null);
-        }
+        FinishFeed(Activity, PassThru);
         base.EndProcessing();
     }
 }
