@@ -7,7 +7,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Cli;
 
 /// <summary>
-/// <c>enctools compliance PATH... [--profile FILE.psd1] [--rule ID]... [--exclude-rule ID]... [--minimum-severity S]
+/// <c>enctools compliance PATH... [--include-store] [--profile FILE.psd1] [--rule ID]... [--exclude-rule ID]... [--minimum-severity S]
 /// [--json] [--sarif FILE] [--store PATH]</c>: the Test-EncryptionCompliance engine for runbooks and CI. Exit code 0 when
 /// compliant, <see cref="NotCompliant"/> when not, and the usual error codes (docs/enctools.md) when it cannot run.
 /// </summary>
@@ -37,13 +37,14 @@ public static class ComplianceCommand
         var include = new Option<string[]>("--include") { Description = "Scan only files matching these globs (repeatable)." };
         var exclude = new Option<string[]>("--exclude") { Description = "Skip files and directories matching these globs (repeatable)." };
         var noRecurse = new Option<bool>("--no-recurse") { Description = "Scan only the top level of each directory." };
+        var includeStore = new Option<bool>("--include-store") { Description = "With paths, also run the key, policy and store rules (without paths they always run)." };
         var sarif = new Option<FileInfo?>("--sarif") { Description = "Also write the findings as SARIF 2.1.0 to this file." };
         var store = sharedStore ?? new Option<string?>("--store") { Description = "The key store (default: ENCRYPTIONTOOLS_STORE, else the per-user store)." };
         var json = sharedJson ?? new Option<bool>("--json") { Description = "Write the findings and the summary as JSON on stdout." };
 
         var command = new Command("compliance", "Check files, keys, policies and the key store against a compliance profile; exit 10 when not compliant.")
         {
-            paths, profile, rule, excludeRule, minimum, include, exclude, noRecurse, sarif,
+            paths, profile, rule, excludeRule, minimum, include, exclude, noRecurse, includeStore, sarif,
         };
         if (sharedJson is null) command.Options.Add(json);
         if (sharedStore is null) command.Options.Add(store);
@@ -57,15 +58,17 @@ public static class ComplianceCommand
                 var excludeGlobs = r.GetValue(exclude);
                 var storePath = r.GetValue(store);
                 var provider = KeyStoreProviders.Get(CliContext.StorePath(storePath), CliContext.CommandName(r));
+                var named = (r.GetValue(paths) ?? []).Select(Path.GetFullPath).ToList();
+                var rules = r.GetValue(rule) ?? [];
                 var request = new ComplianceRequest
                 {
-                    Paths = (r.GetValue(paths) ?? []).Select(Path.GetFullPath).ToList(),
+                    Paths = named,
                     Recurse = !r.GetValue(noRecurse),
                     Include = includeGlobs is { Length: > 0 } ? includeGlobs : null,
                     Exclude = excludeGlobs is { Length: > 0 } ? excludeGlobs : null,
                     Profile = loaded,
-                    Rules = r.GetValue(rule) ?? [],
-                    ExcludeRules = r.GetValue(excludeRule) ?? [],
+                    Rules = rules,
+                    ExcludeRules = ComplianceRules.Excluded(r.GetValue(excludeRule), named.Count > 0, r.GetValue(includeStore), rules.Length > 0),
                     MinimumSeverity = r.GetValue(minimum),
                     RemediationStorePath = CliContext.StorePath(storePath),
                 };

@@ -55,6 +55,19 @@ public static class ComplianceRules
     public const string StoreWithoutPassword = "ET4002";
     public const string AuditLogBroken = "ET4003";
 
+    /// <summary>
+    /// The rules a run leaves out. A check of named paths reports on those files only: the key, policy and store rules
+    /// are left out unless the caller asks for them (-IncludeStore, --include-store) or names rules itself. The cmdlet
+    /// and the CLI share this rule, so a path means the same to both.
+    /// </summary>
+    public static IReadOnlyList<string> Excluded(IEnumerable<string>? excludeRules, bool pathsNamed, bool includeStore, bool rulesNamed)
+    {
+        var excluded = new List<string>(excludeRules ?? []);
+        if (pathsNamed && !includeStore && !rulesNamed)
+            excluded.AddRange(All.Where(r => r.Area != ComplianceArea.Files).Select(r => r.Id));
+        return excluded;
+    }
+
     public static IReadOnlyList<ComplianceRule> All { get; } =
     [
         new(FileNotEncrypted, "FileNotEncrypted", ComplianceArea.Files, ComplianceSeverity.High,

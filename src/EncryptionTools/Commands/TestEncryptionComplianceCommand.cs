@@ -101,18 +101,6 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
     private bool PathGiven => MyInvocation.BoundParameters.ContainsKey(nameof(Path)) || MyInvocation.BoundParameters.ContainsKey(nameof(LiteralPath))
         || _paths.Count > 0 || _unresolved > 0;
 
-    /// <summary>
-    /// A check of named paths reports on those files only: the key, policy and store rules are left out unless
-    /// -IncludeStore asks for them or -Rule names them.
-    /// </summary>
-    private IReadOnlyList<string> ExcludedRules()
-    {
-        var excluded = new List<string>(ExcludeRule ?? []);
-        if (PathGiven && !IncludeStore && Rule is not { Length: > 0 })
-            excluded.AddRange(ComplianceRules.All.Where(r => r.Area != ComplianceArea.Files).Select(r => r.Id));
-        return excluded;
-    }
-
     protected override void EndProcessing()
     {
         try
@@ -125,7 +113,7 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
                 Exclude = Exclude,
                 Profile = LoadProfile(),
                 Rules = Rule ?? [],
-                ExcludeRules = ExcludedRules(),
+                ExcludeRules = ComplianceRules.Excluded(ExcludeRule, PathGiven, IncludeStore, Rule is { Length: > 0 }),
                 MinimumSeverity = MinimumSeverity,
                 RemediationStorePath = ResolvedStorePath,
             };

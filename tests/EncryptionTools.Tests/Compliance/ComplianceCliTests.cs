@@ -18,7 +18,7 @@ public sealed class ComplianceCliTests : IDisposable
         _f.Encrypted("a.bin", key.KeyId);
         var plain = _f.Plain("b.txt");
         var sarif = Path.Combine(_f.Store.Dir.Path, "out.sarif");
-        var (code, stdout, stderr) = CliProcess.Run("compliance", _f.Tree, "--store", _f.Store.Location, "--json", "--sarif", sarif, "--exclude-rule", "ET4*");
+        var (code, stdout, stderr) = CliProcess.Run("compliance", _f.Tree, "--store", _f.Store.Location, "--json", "--sarif", sarif);
         Assert.True(code == ComplianceCommandExit, $"exit {code}: {stderr}");
         using var json = JsonDocument.Parse(stdout);
         var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
@@ -41,6 +41,28 @@ public sealed class ComplianceCliTests : IDisposable
         var (code, stdout, stderr) = CliProcess.Run("compliance", _f.Tree, "--store", _f.Store.Location, "--minimum-severity", "High", "--exclude-rule", "ET4001");
         Assert.True(code == 0, $"exit {code}: {stdout} {stderr}");
         Assert.Contains("Compliant: 0 finding(s)", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APathIsCheckedForItsFilesOnlyUnlessTheStoreIsAskedFor()
+    {
+        var key = _f.NewKey();
+        _f.Encrypted("a.bin", key.KeyId);
+        static string[] Evaluated(string stdout)
+        {
+            using var json = JsonDocument.Parse(stdout);
+            return json.RootElement.GetProperty("summary").GetProperty("rulesEvaluated").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        }
+
+        var files = CliProcess.Run("compliance", _f.Tree, "--store", _f.Store.Location, "--json");
+        Assert.True(files.Code is 0 or ComplianceCommandExit, files.Err);
+        Assert.NotEmpty(Evaluated(files.Out));
+        Assert.All(Evaluated(files.Out), id => Assert.StartsWith("ET1", id, StringComparison.Ordinal));
+
+        var all = CliProcess.Run("compliance", _f.Tree, "--store", _f.Store.Location, "--json", "--include-store");
+        Assert.True(all.Code is 0 or ComplianceCommandExit, all.Err);
+        Assert.Contains(Evaluated(all.Out), id => id.StartsWith("ET2", StringComparison.Ordinal));
+        Assert.Contains(Evaluated(all.Out), id => id.StartsWith("ET4", StringComparison.Ordinal));
     }
 
     [Fact]
