@@ -32,8 +32,8 @@ public sealed class EncGrantIdCompleter : IArgumentCompleter
         var word = (wordToComplete ?? "").Trim('\'', '"');
         foreach (var grant in grants.Where(g => g.GrantId.StartsWith(word, StringComparison.OrdinalIgnoreCase)
                      || (g.Name ?? "").StartsWith(word, StringComparison.OrdinalIgnoreCase)))
-            yield return new CompletionResult(grant.GrantId, CompletionStore.Printable(grant.Name ?? grant.GrantId[..12]), CompletionResultType.ParameterValue,
-                CompletionStore.Printable($"{grant.GranteePrincipal}: {string.Join(", ", grant.Operations)} on {grant.KeyId}"));
+            yield return new CompletionResult(grant.GrantId, Engine.UntrustedText.Neutralize(grant.Name ?? grant.GrantId[..12]), CompletionResultType.ParameterValue,
+                Engine.UntrustedText.Neutralize($"{grant.GranteePrincipal}: {string.Join(", ", grant.Operations)} on {grant.KeyId}"));
     }
 }
 

@@ -97,7 +97,7 @@ public sealed class EncKeyCompleter : IArgumentCompleter
             yield break; // a locked or missing store completes nothing
         }
         foreach (var (text, tip) in matches)
-            yield return new CompletionResult(text, text, CompletionResultType.ParameterValue, CompletionStore.Printable(tip));
+            yield return new CompletionResult(text, text, CompletionResultType.ParameterValue, Engine.UntrustedText.Neutralize(tip));
     }
 }
 
@@ -120,7 +120,7 @@ public sealed class EncKeyAliasCompleter : IArgumentCompleter
         var word = (wordToComplete ?? "").Trim('\'', '"');
         foreach (var (alias, keyId) in aliases.Where(a => a.AliasName.StartsWith(word, StringComparison.OrdinalIgnoreCase)
                      || a.AliasName[Aliases.Prefix.Length..].StartsWith(word, StringComparison.OrdinalIgnoreCase)))
-            yield return new CompletionResult(alias, CompletionStore.Printable(alias), CompletionResultType.ParameterValue, "-> " + keyId);
+            yield return new CompletionResult(alias, Engine.UntrustedText.Neutralize(alias), CompletionResultType.ParameterValue, "-> " + keyId);
     }
 }
 
@@ -173,8 +173,8 @@ public sealed class EncryptionContextCompleter : IArgumentCompleter
         var typed = (wordToComplete ?? "").TrimStart('@', '{', ' ');
         foreach (var (key, source) in keys.Where(k => k.Key.StartsWith(typed, StringComparison.OrdinalIgnoreCase)))
         {
-            var text = $"@{{ '{key.Replace("'", "''")}' = '' }}";
-            yield return new CompletionResult(text, CompletionStore.Printable(key), CompletionResultType.ParameterValue, CompletionStore.Printable($"{key} (from the {source})"));
+            var text = $"@{{ {Engine.Compliance.PowerShellQuoting.Quote(key)} = '' }}"; // every PowerShell quote character, not just '
+            yield return new CompletionResult(text, Engine.UntrustedText.Neutralize(key), CompletionResultType.ParameterValue, Engine.UntrustedText.Neutralize($"{key} (from the {source})"));
         }
     }
 }
@@ -208,6 +208,4 @@ internal static class CompletionStore
         throw new IOException($"'{typed}' is not a file-system path.");
     }
 
-    /// <summary>Tooltips show store text (descriptions, names): control characters never reach the terminal.</summary>
-    public static string Printable(string text) => Engine.UntrustedText.Neutralize(text);
 }

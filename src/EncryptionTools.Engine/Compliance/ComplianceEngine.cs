@@ -32,9 +32,6 @@ public static partial class ComplianceEngine
         return run.Execute();
     }
 
-    /// <summary>A PowerShell string literal whose value is exactly <paramref name="text"/> (see <see cref="PowerShellQuoting.Quote"/>).</summary>
-    public static string Quote(string text) => PowerShellQuoting.Quote(text);
-
     private sealed class Runner
     {
         private readonly ComplianceRequest _request;

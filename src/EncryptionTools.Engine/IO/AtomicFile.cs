@@ -44,9 +44,6 @@ public sealed class AtomicFile : IDisposable
     /// <summary>The temporary file's name; for an unnamed (O_TMPFILE) output, the name it takes only for its final rename.</summary>
     public string TempPath { get; }
 
-    /// <summary>True while the output has no name in the directory (Linux O_TMPFILE).</summary>
-    public bool IsUnnamed => _unnamed;
-
     /// <summary>
     /// Starts a new output for <paramref name="finalPath"/>; fails at once when it exists and may not be overwritten.
     /// <paramref name="sweep"/>: first remove dead writers' temporaries from the directory (a batch does that once per directory).
