@@ -87,6 +87,20 @@ public sealed class AuditLog
     }
 
     public string Directory { get; }
+
+    private volatile bool _wiped;
+
+    /// <summary>Zeroes this log's copy of the audit key (its store was locked, disposed or removed): from then on an append
+    /// fails closed and a read or verification throws <see cref="ObjectDisposedException"/>.</summary>
+    internal void WipeKey()
+    {
+        lock (_gate)
+        {
+            _wiped = true;
+            CryptographicOperations.ZeroMemory(_key);
+        }
+    }
+
     public string HeadPath => Path.Combine(Directory, HeadFileName);
 
     /// <summary>
@@ -146,6 +160,7 @@ public sealed class AuditLog
         foreach (var entry in entries) Validate(entry);
         lock (_gate)
         {
+            if (_wiped) throw new AuditLogWriteException($"The audit log '{Directory}' was closed with its key store (locked or unloaded); nothing was recorded.");
             try
             {
                 CreateDirectory();
@@ -426,6 +441,7 @@ public sealed class AuditLog
 
     private byte[] RecordMac(ReadOnlySpan<byte> body)
     {
+        ObjectDisposedException.ThrowIf(_wiped, this);
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
         hmac.AppendData(RecordMacLabel);
         hmac.AppendData(body);
@@ -494,6 +510,7 @@ public sealed class AuditLog
 
     private byte[] HeadMac(Head head)
     {
+        ObjectDisposedException.ThrowIf(_wiped, this);
         var text = string.Create(CultureInfo.InvariantCulture, $"{HeadMacLabel}{head.File}\n{head.Length}\n{head.Lines}\n{head.Sequence}\n{head.Hash}");
         return HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text));
     }

@@ -21,12 +21,5 @@ public sealed partial class LocalKeyStore : ISidecarKeySource
         return key;
     }
 
-    byte[] ISidecarKeySource.DeriveSidecarKey()
-    {
-        using var scope = Enter();
-        var descriptor = ReadDescriptor() ?? throw StoreMissing(); // never creates a store
-        var root = GetRootKey(descriptor);
-        try { return DeriveSidecarKey(root, descriptor.StoreId); }
-        finally { CryptographicOperations.ZeroMemory(root); }
-    }
+    byte[] ISidecarKeySource.DeriveSidecarKey() => _administration.DeriveSidecarKey();
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using EncryptionTools.Engine.IO;
 
 namespace EncryptionTools.Engine.Store;
 
@@ -246,6 +247,23 @@ internal static class StoreFiles
 
     private static byte[] PasswordAad(string storeId, int iterations, byte[] salt) =>
         Encoding.UTF8.GetBytes($"EncryptionTools root key v1|{storeId}|PBKDF2-HMAC-SHA512|{iterations}|{Convert.ToBase64String(salt)}");
+
+    /// <summary>Temp file (0600) + fsync + rename + directory fsync, through <see cref="AtomicFile"/>.</summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> content, string? crashPoint = null)
+    {
+        try
+        {
+            using var file = AtomicFile.Create(path, overwrite: true);
+            file.Stream.Write(content);
+            if (crashPoint is not null) LocalKeyStore.CrashPoint?.Invoke(crashPoint);
+            file.Commit(StorePermissions.FileMode);
+        }
+        catch (OutputWriteException ex)
+        {
+            throw new KeyStoreException(StoreErrorIds.StoreWriteFailed, EngineErrorCategory.WriteError,
+                $"Cannot write the key store file '{path}': {ex.Message} The store keeps its previous state.", ex);
+        }
+    }
 }
 
 /// <summary>Windows DPAPI (CurrentUser) for the root key; the entropy binds the blob to one store.</summary>

@@ -138,11 +138,10 @@ internal sealed class StoreDecryptKeyring : IStoreKeyring
     private readonly string _location;
     private readonly KeyringAccess _access;
 
-    public StoreDecryptKeyring(StoreDocument doc, HashSet<string>? allowed, string location, KeyringAccess access, TimeProvider time)
+    public StoreDecryptKeyring(StoreDocument doc, HashSet<string>? allowed, string location, KeyringAccess access)
     {
         _location = location;
         _access = access;
-        _ = time;
         foreach (var key in doc.Keys)
         {
             _status[key.KeyId] = (key.KeyState, key.CurrentVersion);
