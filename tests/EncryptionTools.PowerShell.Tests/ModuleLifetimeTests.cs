@@ -53,4 +53,49 @@ public sealed class ModuleLifetimeTests(ModuleRunspace ps)
         Assert.True(shell.Streams.Error.Count == 0, string.Join("\n", shell.Streams.Error));
         Assert.Equal(["True", "False", "EncKeyStoreLocked,EncryptionTools.Module.Commands.GetEncKeyCommand"], output);
     }
+
+    [Fact]
+    public void Lock_EncKeyStore_closes_the_stores_provider_and_the_next_command_opens_it_again()
+    {
+        using var box = new Sandbox();
+        var r = ps.Run("""
+            New-EncKeyStore -LiteralPath $store -Protection File | Out-Null
+            $id = (New-EncKey -StorePath $store).KeyId
+            $loc = (Get-EncKeyStore -StorePath $store).Location
+            [EncryptionTools.Engine.Store.KeyStoreProviders]::OpenLocations -contains $loc
+            Lock-EncKeyStore -StorePath $store
+            [EncryptionTools.Engine.Store.KeyStoreProviders]::OpenLocations -contains $loc
+            (Get-EncKey -StorePath $store -KeyId $id).KeyId -eq $id
+            [EncryptionTools.Engine.Store.KeyStoreProviders]::OpenLocations -contains $loc
+            """, new Dictionary<string, object?> { ["store"] = box.StorePath });
+        r.AssertNoErrors();
+        Assert.Equal(["True", "False", "True", "True"], r.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
+    public void Remove_Module_closes_every_provider_and_a_command_after_Import_Module_opens_the_store_again()
+    {
+        using var box = new Sandbox();
+        var iss = InitialSessionState.CreateDefault2();
+        using var runspace = RunspaceFactory.CreateRunspace(iss);
+        runspace.Open();
+        using var shell = System.Management.Automation.PowerShell.Create();
+        shell.Runspace = runspace;
+        shell.AddScript("""
+            param($module, $store)
+            Import-Module $module
+            New-EncKeyStore -LiteralPath $store -Protection File | Out-Null
+            $id = (New-EncKey -StorePath $store).KeyId
+            $loc = (Get-EncKeyStore -StorePath $store).Location
+            [EncryptionTools.Engine.Store.KeyStoreProviders]::OpenLocations -contains $loc
+            Remove-Module EncryptionTools
+            [EncryptionTools.Engine.Store.KeyStoreProviders]::OpenLocations -contains $loc
+            Import-Module $module
+            (Get-EncKey -StorePath $store -KeyId $id).KeyId -eq $id
+            [EncryptionTools.Engine.Store.KeyStoreProviders]::OpenLocations -contains $loc
+            """).AddArgument(ModuleRunspace.ModulePath).AddArgument(box.StorePath);
+        var output = shell.Invoke().Select(o => o?.ToString()).ToList();
+        Assert.True(shell.Streams.Error.Count == 0, string.Join("\n", shell.Streams.Error));
+        Assert.Equal(["True", "False", "True", "True"], output);
+    }
 }

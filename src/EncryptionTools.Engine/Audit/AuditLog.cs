@@ -101,6 +101,9 @@ public sealed class AuditLog
         }
     }
 
+    /// <summary>This log's copy of the key (tests of wiping: the very array).</summary>
+    internal byte[] KeyBuffer => _key;
+
     public string HeadPath => Path.Combine(Directory, HeadFileName);
 
     /// <summary>

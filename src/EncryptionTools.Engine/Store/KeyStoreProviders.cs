@@ -32,12 +32,30 @@ public static class KeyStoreProviders
     public static IKeyStoreProvider Get(string? storePath, string? command, Action<string>? warning)
     {
         var location = StoreLocation.ResolveWithSource(storePath);
-        var shared = Open.GetOrAdd(location.Path, path => new LocalKeyStore(path, new LocalKeyStoreOptions
+        Shared(location.Path, location.Source);
+        return new CommandProvider(() => Shared(location.Path, location.Source), location.Path, command ?? "", warning, location.Source);
+    }
+
+    /// <summary>The shared provider of a location, opened on first use (again after <see cref="Close"/>).</summary>
+    private static IKeyStoreProvider Shared(string path, string source) =>
+        Open.GetOrAdd(path, p => new LocalKeyStore(p, new LocalKeyStoreOptions
         {
             EventSink = new ForwardingSink(),
-            LocationSource = location.Source,
+            LocationSource = source,
         }));
-        return new CommandProvider(shared, command ?? "", warning, location.Source);
+
+    /// <summary>The store locations with an open provider in this process (what Lock-EncKeyStore and Remove-Module close).</summary>
+    public static IReadOnlyCollection<string> OpenLocations => Open.Keys.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Closes the provider of one store: it is dropped from the process's cache and disposed, which wipes its cached
+    /// document (key material included) and audit key. Lock-EncKeyStore runs it; the next command opens the store again,
+    /// and provider views made before it move to the new provider at their next call.
+    /// </summary>
+    public static void Close(string location)
+    {
+        var path = StoreLocation.Normalize(location);
+        if (Open.TryRemove(path, out var provider) && provider is IDisposable disposable) disposable.Dispose();
     }
 
     /// <summary>
@@ -49,8 +67,8 @@ public static class KeyStoreProviders
         foreach (var location in Open.Keys.ToList())
         {
             if (Open.TryRemove(location, out var provider) && provider is IDisposable disposable) disposable.Dispose();
-            UnlockedRootKeys.Remove(location);
         }
+        UnlockedRootKeys.Clear();
     }
 
     /// <summary>Reads <see cref="EventSink"/> at each event, so a sink set later still receives events.</summary>
@@ -60,14 +78,35 @@ public static class KeyStoreProviders
     }
 }
 
-/// <summary>A view of a provider that names the command of every call (for the audit log).</summary>
-internal sealed class CommandProvider(IKeyStoreProvider inner, string command, Action<string>? warning = null, string? locationSource = null)
-    : IKeyStoreProvider, ISidecarKeySource, IDisposable
+/// <summary>
+/// A view of a provider that names the command of every call (for the audit log). A view of the shared provider looks it
+/// up at each call, so a view that outlives a <see cref="KeyStoreProviders.Close"/> uses the store's next provider.
+/// </summary>
+internal sealed class CommandProvider : IKeyStoreProvider, ISidecarKeySource, IDisposable
 {
-    byte[] ISidecarKeySource.DeriveSidecarKey() =>
-        inner is ISidecarKeySource source ? Run(source.DeriveSidecarKey) : throw new NotSupportedException("This key store gives no sidecar key.");
+    private readonly Func<IKeyStoreProvider> _inner;
+    private readonly string? _location;
+    private readonly Action<string>? warning;
+    private readonly string? locationSource;
 
-    public string Command { get; } = command;
+    public CommandProvider(IKeyStoreProvider inner, string command, Action<string>? warning = null, string? locationSource = null)
+        : this(() => inner, null, command, warning, locationSource) { }
+
+    public CommandProvider(Func<IKeyStoreProvider> inner, string? location, string command, Action<string>? warning = null, string? locationSource = null)
+    {
+        _inner = inner;
+        _location = location;
+        Command = command;
+        this.warning = warning;
+        this.locationSource = locationSource;
+    }
+
+    private IKeyStoreProvider Inner => _inner();
+
+    byte[] ISidecarKeySource.DeriveSidecarKey() =>
+        Inner is ISidecarKeySource source ? Run(source.DeriveSidecarKey) : throw new NotSupportedException("This key store gives no sidecar key.");
+
+    public string Command { get; }
 
     private T Run<T>(Func<T> call)
     {
@@ -89,58 +128,58 @@ internal sealed class CommandProvider(IKeyStoreProvider inner, string command, A
     /// <summary>The shared provider outlives this view: nothing to release here (KeyStoreProviders.CloseAll wipes it).</summary>
     public void Dispose() { }
 
-    public string Location => inner.Location;
-    public EncKeyStoreInfo GetStoreInfo() => Run(inner.GetStoreInfo);
-    public EncKeyStoreInfo CreateStore(ProtectionChange protection) => Run(() => inner.CreateStore(protection));
-    public EncKey NewKey(NewKeyRequest request) => Run(() => inner.NewKey(request));
-    public EncKey ImportKey(ImportKeyRequest request) => Run(() => inner.ImportKey(request));
-    public EncKey GetKey(string keyIdentifier) => Run(() => inner.GetKey(keyIdentifier));
-    public IReadOnlyList<EncKey> GetKeys() => Run(inner.GetKeys);
-    public EncKey UpdateKey(string keyIdentifier, KeyUpdate update) => Run(() => inner.UpdateKey(keyIdentifier, update));
-    public EncKey EnableKey(string keyIdentifier) => Run(() => inner.EnableKey(keyIdentifier));
-    public EncKey DisableKey(string keyIdentifier) => Run(() => inner.DisableKey(keyIdentifier));
+    public string Location => _location ?? Inner.Location;
+    public EncKeyStoreInfo GetStoreInfo() => Run(Inner.GetStoreInfo);
+    public EncKeyStoreInfo CreateStore(ProtectionChange protection) => Run(() => Inner.CreateStore(protection));
+    public EncKey NewKey(NewKeyRequest request) => Run(() => Inner.NewKey(request));
+    public EncKey ImportKey(ImportKeyRequest request) => Run(() => Inner.ImportKey(request));
+    public EncKey GetKey(string keyIdentifier) => Run(() => Inner.GetKey(keyIdentifier));
+    public IReadOnlyList<EncKey> GetKeys() => Run(Inner.GetKeys);
+    public EncKey UpdateKey(string keyIdentifier, KeyUpdate update) => Run(() => Inner.UpdateKey(keyIdentifier, update));
+    public EncKey EnableKey(string keyIdentifier) => Run(() => Inner.EnableKey(keyIdentifier));
+    public EncKey DisableKey(string keyIdentifier) => Run(() => Inner.DisableKey(keyIdentifier));
     public EncKey ScheduleKeyDeletion(string keyIdentifier, int pendingWindowInDays = LocalKeyStore.DefaultPendingWindowInDays) =>
-        Run(() => inner.ScheduleKeyDeletion(keyIdentifier, pendingWindowInDays));
-    public EncKey CancelKeyDeletion(string keyIdentifier) => Run(() => inner.CancelKeyDeletion(keyIdentifier));
-    public EncKey RotateKey(string keyIdentifier) => Run(() => inner.RotateKey(keyIdentifier));
-    public IReadOnlyList<EncKeyRotation> GetKeyRotations(string keyIdentifier) => Run(() => inner.GetKeyRotations(keyIdentifier));
+        Run(() => Inner.ScheduleKeyDeletion(keyIdentifier, pendingWindowInDays));
+    public EncKey CancelKeyDeletion(string keyIdentifier) => Run(() => Inner.CancelKeyDeletion(keyIdentifier));
+    public EncKey RotateKey(string keyIdentifier) => Run(() => Inner.RotateKey(keyIdentifier));
+    public IReadOnlyList<EncKeyRotation> GetKeyRotations(string keyIdentifier) => Run(() => Inner.GetKeyRotations(keyIdentifier));
     public EncKeyExport ExportKey(string keyIdentifier, int? version = null, bool publicKeyOnly = false) =>
-        Run(() => inner.ExportKey(keyIdentifier, version, publicKeyOnly));
-    public EncKey GetOrCreateDefaultKey() => Run(inner.GetOrCreateDefaultKey);
-    public EncKeyAlias NewAlias(string aliasName, string keyIdentifier) => Run(() => inner.NewAlias(aliasName, keyIdentifier));
-    public EncKeyAlias SetAlias(string aliasName, string keyIdentifier) => Run(() => inner.SetAlias(aliasName, keyIdentifier));
-    public EncKeyAlias RemoveAlias(string aliasName) => Run(() => inner.RemoveAlias(aliasName));
-    public IReadOnlyList<EncKeyAlias> GetAliases() => Run(inner.GetAliases);
-    public StoreCatalog PeekCatalog() => Run(inner.PeekCatalog);
+        Run(() => Inner.ExportKey(keyIdentifier, version, publicKeyOnly));
+    public EncKey GetOrCreateDefaultKey() => Run(Inner.GetOrCreateDefaultKey);
+    public EncKeyAlias NewAlias(string aliasName, string keyIdentifier) => Run(() => Inner.NewAlias(aliasName, keyIdentifier));
+    public EncKeyAlias SetAlias(string aliasName, string keyIdentifier) => Run(() => Inner.SetAlias(aliasName, keyIdentifier));
+    public EncKeyAlias RemoveAlias(string aliasName) => Run(() => Inner.RemoveAlias(aliasName));
+    public IReadOnlyList<EncKeyAlias> GetAliases() => Run(Inner.GetAliases);
+    public StoreCatalog PeekCatalog() => Run(Inner.PeekCatalog);
     public IStoreKeyring CreateEncryptKeyring(IEnumerable<string> keyIdentifiers, StoreFileContext? fileContext = null) =>
-        Run(() => inner.CreateEncryptKeyring(keyIdentifiers, fileContext));
+        Run(() => Inner.CreateEncryptKeyring(keyIdentifiers, fileContext));
     public IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null) =>
-        Run(() => inner.CreateDecryptKeyring(restrictTo, fileContext));
-    public EncKeyPolicy GetKeyPolicy(string keyIdentifier) => Run(() => inner.GetKeyPolicy(keyIdentifier));
+        Run(() => Inner.CreateDecryptKeyring(restrictTo, fileContext));
+    public EncKeyPolicy GetKeyPolicy(string keyIdentifier) => Run(() => Inner.GetKeyPolicy(keyIdentifier));
     public EncKeyPolicy PutKeyPolicy(string keyIdentifier, string policy, bool bypassLockoutSafetyCheck = false) =>
-        Run(() => inner.PutKeyPolicy(keyIdentifier, policy, bypassLockoutSafetyCheck));
+        Run(() => Inner.PutKeyPolicy(keyIdentifier, policy, bypassLockoutSafetyCheck));
     public AccessDecision TestKeyAccess(string keyIdentifier, string action, string? principal = null, IReadOnlyDictionary<string, string>? encryptionContext = null) =>
-        Run(() => inner.TestKeyAccess(keyIdentifier, action, principal, encryptionContext));
-    public Grant CreateGrant(GrantRequest request) => Run(() => inner.CreateGrant(request));
+        Run(() => Inner.TestKeyAccess(keyIdentifier, action, principal, encryptionContext));
+    public Grant CreateGrant(GrantRequest request) => Run(() => Inner.CreateGrant(request));
     public IReadOnlyList<Grant> GetGrants(string? keyIdentifier = null, string? grantId = null, string? grantee = null) =>
-        Run(() => inner.GetGrants(keyIdentifier, grantId, grantee));
-    public Grant RevokeGrant(string keyIdentifier, string grantId) => Run(() => inner.RevokeGrant(keyIdentifier, grantId));
-    public Grant RetireGrant(string grantId, string? keyIdentifier = null) => Run(() => inner.RetireGrant(grantId, keyIdentifier));
-    public AuditVerification VerifyAuditLog() => Run(inner.VerifyAuditLog);
-    public IReadOnlyList<AuditEvent> QueryAudit(AuditQuery? filter = null) => Run(() => inner.QueryAudit(filter));
+        Run(() => Inner.GetGrants(keyIdentifier, grantId, grantee));
+    public Grant RevokeGrant(string keyIdentifier, string grantId) => Run(() => Inner.RevokeGrant(keyIdentifier, grantId));
+    public Grant RetireGrant(string grantId, string? keyIdentifier = null) => Run(() => Inner.RetireGrant(grantId, keyIdentifier));
+    public AuditVerification VerifyAuditLog() => Run(Inner.VerifyAuditLog);
+    public IReadOnlyList<AuditEvent> QueryAudit(AuditQuery? filter = null) => Run(() => Inner.QueryAudit(filter));
     public EncKeyStoreInfo Unlock(ReadOnlySpan<char> password, TimeSpan? timeout = null)
     {
         var previous = StoreCall.CommandScope.Value;
         var previousSource = StoreCall.LocationSourceScope.Value;
         StoreCall.CommandScope.Value = string.IsNullOrEmpty(Command) ? previous : Command;
         StoreCall.LocationSourceScope.Value = locationSource ?? previousSource;
-        try { return inner.Unlock(password, timeout); }
+        try { return Inner.Unlock(password, timeout); }
         finally
         {
             StoreCall.CommandScope.Value = previous;
             StoreCall.LocationSourceScope.Value = previousSource;
         }
     }
-    public EncKeyStoreInfo Lock() => Run(inner.Lock);
-    public EncKeyStoreInfo SetProtection(ProtectionChange change) => Run(() => inner.SetProtection(change));
+    public EncKeyStoreInfo Lock() => Run(Inner.Lock);
+    public EncKeyStoreInfo SetProtection(ProtectionChange change) => Run(() => Inner.SetProtection(change));
 }

@@ -166,7 +166,7 @@ internal sealed class StoreAuditTrail(StoreContext store)
     /// <summary>The audit key buffers held now (tests of wiping: the very arrays, not copies).</summary>
     internal IEnumerable<byte[]> HeldKeyBuffers()
     {
-        lock (store.Sync) return _auditKey is null ? [] : [_auditKey];
+        lock (store.Sync) return _auditKey is null ? [] : [_auditKey, _auditSink!.Log.KeyBuffer];
     }
 
     /// <summary>Remembers the newest anchor of this store's documents seen by this process (an older one is still a true bound).</summary>

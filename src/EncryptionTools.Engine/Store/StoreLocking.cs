@@ -125,6 +125,15 @@ internal static class UnlockedRootKeys
         lock (Entries) return RemoveLocked(location);
     }
 
+    /// <summary>Forgets (and wipes) every unlocked root key of the process.</summary>
+    public static void Clear()
+    {
+        lock (Entries)
+        {
+            foreach (var location in Entries.Keys.ToList()) RemoveLocked(location);
+        }
+    }
+
     private static bool RemoveLocked(string location)
     {
         if (!Entries.Remove(location, out var entry)) return false;

@@ -3,7 +3,10 @@ using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Module.Commands;
 
-/// <summary>Forgets the unlocked root key of a password-protected store in this process.</summary>
+/// <summary>
+/// Forgets the unlocked root key of a password-protected store in this process, and closes the store's provider: its
+/// cached document (key material included) and audit key are wiped, and the next command opens the store again.
+/// </summary>
 [Cmdlet(VerbsCommon.Lock, "EncKeyStore", HelpUri = HelpLinks.DocsBase + "Lock-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class LockEncKeyStoreCommand : KeyStoreCmdlet
@@ -13,9 +16,11 @@ public sealed class LockEncKeyStoreCommand : KeyStoreCmdlet
 
     protected override void ProcessRecord()
     {
-        ForItem(Store.Location, () =>
+        var location = Store.Location;
+        ForItem(location, () =>
         {
             var info = Store.Lock();
+            KeyStoreProviders.Close(location);
             if (PassThru) WriteObject(info);
         });
     }
