@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using EncryptionTools.Engine.Access;
 
 namespace EncryptionTools.Engine.Store;
 

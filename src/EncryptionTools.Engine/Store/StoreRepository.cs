@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Audit;
 using EncryptionTools.Engine.IO;
 
