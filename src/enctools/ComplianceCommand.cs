@@ -92,9 +92,7 @@ public static class ComplianceCommand
             }
             catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException or OperationCanceledException)
             {
-                var id = ex is EncryptionToolsException e ? e.ErrorId : ex is OperationCanceledException ? "OperationStopped" : ex.GetType().Name;
-                Console.Error.WriteLine($"enctools: {id}: {CliContext.Safe(ex.Message)}");
-                return ExitCodes.For(ex);
+                return CliContext.Fail(ex);
             }
         });
         return command;
