@@ -110,8 +110,9 @@ public static class ComplianceCommand
             output.WriteLine(CliContext.Field(f.Target, 1024));
             output.Write("  ");
             output.WriteLine(CliContext.Safe(f.Message));
-            output.Write("  fix: ");
-            output.WriteLine(f.Remediation); // rendered by PowerShellQuoting: no control character survives it
+            var (label, fix) = CliRemediation.Render(f); // quoted from data: no control character survives it
+            output.Write($"  {label}: ");
+            output.WriteLine(fix);
         }
         output.WriteLine(report.Summary.ToString());
         foreach (var skip in report.Summary.RulesNotEvaluated) output.WriteLine($"  not evaluated: {skip}");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using EncryptionTools.Tests.Compliance;
 
 namespace EncryptionTools.Tests.Cli;
 
@@ -134,5 +135,19 @@ public class CliSpeaksCliTests
         Assert.Equal(3, r.Code);
         Assert.StartsWith("enctools: PathNotFound: ", r.Err);
         Assert.DoesNotContain("FileNotFoundException", r.Err);
+    }
+
+    /// <summary>compliance's fix lines are enctools commands where the CLI can do the fix, and say PowerShell where not.</summary>
+    [Fact]
+    public void ComplianceFixLinesAreCliCommandsWhereTheCliCanFix()
+    {
+        using var f = new ComplianceFixture();
+        f.NewKey(rotation: false); // rotation off: a key rule whose fix (Set-EncKey) the CLI has no command for
+        var plain = f.Plain("it's plain.txt");
+        var r = CliProcess.Run("compliance", f.Tree, "--store", f.Store.Location, "--include-store");
+        Assert.True(r.Code == 10, $"exit {r.Code}: {r.Err}");
+        Assert.Contains($"  fix: enctools encrypt '{plain.Replace("'", "'\\''")}' --in-place --store {f.Store.Location}\n", r.Out.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("fix: Protect-File", r.Out);
+        Assert.Contains("  fix (PowerShell): Set-EncKey -KeyId ", r.Out);
     }
 }
