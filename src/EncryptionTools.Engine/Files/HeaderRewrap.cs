@@ -290,8 +290,8 @@ public static class HeaderRewrap
         if (journal.TargetName != Path.GetFileName(target)) return Stale("it names another file");
         FileStream file;
         try { file = OpenExclusive(target); }
-        catch (EncryptionToolsException ex) when (ex.ErrorId == "SourceNotFound") { return new JournalRecovery(journalPath, target, JournalOutcome.TargetMissing); }
-        catch (EncryptionToolsException ex) when (ex.ErrorId == "FileInUse") { return new JournalRecovery(journalPath, target, JournalOutcome.InUse); }
+        catch (EncryptionToolsException ex) when (ex.ErrorId == ErrorCatalog.SourceNotFound.Id) { return new JournalRecovery(journalPath, target, JournalOutcome.TargetMissing); }
+        catch (EncryptionToolsException ex) when (ex.ErrorId == ErrorCatalog.FileInUse.Id) { return new JournalRecovery(journalPath, target, JournalOutcome.InUse); }
         using (file)
         {
             var length = journal.OldHeader.Length;

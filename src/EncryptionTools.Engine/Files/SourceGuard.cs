@@ -35,7 +35,7 @@ internal readonly record struct SourceSnapshot(long Length, DateTime LastWriteUt
     }
 
     private static EncryptionToolsException NotFound(string path) =>
-        new("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.") { Target = path };
+        new(ErrorCatalog.SourceNotFound, $"The file '{path}' does not exist.") { Target = path };
 
     /// <summary>Throws <see cref="SourceChangedException"/> when the file's identity, length or last-write time moved since <see cref="Take"/>.</summary>
     public void Verify(string path)
