@@ -25,11 +25,23 @@ public enum EngineErrorCategory
 /// <summary>Base of every error the engine raises on purpose. <see cref="ErrorId"/> is stable: scripts match on it.</summary>
 public class EncryptionToolsException : Exception
 {
+    /// <summary>An error of the catalog: its id and category come from <see cref="ErrorCatalog"/>.</summary>
+    public EncryptionToolsException(ErrorDefinition error, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = error.Id;
+        Category = error.Category;
+    }
+
+    /// <summary>
+    /// By id. A catalogued id always has its catalog category (one id, one category); <paramref name="category"/>
+    /// serves only an id that is not in the catalog yet.
+    /// </summary>
     public EncryptionToolsException(string errorId, EngineErrorCategory category, string message, Exception? inner = null)
         : base(message, inner)
     {
         ErrorId = errorId;
-        Category = category;
+        Category = ErrorCatalog.Find(errorId)?.Category ?? category;
     }
 
     public string ErrorId { get; }
@@ -40,37 +52,37 @@ public class EncryptionToolsException : Exception
 
 /// <summary>The input is not an AWS Encryption SDK message at all.</summary>
 public sealed class NotAnEncryptedMessageException(string message)
-    : EncryptionToolsException("NotAnEncryptedMessage", EngineErrorCategory.InvalidData, message);
+    : EncryptionToolsException(ErrorCatalog.NotAnEncryptedMessage, message);
 
 /// <summary>A real message, but in a format or algorithm suite we refuse (v1, non-committing, unframed).</summary>
 public sealed class UnsupportedMessageFormatException(string message)
-    : EncryptionToolsException("UnsupportedMessageFormat", EngineErrorCategory.InvalidData, message);
+    : EncryptionToolsException(ErrorCatalog.UnsupportedMessageFormat, message);
 
 /// <summary>The message ends before its final frame or footer.</summary>
 public sealed class MessageTruncatedException(string message)
-    : EncryptionToolsException("MessageTruncated", EngineErrorCategory.InvalidData, message);
+    : EncryptionToolsException(ErrorCatalog.MessageTruncated, message);
 
 /// <summary>Authentication failed: the header, a frame, the commitment or the signature does not verify.</summary>
 public sealed class MessageTamperedException(string message, Exception? inner = null)
-    : EncryptionToolsException("MessageTampered", EngineErrorCategory.SecurityError, message, inner);
+    : EncryptionToolsException(ErrorCatalog.MessageTampered, message, inner);
 
 /// <summary>A length or count in the message exceeds what the caller allows (a hostile header cannot make us allocate).</summary>
 public sealed class MessageLimitExceededException(string message)
-    : EncryptionToolsException("MessageLimitExceeded", EngineErrorCategory.InvalidData, message);
+    : EncryptionToolsException(ErrorCatalog.MessageLimitExceeded, message);
 
 /// <summary>The encryption context given on encryption is not valid (reserved prefix, too large, bad text).</summary>
 public sealed class InvalidEncryptionContextException(string message)
-    : EncryptionToolsException("InvalidEncryptionContext", EngineErrorCategory.InvalidArgument, message);
+    : EncryptionToolsException(ErrorCatalog.InvalidEncryptionContext, message);
 
 /// <summary>The message's encryption context lacks pairs the caller requires.</summary>
 public sealed class EncryptionContextMismatchException(string message)
-    : EncryptionToolsException("EncryptionContextMismatch", EngineErrorCategory.SecurityError, message);
+    : EncryptionToolsException(ErrorCatalog.EncryptionContextMismatch, message);
 
 /// <summary>None of the message's encrypted data keys could be decrypted; <see cref="Failures"/> says why for each.</summary>
 public sealed class NoDecryptableKeyException : EncryptionToolsException
 {
     public NoDecryptableKeyException(IReadOnlyList<EdkFailure> failures)
-        : base("NoDecryptableKey", EngineErrorCategory.PermissionDenied, Describe(failures))
+        : base(ErrorCatalog.NoDecryptableKey, Describe(failures))
     {
         Failures = failures;
     }
@@ -113,11 +125,11 @@ public enum EdkFailureKind
 
 /// <summary>Writing the output failed; nothing was left under the final name.</summary>
 public sealed class OutputWriteException(string message, Exception? inner = null)
-    : EncryptionToolsException("OutputWriteFailed", EngineErrorCategory.WriteError, message, inner);
+    : EncryptionToolsException(ErrorCatalog.OutputWriteFailed, message, inner);
 
 /// <summary>The destination exists and overwriting was not allowed.</summary>
 public sealed class DestinationExistsException(string path)
-    : EncryptionToolsException("DestinationExists", EngineErrorCategory.ResourceExists,
+    : EncryptionToolsException(ErrorCatalog.DestinationExists,
         $"The destination '{path}' already exists. Use -Force to overwrite it.")
 {
     public string Path { get; } = path;
@@ -128,7 +140,7 @@ public sealed class DestinationExistsException(string path)
 /// one -Destination directory). Refused even with Force: the second would silently replace the first's output.
 /// </summary>
 public sealed class DestinationClashException(string source, string destination)
-    : EncryptionToolsException("DestinationClash", EngineErrorCategory.ResourceExists,
+    : EncryptionToolsException(ErrorCatalog.DestinationClash,
         $"'{source}' would be written to '{destination}', which another file of this command already writes. Nothing was written for it; " +
         "give the files different destinations (e.g. one command per directory, or -Recurse on the common directory to keep the tree).")
 {

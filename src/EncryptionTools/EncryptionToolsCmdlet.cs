@@ -72,12 +72,12 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
             }
             catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
             {
-                WriteError(new ErrorRecord(ex, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
+                WriteError(ErrorRecordFactory.Create(Engine.ErrorCatalog.PathNotFound, ex, path));
                 continue;
             }
             catch (PSInvalidOperationException ex)
             {
-                WriteError(new ErrorRecord(ex, ErrorIds.PathNotFileSystem, ErrorCategory.InvalidArgument, path));
+                WriteError(ErrorRecordFactory.Create(Engine.ErrorCatalog.PathNotFileSystem, ex, path));
                 continue;
             }
             foreach (var item in resolved) yield return item;

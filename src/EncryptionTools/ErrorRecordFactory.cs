@@ -3,26 +3,27 @@ using EncryptionTools.Engine;
 
 namespace EncryptionTools.Module;
 
-/// <summary>Stable error ids that are raised by the module itself rather than the engine.</summary>
+/// <summary>The ids the module raises itself, as named in <see cref="ErrorCatalog"/>.</summary>
 public static class ErrorIds
 {
-    public const string PathNotFound = "PathNotFound";
-    public const string PathNotFileSystem = "PathNotFileSystem";
-    public const string UnexpectedError = "UnexpectedError";
+    public static readonly string PathNotFound = ErrorCatalog.PathNotFound.Id;
+    public static readonly string PathNotFileSystem = ErrorCatalog.PathNotFileSystem.Id;
+    public static readonly string UnexpectedError = ErrorCatalog.UnexpectedError.Id;
 }
 
-/// <summary>Maps engine errors to ErrorRecords; the id is the engine's stable ErrorId.</summary>
+/// <summary>Maps any exception to an ErrorRecord through the catalog's one mapping, which the CLI shares.</summary>
 public static class ErrorRecordFactory
 {
-    public static ErrorRecord Create(Exception exception, object? target) => Neutralized(exception switch
+    public static ErrorRecord Create(Exception exception, object? target)
     {
-        EncryptionToolsException e => new ErrorRecord(e, e.ErrorId, Map(e.Category), e.Target ?? target),
-        UnauthorizedAccessException e => new ErrorRecord(e, "AccessDenied", ErrorCategory.PermissionDenied, target),
-        FileNotFoundException or DirectoryNotFoundException => new ErrorRecord(exception, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, target),
-        IOException e => new ErrorRecord(e, "IOError", ErrorCategory.WriteError, target),
-        OperationCanceledException e => new ErrorRecord(e, "OperationStopped", ErrorCategory.OperationStopped, target),
-        _ => new ErrorRecord(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
-    });
+        var error = ErrorCatalog.Classify(exception);
+        var errorTarget = exception is EncryptionToolsException { Target: { } own } ? own : target;
+        return Neutralized(new ErrorRecord(exception, error.Id, Map(error.Category), errorTarget));
+    }
+
+    /// <summary>A record of a catalogued id raised by the module itself (not from an exception of the engine).</summary>
+    public static ErrorRecord Create(ErrorDefinition error, Exception exception, object? target) =>
+        Neutralized(new ErrorRecord(exception, error.Id, Map(error.Category), target));
 
     /// <summary>
     /// The record with a displayed message whose control characters are escaped and whose length is capped (file

@@ -54,12 +54,19 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
     public static bool IsExpected(Exception ex) =>
         ex is EncryptionToolsException or IOException or UnauthorizedAccessException or OperationCanceledException or ArgumentException;
 
-    /// <summary>Writes "enctools: ErrorId: message" to stderr and returns the failure's exit code.</summary>
+    /// <summary>
+    /// Writes "enctools: ErrorId: message" to stderr and returns the failure's exit code; the id, and the code, come
+    /// from the catalog's one mapping, so the id is the module's FullyQualifiedErrorId's first segment.
+    /// </summary>
     public static int Fail(Exception ex)
     {
-        Console.Error.WriteLine($"enctools: {ErrorId(ex)}: {Safe(ex.Message)}");
-        return ex is ArgumentException ? ExitCodes.Usage : ExitCodes.For(ex);
+        var error = ErrorCatalog.Classify(ex);
+        Console.Error.WriteLine($"enctools: {error.Id}: {Say(ex.Message)}");
+        return error.ExitCode;
     }
+
+    /// <summary>An engine message or warning for the terminal: in the CLI's words (<see cref="CliWording"/>), neutralized.</summary>
+    public static string Say(string? text) => Safe(CliWording.Speak(text));
 
     /// <summary>Text for the terminal: control characters escaped, length capped (messages carry file names and header fields).</summary>
     public static string Safe(string? text) => UntrustedText.Neutralize(text, UntrustedText.MessageLength, keepNewlines: true);
@@ -67,8 +74,7 @@ internal sealed class CliContext(Option<bool> json, Option<string?> store, Cance
     /// <summary>One field from a file (a name, a header field, a context pair) for the terminal.</summary>
     public static string Field(string? text, int max = UntrustedText.FieldLength) => UntrustedText.Neutralize(text, max);
 
-    public static string ErrorId(Exception ex) =>
-        ex is EncryptionToolsException e ? e.ErrorId : ex is OperationCanceledException ? "OperationStopped" : ex.GetType().Name;
+    public static string ErrorId(Exception ex) => ErrorCatalog.Classify(ex).Id;
 
     /// <summary>
     /// ENCTOOLS_TIMING=1: prints "enctools: timing: WHAT N ms" on stderr, the work of a command after the process

@@ -92,9 +92,7 @@ public static class ComplianceCommand
             }
             catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException or OperationCanceledException)
             {
-                var id = ex is EncryptionToolsException e ? e.ErrorId : ex is OperationCanceledException ? "OperationStopped" : ex.GetType().Name;
-                Console.Error.WriteLine($"enctools: {id}: {CliContext.Safe(ex.Message)}");
-                return ExitCodes.For(ex);
+                return CliContext.Fail(ex);
             }
         });
         return command;
@@ -112,8 +110,9 @@ public static class ComplianceCommand
             output.WriteLine(CliContext.Field(f.Target, 1024));
             output.Write("  ");
             output.WriteLine(CliContext.Safe(f.Message));
-            output.Write("  fix: ");
-            output.WriteLine(f.Remediation); // rendered by PowerShellQuoting: no control character survives it
+            var (label, fix) = CliRemediation.Render(f); // quoted from data: no control character survives it
+            output.Write($"  {label}: ");
+            output.WriteLine(fix);
         }
         output.WriteLine(report.Summary.ToString());
         foreach (var skip in report.Summary.RulesNotEvaluated) output.WriteLine($"  not evaluated: {skip}");

@@ -95,7 +95,7 @@ internal static class FileCommands
                     Recurse = r.GetValue(recurse),
                 };
                 var request = ops is null ? template : ops.PrepareUnprotect(restrictTo, template);
-                return Report(r, cli, FileProtector.Unprotect(r.GetValue(decryptFiles)!, request, null, cli.CancellationToken));
+                return Report(r, cli, CliFileErrors.ContextBeforeDestination(FileProtector.Unprotect(r.GetValue(decryptFiles)!, request, null, cli.CancellationToken), expected));
             }
             catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
         });
@@ -109,10 +109,11 @@ internal static class FileCommands
             var code = ExitCodes.Ok;
             foreach (var file in r.GetValue(infoFiles)!)
             {
-                try { results.Add(ops.Describe(Path.GetFullPath(file))); }
+                var full = Path.GetFullPath(file);
+                try { results.Add(ops.Describe(full)); }
                 catch (Exception ex) when (CliContext.IsExpected(ex) && ex is not OperationCanceledException)
                 {
-                    var failed = CliContext.Fail(ex);
+                    var failed = CliContext.Fail(ex is IOException or UnauthorizedAccessException ? SourceErrors.Open(full, ex) : ex);
                     if (code == ExitCodes.Ok) code = failed;
                 }
             }
@@ -156,7 +157,7 @@ internal static class FileCommands
                 watch.Restart();
                 foreach (var outcome in ops.RewrapMany(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
                 {
-                    foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(warning.ToString())}");
+                    foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Say(warning.ToString())}");
                     if (outcome.Error is { } error)
                     {
                         var failed = CliContext.Fail(error);
@@ -167,11 +168,13 @@ internal static class FileCommands
                     else results.Add(new UnchangedFile(outcome.Path, "Unchanged", outcome.Skipped));
                 }
                 CliContext.Timing("rewrap", watch);
-                Console.Out.WriteLine(r.GetValue(cli.Json) ? CliContext.ToJson(results, CliJson.Default.ListObject) : string.Join(Environment.NewLine, results.Select(o => o switch
+                if (r.GetValue(cli.Json)) Console.Out.WriteLine(CliContext.ToJson(results, CliJson.Default.ListObject));
+                else foreach (var o in results) Console.Out.WriteLine(o switch
                 {
                     RewrapResult x => $"rewrapped {CliContext.Field(x.Path, 1024)} ({x.Method}{(x.FallbackReason is null ? "" : ": " + x.FallbackReason)}): {string.Join(", ", x.KeysAfter)}",
-                    _ => CliContext.ToJson((UnchangedFile)o, CliJson.Default.UnchangedFile),
-                })));
+                    UnchangedFile u => $"unchanged {CliContext.Field(u.Path, 1024)}{(u.Reason is null ? "" : ": " + CliContext.Say(u.Reason))}",
+                    _ => "",
+                });
                 return code;
             }
             catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
@@ -195,8 +198,8 @@ internal static class FileCommands
                 continue;
             }
             var result = outcome.Result!;
-            if (result.Action == FileAction.Skipped) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(result.Warning)}");
-            foreach (var warning in result.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Safe(warning.ToString())}");
+            if (result.Action == FileAction.Skipped) Console.Error.WriteLine($"enctools: warning: {CliContext.Say(result.Warning)}");
+            foreach (var warning in result.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Say(warning.ToString())}");
             results.Add(result);
             if (!json && result.Action != FileAction.Skipped)
                 Console.Out.WriteLine($"{result.Action.ToString().ToLowerInvariant()} {CliContext.Field(result.Source, 1024)} -> {CliContext.Field(result.Destination, 1024)} ({result.BytesIn:N0} -> {result.BytesOut:N0} bytes; keys {string.Join(", ", result.Keys)})");

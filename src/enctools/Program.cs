@@ -22,7 +22,7 @@ public static class Program
             .Concat(StrictArguments.Problems(parse, args)).ToList();
         if (problems.Count > 0 && !help)
         {
-            foreach (var problem in problems) Console.Error.WriteLine($"enctools: Usage: {UntrustedTextForCli(problem)}");
+            foreach (var problem in problems) Console.Error.WriteLine($"enctools: {Engine.ErrorCatalog.Usage.Id}: {UntrustedTextForCli(problem)}");
             return ExitCodes.Usage;
         }
         return parse.Invoke();

@@ -8,7 +8,7 @@ namespace EncryptionTools.Engine.Access;
 public sealed class InvalidKeyPolicyException : EncryptionToolsException
 {
     public InvalidKeyPolicyException(string message, int? statementIndex = null, string? sid = null, string? field = null, Exception? inner = null)
-        : base("InvalidKeyPolicy", EngineErrorCategory.InvalidData, Describe(message, statementIndex, sid, field), inner)
+        : base(ErrorCatalog.InvalidKeyPolicy, Describe(message, statementIndex, sid, field), inner)
     {
         StatementIndex = statementIndex;
         Sid = sid;
@@ -33,7 +33,7 @@ public sealed class InvalidKeyPolicyException : EncryptionToolsException
 
 /// <summary>A principal string does not follow the documented grammar (user:, uid:, group:, gid:, sid:, or *).</summary>
 public sealed class InvalidPrincipalException(string text, string reason)
-    : EncryptionToolsException("InvalidPrincipal", EngineErrorCategory.InvalidArgument,
+    : EncryptionToolsException(ErrorCatalog.InvalidPrincipal,
         $"'{text}' is not a valid principal: {reason}. Use user:<name>, uid:<n>, group:<name>, gid:<n>, sid:<S-1-...>, or *.")
 {
     public string Text { get; } = text;
@@ -41,22 +41,22 @@ public sealed class InvalidPrincipalException(string text, string reason)
 
 /// <summary>The new key policy would leave no principal able to change it again (kms:PutKeyPolicy).</summary>
 public sealed class KeyPolicyLockoutException(string message)
-    : EncryptionToolsException("KeyPolicyLockout", EngineErrorCategory.InvalidOperation, message);
+    : EncryptionToolsException(ErrorCatalog.KeyPolicyLockout, message);
 
 /// <summary>The caller may not perform an action on a key. <see cref="Decision"/> says why.</summary>
 public sealed class AccessDeniedException(AccessDecision decision)
-    : EncryptionToolsException("AccessDenied", EngineErrorCategory.PermissionDenied, decision.Reason)
+    : EncryptionToolsException(ErrorCatalog.AccessDenied, decision.Reason)
 {
     public AccessDecision Decision { get; } = decision;
 }
 
 /// <summary>A grant request is not valid (bad operations, both constraints, an empty constraint, a bad name...).</summary>
 public sealed class InvalidGrantException(string message)
-    : EncryptionToolsException("InvalidGrant", EngineErrorCategory.InvalidArgument, message);
+    : EncryptionToolsException(ErrorCatalog.InvalidGrant, message);
 
 /// <summary>No grant with that id exists on that key.</summary>
 public sealed class GrantNotFoundException(string grantId, string? keyId)
-    : EncryptionToolsException("GrantNotFound", EngineErrorCategory.ObjectNotFound,
+    : EncryptionToolsException(ErrorCatalog.GrantNotFound,
         keyId is null ? $"No grant with id '{grantId}' exists." : $"No grant with id '{grantId}' exists on key '{keyId}'.")
 {
     public string GrantId { get; } = grantId;
@@ -64,4 +64,4 @@ public sealed class GrantNotFoundException(string grantId, string? keyId)
 
 /// <summary>A stored grant list or other access data does not parse.</summary>
 public sealed class InvalidAccessDataException(string message, Exception? inner = null)
-    : EncryptionToolsException("InvalidAccessData", EngineErrorCategory.InvalidData, message, inner);
+    : EncryptionToolsException(ErrorCatalog.InvalidAccessData, message, inner);

@@ -140,15 +140,15 @@ public sealed record AuditVerification(bool IsValid, long RecordCount, long Last
 
 /// <summary>Another process held the audit log's lock for longer than the timeout.</summary>
 public sealed class AuditLogLockedException(string message)
-    : EncryptionToolsException("AuditLogLocked", EngineErrorCategory.ResourceUnavailable, message);
+    : EncryptionToolsException(ErrorCatalog.AuditLogLocked, message);
 
 /// <summary>An entry cannot be recorded as given (a required field is empty, or a field is too long).</summary>
 public sealed class InvalidAuditEntryException(string message)
-    : EncryptionToolsException("InvalidAuditEntry", EngineErrorCategory.InvalidArgument, message);
+    : EncryptionToolsException(ErrorCatalog.InvalidAuditEntry, message);
 
 /// <summary>What the store's encrypted document proves about its log: the log reached this record, with this hash.</summary>
 public sealed record AuditAnchor(long Sequence, string Hash);
 
 /// <summary>The log or its head could not be written.</summary>
 public sealed class AuditLogWriteException(string message, Exception? inner = null)
-    : EncryptionToolsException("AuditLogWriteFailed", EngineErrorCategory.WriteError, message, inner);
+    : EncryptionToolsException(ErrorCatalog.AuditLogWriteFailed, message, inner);

@@ -175,11 +175,11 @@ public static class ComplianceRules
 
 /// <summary>A bad argument to the compliance engine (a rule id, a severity, a path).</summary>
 public sealed class ComplianceArgumentException(string message)
-    : EncryptionToolsException("ComplianceInvalidArgument", EngineErrorCategory.InvalidArgument, message);
+    : EncryptionToolsException(ErrorCatalog.ComplianceInvalidArgument, message);
 
 /// <summary>A compliance profile that does not parse or names an unknown or mistyped field; the message names the field (and line).</summary>
 public sealed class ComplianceProfileException(string message, string? field = null, int? line = null)
-    : EncryptionToolsException("ComplianceProfileInvalid", EngineErrorCategory.InvalidArgument, message)
+    : EncryptionToolsException(ErrorCatalog.ComplianceProfileInvalid, message)
 {
     public string? Field { get; } = field;
     public int? Line { get; } = line;

@@ -5,7 +5,7 @@ namespace EncryptionTools.Engine.Files;
 /// grew past the length it had when the operation began). Nothing was written under the destination name.
 /// </summary>
 public sealed class SourceChangedException(string path, string detail)
-    : EncryptionToolsException("SourceChanged", EngineErrorCategory.ReadError,
+    : EncryptionToolsException(ErrorCatalog.SourceChanged,
         $"The file '{path}' changed while it was being read ({detail}); nothing was written. Run the operation again once the file is no longer being modified.")
 {
     public string Path { get; } = path;
@@ -13,7 +13,7 @@ public sealed class SourceChangedException(string path, string detail)
 
 /// <summary>An in-place operation on a read-only file: refused before anything is written, the file is untouched.</summary>
 public sealed class SourceReadOnlyException(string path)
-    : EncryptionToolsException("SourceReadOnly", EngineErrorCategory.PermissionDenied,
+    : EncryptionToolsException(ErrorCatalog.SourceReadOnly,
         $"The file '{path}' is read-only, so it cannot be replaced in place; it was left untouched. " +
         "Make it writable, or write the result to another file with -Destination or -Suffix.")
 {
@@ -22,11 +22,11 @@ public sealed class SourceReadOnlyException(string path)
 
 /// <summary>The destination arguments do not make sense for the inputs (e.g. several files to one file, a directory without -Recurse).</summary>
 public sealed class InvalidDestinationException(string message)
-    : EncryptionToolsException("InvalidDestination", EngineErrorCategory.InvalidArgument, message);
+    : EncryptionToolsException(ErrorCatalog.InvalidDestination, message);
 
 /// <summary>The encrypted temporary file did not decrypt back to the bytes that were read: the original is left untouched.</summary>
 public sealed class InPlaceVerificationException(string path, string detail, Exception? inner = null)
-    : EncryptionToolsException("InPlaceVerificationFailed", EngineErrorCategory.WriteError,
+    : EncryptionToolsException(ErrorCatalog.InPlaceVerificationFailed,
         $"The encrypted copy of '{path}' did not verify ({detail}); the original file was left untouched.", inner)
 {
     public string Path { get; } = path;
@@ -34,7 +34,7 @@ public sealed class InPlaceVerificationException(string path, string detail, Exc
 
 /// <summary>The volume ran out of space while writing; the partial output was removed.</summary>
 public sealed class OutputDiskFullException(string path, Exception? inner = null)
-    : EncryptionToolsException("OutputDiskFull", EngineErrorCategory.WriteError,
+    : EncryptionToolsException(ErrorCatalog.OutputDiskFull,
         $"There is not enough free space to write '{path}'; the partial output was removed and the source is untouched.", inner)
 {
     public string Path { get; } = path;
@@ -45,7 +45,7 @@ public sealed class OutputDiskFullException(string path, Exception? inner = null
 /// header, and only the original signer's private key (used once, never stored) could sign a new one.
 /// </summary>
 public sealed class SignedMessageRewrapException(string path)
-    : EncryptionToolsException("RewrapSignedMessage", EngineErrorCategory.InvalidOperation,
+    : EncryptionToolsException(ErrorCatalog.RewrapSignedMessage,
         $"The file '{path}' is a signed message (algorithm suite 0x0578, ECDSA P-384). Its signature covers the header, so " +
         "adding or removing keys would need the whole message re-signed by the original signer, whose private key is " +
         "not kept by anyone. Decrypt it and encrypt it again (Unprotect-File, then Protect-File) to change its keys.")
@@ -55,7 +55,7 @@ public sealed class SignedMessageRewrapException(string path)
 
 /// <summary>A rewrap would leave the message with no encrypted data key that anyone could decrypt.</summary>
 public sealed class RewrapNoRecipientsException(string path)
-    : EncryptionToolsException("RewrapNoRecipients", EngineErrorCategory.InvalidArgument,
+    : EncryptionToolsException(ErrorCatalog.RewrapNoRecipients,
         $"Rewrapping '{path}' as asked would leave it with no key that can decrypt it; nothing was changed. Add a key, or remove fewer.")
 {
     public string Path { get; } = path;
@@ -63,7 +63,7 @@ public sealed class RewrapNoRecipientsException(string path)
 
 /// <summary>The new header does not fit in the old one's space and a full rewrite was not allowed.</summary>
 public sealed class RewrapNoRoomException(string path, int needed, int available)
-    : EncryptionToolsException("RewrapNoRoom", EngineErrorCategory.InvalidOperation,
+    : EncryptionToolsException(ErrorCatalog.RewrapNoRoom,
         $"The new header of '{path}' needs {needed} bytes but the file has room for {available}; a full rewrite was not allowed, so nothing was changed.")
 {
     public string Path { get; } = path;
@@ -71,7 +71,7 @@ public sealed class RewrapNoRoomException(string path, int needed, int available
 
 /// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
 public sealed class SourceNotRegularFileException(string path, string kind)
-    : EncryptionToolsException("SourceNotRegularFile", EngineErrorCategory.InvalidArgument,
+    : EncryptionToolsException(ErrorCatalog.SourceNotRegularFile,
         $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
 {
     public string Path { get; } = path;
@@ -79,7 +79,7 @@ public sealed class SourceNotRegularFileException(string path, string kind)
 
 /// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
 public sealed class DestinationNotRegularFileException(string path, string kind)
-    : EncryptionToolsException("DestinationNotRegularFile", EngineErrorCategory.InvalidArgument,
+    : EncryptionToolsException(ErrorCatalog.DestinationNotRegularFile,
         $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
 {
     public string Path { get; } = path;
@@ -90,7 +90,7 @@ public sealed class DestinationNotRegularFileException(string path, string kind)
 /// stays readable under every other name. Refused unless forced.
 /// </summary>
 public sealed class SourceHasHardLinksException(string path, uint links)
-    : EncryptionToolsException("SourceHasHardLinks", EngineErrorCategory.InvalidOperation,
+    : EncryptionToolsException(ErrorCatalog.SourceHasHardLinks,
         $"'{path}' has {links - 1} other hard link(s): encrypting it in place would replace this name only and leave the plaintext readable under the others. " +
         "Nothing was changed. Remove the other links first, write the result to another file, or use -Force (--force) to encrypt this name anyway.")
 {

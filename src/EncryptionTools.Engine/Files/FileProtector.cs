@@ -114,7 +114,7 @@ public static partial class FileProtector
             {
                 if (!options.Recurse)
                 {
-                    items.Add(Failed(input, new EncryptionToolsException("SourceIsDirectory", EngineErrorCategory.InvalidArgument,
+                    items.Add(Failed(input, new EncryptionToolsException(ErrorCatalog.SourceIsDirectory,
                         $"'{input}' is a directory; use -Recurse to process the files under it.") { Target = input }));
                     continue;
                 }
@@ -129,7 +129,7 @@ public static partial class FileProtector
             }
             else
             {
-                items.Add(Failed(input, new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound,
+                items.Add(Failed(input, new EncryptionToolsException(ErrorCatalog.SourceNotFound,
                     $"The file '{input}' does not exist.") { Target = input }));
             }
         }
@@ -151,7 +151,7 @@ public static partial class FileProtector
             else
                 target = Path.Combine(Path.GetDirectoryName(file)!, mapped);
             if (PathComparer.Equals(target, file))
-                return new FilePlanItem(file, target, length, foundByRecursion, new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
+                return new FilePlanItem(file, target, length, foundByRecursion, new EncryptionToolsException(ErrorCatalog.SourceIsDestination,
                     $"The source and the destination are the same file '{file}'; use InPlace to replace it.") { Target = file });
             if (!targets.Add(target))
                 return new FilePlanItem(file, target, length, foundByRecursion, new DestinationClashException(file, target) { Target = file });
@@ -350,9 +350,9 @@ public static partial class FileProtector
             EncryptionToolsException e when IoErrors.IsDiskFull(e) && e is not OutputDiskFullException => new OutputDiskFullException(target, e) { Target = target },
             EncryptionToolsException e => e,
             IOException e when IoErrors.IsDiskFull(e) => new OutputDiskFullException(target, e) { Target = target },
-            IOException e => new EncryptionToolsException("FileOperationFailed", EngineErrorCategory.WriteError,
+            IOException e => new EncryptionToolsException(ErrorCatalog.FileOperationFailed,
                 $"Processing '{item.Source}' failed: {e.Message}", e) { Target = item.Source },
-            UnauthorizedAccessException e => new EncryptionToolsException("AccessDenied", EngineErrorCategory.PermissionDenied,
+            UnauthorizedAccessException e => new EncryptionToolsException(ErrorCatalog.FileAccessDenied,
                 $"Processing '{item.Source}' was refused: {e.Message}", e) { Target = item.Source },
             _ => null,
         };
@@ -635,7 +635,7 @@ public static partial class FileProtector
         if (inPlace)
         {
             if (new FileInfo(source).LinkTarget is not null)
-                throw new EncryptionToolsException("SourceIsLink", EngineErrorCategory.InvalidArgument,
+                throw new EncryptionToolsException(ErrorCatalog.SourceIsLink,
                     $"'{source}' is a symbolic link: replacing it in place would replace the link and leave the file it points to as it was. Give the target's path.") { Target = source };
             if (IsReadOnly(source)) throw new SourceReadOnlyException(source) { Target = source };
             // The new file replaces this name only: every other hard link keeps the plaintext.
@@ -648,7 +648,7 @@ public static partial class FileProtector
             return [];
         }
         if (PathComparer.Equals(source, destination))
-            throw new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
+            throw new EncryptionToolsException(ErrorCatalog.SourceIsDestination,
                 $"The source and the destination are the same file '{source}'; use InPlace to replace it.") { Target = source };
         if (Directory.Exists(destination))
             throw new InvalidDestinationException($"The destination '{destination}' is a directory.") { Target = destination };

@@ -108,7 +108,7 @@ public static class FileScanner
             yield break;
         }
         if (!Directory.Exists(root))
-            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The scan root '{root}' does not exist.") { Target = root };
+            throw new EncryptionToolsException(ErrorCatalog.SourceNotFound, $"The scan root '{root}' does not exist.") { Target = root };
 
         var trimmed = Path.TrimEndingDirectorySeparator(root);
         var rootLength = trimmed.EndsWith(Path.DirectorySeparatorChar) ? trimmed.Length - 1 : trimmed.Length; // "/" and "C:\" keep their separator

@@ -201,7 +201,7 @@ public static class HeaderRewrap
                     ? $"{slack} bytes would be left over, fewer than the {HeaderReserve.MinimumBytes} a padding key takes"
                     : $"filling {slack} bytes would need more encrypted data keys than the {request.Limits.MaxEncryptedDataKeys} a reader accepts");
             if (!request.AllowFullRewrite && noJournal is not null)
-                throw new EncryptionToolsException("RewrapJournalUnavailable", EngineErrorCategory.InvalidOperation,
+                throw new EncryptionToolsException(ErrorCatalog.RewrapJournalUnavailable,
                     $"'{path}' was not rewrapped: {noJournal}, and a full rewrite was not allowed. Nothing was changed.") { Target = path };
             if (!request.AllowFullRewrite)
                 throw new RewrapNoRoomException(path, bare.Length + suite.TagLength, oldHeader.Length) { Target = path };
@@ -290,8 +290,8 @@ public static class HeaderRewrap
         if (journal.TargetName != Path.GetFileName(target)) return Stale("it names another file");
         FileStream file;
         try { file = OpenExclusive(target); }
-        catch (EncryptionToolsException ex) when (ex.ErrorId == "SourceNotFound") { return new JournalRecovery(journalPath, target, JournalOutcome.TargetMissing); }
-        catch (EncryptionToolsException ex) when (ex.ErrorId == "FileInUse") { return new JournalRecovery(journalPath, target, JournalOutcome.InUse); }
+        catch (EncryptionToolsException ex) when (ex.ErrorId == ErrorCatalog.SourceNotFound.Id) { return new JournalRecovery(journalPath, target, JournalOutcome.TargetMissing); }
+        catch (EncryptionToolsException ex) when (ex.ErrorId == ErrorCatalog.FileInUse.Id) { return new JournalRecovery(journalPath, target, JournalOutcome.InUse); }
         using (file)
         {
             var length = journal.OldHeader.Length;
@@ -484,21 +484,21 @@ public static class HeaderRewrap
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+            throw new EncryptionToolsException(ErrorCatalog.SourceNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new EncryptionToolsException("SourceAccessDenied", EngineErrorCategory.PermissionDenied,
+            throw new EncryptionToolsException(ErrorCatalog.SourceAccessDenied,
                 $"The file '{path}' cannot be opened for writing: {ex.Message}", ex) { Target = path };
         }
         catch (IOException ex) when (IoErrors.IsSharingViolation(ex))
         {
-            throw new EncryptionToolsException("FileInUse", EngineErrorCategory.ResourceUnavailable,
+            throw new EncryptionToolsException(ErrorCatalog.FileInUse,
                 $"The file '{path}' is in use by another process: {ex.Message}", ex) { Target = path };
         }
         catch (IOException ex)
         {
-            throw new EncryptionToolsException("SourceOpenFailed", EngineErrorCategory.ReadError,
+            throw new EncryptionToolsException(ErrorCatalog.SourceOpenFailed,
                 $"The file '{path}' cannot be opened: {ex.Message}", ex) { Target = path };
         }
     }

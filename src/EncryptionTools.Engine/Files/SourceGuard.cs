@@ -18,7 +18,7 @@ internal readonly record struct SourceSnapshot(long Length, DateTime LastWriteUt
             catch (UnixIOException ex) when (ex.Errno == UnixFile.ELOOP) { status = null; }
             if (status is not { } s) throw NotFound(path);
             if (s.Type == UnixFileType.Directory)
-                throw new EncryptionToolsException("SourceIsDirectory", EngineErrorCategory.InvalidArgument, $"'{path}' is a directory.") { Target = path };
+                throw new EncryptionToolsException(ErrorCatalog.SourceIsDirectory, $"'{path}' is a directory.") { Target = path };
             if (!s.IsRegular) throw new SourceNotRegularFileException(path, SpecialFiles.Describe(s.Type)) { Target = path };
             return new SourceSnapshot(s.Length, s.ModifiedUtc, s.Device, s.Inode, s.Links);
         }
@@ -35,7 +35,7 @@ internal readonly record struct SourceSnapshot(long Length, DateTime LastWriteUt
     }
 
     private static EncryptionToolsException NotFound(string path) =>
-        new("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.") { Target = path };
+        new(ErrorCatalog.SourceNotFound, $"The file '{path}' does not exist.") { Target = path };
 
     /// <summary>Throws <see cref="SourceChangedException"/> when the file's identity, length or last-write time moved since <see cref="Take"/>.</summary>
     public void Verify(string path)

@@ -47,7 +47,7 @@ public sealed record MessageLimits
         else if (t.EndsWith('M') || t.EndsWith('m')) { unit = 1024 * 1024; t = t[..^1]; }
         if (!long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
             || n > MaxConfigurableHeaderLength || n * unit < MinConfigurableHeaderLength || n * unit > MaxConfigurableHeaderLength)
-            throw new EncryptionToolsException("InvalidMaxHeaderSize", EngineErrorCategory.InvalidArgument,
+            throw new EncryptionToolsException(ErrorCatalog.InvalidMaxHeaderSize,
                 $"{MaxHeaderSizeVariable} is '{UntrustedText.Neutralize(text, 64)}'; it must be a number of bytes (or KiB with K, MiB with M) "
                 + $"from {MinConfigurableHeaderLength} to {MaxConfigurableHeaderLength}.");
         return (int)(n * unit);

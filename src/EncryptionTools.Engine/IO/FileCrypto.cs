@@ -56,15 +56,15 @@ public static class FileCrypto
         }
         catch (FileNotFoundException ex)
         {
-            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+            throw new EncryptionToolsException(ErrorCatalog.SourceNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
         }
         catch (DirectoryNotFoundException ex)
         {
-            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+            throw new EncryptionToolsException(ErrorCatalog.SourceNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new EncryptionToolsException("SourceAccessDenied", EngineErrorCategory.PermissionDenied, $"The file '{path}' cannot be read: {ex.Message}", ex) { Target = path };
+            throw new EncryptionToolsException(ErrorCatalog.SourceAccessDenied, $"The file '{path}' cannot be read: {ex.Message}", ex) { Target = path };
         }
     }
 
@@ -81,18 +81,18 @@ public static class FileCrypto
         }
         catch (UnixIOException ex) when (ex.Errno is UnixFile.ENOENT or UnixFile.ENOTDIR)
         {
-            throw new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
+            throw new EncryptionToolsException(ErrorCatalog.SourceNotFound, $"The file '{path}' does not exist.", ex) { Target = path };
         }
         catch (UnixIOException ex) when (ex.Errno is 1 or 13) // EPERM, EACCES
         {
-            throw new EncryptionToolsException("SourceAccessDenied", EngineErrorCategory.PermissionDenied, $"The file '{path}' cannot be read: {ex.Message}", ex) { Target = path };
+            throw new EncryptionToolsException(ErrorCatalog.SourceAccessDenied, $"The file '{path}' cannot be read: {ex.Message}", ex) { Target = path };
         }
         try
         {
             var status = UnixFile.Stat(handle);
             if (!status.IsRegular) throw new SourceNotRegularFileException(path, Files.SpecialFiles.Describe(status.Type)) { Target = path };
             if (!UnixFile.TryLock(handle, exclusive: false))
-                throw new EncryptionToolsException("FileInUse", EngineErrorCategory.ResourceUnavailable,
+                throw new EncryptionToolsException(ErrorCatalog.FileInUse,
                     $"The file '{path}' is in use by another process.") { Target = path };
             return new FileStream(handle, FileAccess.Read, ReadBuffer);
         }
@@ -106,7 +106,7 @@ public static class FileCrypto
     private static void CheckDistinct(string source, string destination)
     {
         if (string.Equals(Path.GetFullPath(source), Path.GetFullPath(destination), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-            throw new EncryptionToolsException("SourceIsDestination", EngineErrorCategory.InvalidArgument,
+            throw new EncryptionToolsException(ErrorCatalog.SourceIsDestination,
                 $"The source and the destination are the same file '{source}'.") { Target = source };
     }
 }

@@ -30,14 +30,14 @@ public static class RsaRecipient
         catch (ArgumentException ex)
         {
             rsa.Dispose();
-            throw new EncryptionToolsException("InvalidRecipientPublicKey", EngineErrorCategory.InvalidArgument,
+            throw new EncryptionToolsException(ErrorCatalog.InvalidRecipientPublicKey,
                 $"{(source is null ? "The recipient key" : $"'{source}'")} is not an RSA public key in PEM form: {ex.Message}", ex) { Target = source };
         }
         if (rsa.KeySize < 2048)
         {
             var size = rsa.KeySize;
             rsa.Dispose();
-            throw new EncryptionToolsException("InvalidRecipientPublicKey", EngineErrorCategory.InvalidArgument,
+            throw new EncryptionToolsException(ErrorCatalog.InvalidRecipientPublicKey,
                 $"{(source is null ? "The recipient key" : $"'{source}'")} is a {size}-bit RSA key; at least 2048 bits are required.") { Target = source };
         }
         var spki = rsa.ExportSubjectPublicKeyInfo();
@@ -53,8 +53,7 @@ public static class RsaRecipient
         try { text = File.ReadAllText(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new EncryptionToolsException(ex is FileNotFoundException or DirectoryNotFoundException ? "RecipientKeyNotFound" : "RecipientKeyUnreadable",
-                ex is UnauthorizedAccessException ? EngineErrorCategory.PermissionDenied : EngineErrorCategory.ObjectNotFound,
+            throw new EncryptionToolsException(ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCatalog.RecipientKeyNotFound : ErrorCatalog.RecipientKeyUnreadable,
                 $"Cannot read the recipient public key '{path}': {ex.Message}", ex) { Target = path };
         }
         return FromPem(text, path);

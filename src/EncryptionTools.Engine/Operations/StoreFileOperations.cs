@@ -353,10 +353,12 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             var error = ex is FileNotFoundException or DirectoryNotFoundException
-                ? new EncryptionToolsException("SourceNotFound", EngineErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", ex) { Target = path }
+                ? new EncryptionToolsException(ErrorCatalog.SourceNotFound, $"The file '{path}' does not exist.", ex) { Target = path }
+                : ex is UnauthorizedAccessException && Directory.Exists(path)
+                    ? new EncryptionToolsException(ErrorCatalog.SourceIsDirectory, $"'{path}' is a directory, not an encrypted file; nothing was changed. Name the files in it.", ex) { Target = path }
                 : ex is UnauthorizedAccessException
-                    ? new EncryptionToolsException("AccessDenied", EngineErrorCategory.PermissionDenied, $"Rewrapping '{path}' was refused: {ex.Message}", ex) { Target = path }
-                    : new EncryptionToolsException("FileOperationFailed", EngineErrorCategory.WriteError, $"Rewrapping '{path}' failed: {ex.Message}", ex) { Target = path };
+                    ? new EncryptionToolsException(ErrorCatalog.FileAccessDenied, $"Rewrapping '{path}' was refused: {ex.Message}", ex) { Target = path }
+                    : new EncryptionToolsException(ErrorCatalog.FileOperationFailed, $"Rewrapping '{path}' failed: {ex.Message}", ex) { Target = path };
             return new RewrapOutcome(path, null, error);
         }
     }
@@ -394,7 +396,7 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         try { return File.ReadAllText(file); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new EncryptionToolsException("RecipientKeyNotFound", EngineErrorCategory.ObjectNotFound,
+            throw new EncryptionToolsException(ErrorCatalog.RecipientKeyNotFound,
                 $"Cannot read the recipient public key '{file}': {ex.Message}", ex) { Target = file };
         }
     }

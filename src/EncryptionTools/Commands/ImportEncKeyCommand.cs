@@ -64,7 +64,7 @@ public sealed class ImportEncKeyCommand : KeyStoreCmdlet
             }
             catch (FormatException)
             {
-                throw new KeyStoreException(StoreErrorIds.InvalidArgument, Engine.EngineErrorCategory.InvalidArgument, "-KeyMaterialBase64 is not valid base64.");
+                throw new KeyStoreException(Engine.ErrorCatalog.KeyInvalidArgument, "-KeyMaterialBase64 is not valid base64.");
             }
             try
             {

@@ -50,7 +50,7 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
         }
         catch (PSArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidRecipientPublicKey", ErrorCategory.InvalidArgument, RecipientPublicKey));
+            ThrowTerminatingError(new ErrorRecord(ex, Engine.ErrorCatalog.InvalidRecipientPublicKey.Id, ErrorRecordFactory.Map(Engine.ErrorCatalog.InvalidRecipientPublicKey.Category), RecipientPublicKey));
         }
         var destination = Destination is null ? null : ResolveOutputPath(Destination);
         // In a pipeline each file comes alone: a destination is then a directory, or the second file would collide.

@@ -99,5 +99,5 @@ public sealed class SetEncKeyPolicyCommand : KeyStoreCmdlet
     };
 
     private sealed class PolicyInputException(string message)
-        : EncryptionToolsException("InvalidKeyPolicy", EngineErrorCategory.InvalidArgument, message);
+        : EncryptionToolsException(ErrorCatalog.InvalidKeyPolicy, message);
 }

@@ -61,7 +61,7 @@ public sealed class UpdateEncFileKeyCommand : FileInputCmdlet
         }
         catch (PSArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidRecipientPublicKey", ErrorCategory.InvalidArgument, RecipientPublicKey));
+            ThrowTerminatingError(new ErrorRecord(ex, Engine.ErrorCatalog.InvalidRecipientPublicKey.Id, ErrorRecordFactory.Map(Engine.ErrorCatalog.InvalidRecipientPublicKey.Category), RecipientPublicKey));
         }
         var accepted = files.Where(f => ShouldProcess(f, "Rewrap the data key (header only)")).ToList();
         if (accepted.Count == 0) return;
