@@ -30,9 +30,10 @@ internal static class FileCommands
         var recipient = new Option<string[]>("--recipient") { Description = "An RSA public key PEM file to encrypt to (repeatable)." };
         var context = new Option<string[]>("--context", "-c") { Description = "Encryption context pair key=value (repeatable)." };
         var frame = new Option<int>("--frame-length") { Description = "Frame length in bytes.", DefaultValueFactory = _ => EncryptOptions.DefaultFrameLength };
+        var signed = new Option<bool>("--signed") { Description = "Write signed messages (suite 0x0578, ECDSA P-384): a reader can tell the file was not forged by another reader." };
         var encrypt = new Command("encrypt", "Encrypt files (default destination: FILE.enc).")
         {
-            encryptFiles, key, recipient, context, frame, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName,
+            encryptFiles, key, recipient, context, frame, signed, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName,
         };
         encrypt.SetAction(r =>
         {
@@ -54,6 +55,7 @@ internal static class FileCommands
                     Keyrings = [],
                     EncryptionContext = pairs,
                     FrameLength = r.GetValue(frame),
+                    Signed = r.GetValue(signed),
                     Destination = r.GetValue(output),
                     Suffix = r.GetValue(suffix)!,
                     InPlace = r.GetValue(inPlace),

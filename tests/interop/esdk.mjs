@@ -26,7 +26,7 @@ const SUITES = {
 };
 
 const USAGE = `usage:
-  node esdk.mjs encrypt --keyrings KEYRINGS.json --in PLAIN --out CIPHER [--ctx CTX.json] [--frame N] [--suite 0478|0578]
+  node esdk.mjs encrypt --keyrings KEYRINGS.json --in PLAIN --out CIPHER [--ctx CTX.json] [--frame N] [--suite 0478|0578|default]
   node esdk.mjs decrypt --keyrings KEYRINGS.json --in CIPHER --out PLAIN [--expect-ctx CTX.json]
   node esdk.mjs selftest`;
 
@@ -111,7 +111,8 @@ function readKeyring(file) {
 function parseEncryptArgs(argv) {
   const o = parseArgs(argv, ['keyrings', 'in', 'out'], ['ctx', 'frame', 'suite']);
   const suite = o.suite ?? '0478';
-  if (!(suite in SUITES)) throw new UsageError(`--suite must be 0478 or 0578`);
+  // "default": no suite given, so the SDK picks its own default (0578 in this version).
+  if (suite !== 'default' && !(suite in SUITES)) throw new UsageError(`--suite must be 0478, 0578 or default`);
   const frame = o.frame === undefined ? 4096 : Number(o.frame);
   if (!/^\d+$/.test(o.frame ?? '4096') || frame < 1 || frame > 0xffffffff) {
     throw new UsageError(`--frame must be an integer in 1..4294967295`);
@@ -122,7 +123,7 @@ function parseEncryptArgs(argv) {
     output: o.out,
     encryptionContext: o.ctx ? readContext(o.ctx) : {},
     frameLength: frame,
-    suiteId: SUITES[suite],
+    suiteId: suite === 'default' ? undefined : SUITES[suite],
   };
 }
 
@@ -137,7 +138,7 @@ function parseDecryptArgs(argv) {
 }
 
 async function encryptFile({ keyring, input, output, encryptionContext, frameLength, suiteId }) {
-  const enc = encryptStream(keyring, { suiteId, encryptionContext, frameLength });
+  const enc = encryptStream(keyring, suiteId === undefined ? { encryptionContext, frameLength } : { suiteId, encryptionContext, frameLength });
   await pipeline(fs.createReadStream(input), enc, fs.createWriteStream(output));
 }
 

@@ -41,14 +41,13 @@ public sealed class OutputDiskFullException(string path, Exception? inner = null
 }
 
 /// <summary>
-/// Signed messages (suite 0x0578) cannot have their data keys changed: the ECDSA signature in the footer covers the
-/// header, and only the original signer's private key (used once, never stored) could sign a new one.
+/// A signed message (suite 0x0578) that a rewrap cannot re-sign as asked: re-signing puts a fresh signing key into the
+/// encryption context, so every data key bound to that context must be wrapped again, and the whole file is rewritten.
 /// </summary>
-public sealed class SignedMessageRewrapException(string path)
+public sealed class SignedMessageRewrapException(string path, string reason)
     : EncryptionToolsException(ErrorCatalog.RewrapSignedMessage,
-        $"The file '{path}' is a signed message (algorithm suite 0x0578, ECDSA P-384). Its signature covers the header, so " +
-        "adding or removing keys would need the whole message re-signed by the original signer, whose private key is " +
-        "not kept by anyone. Decrypt it and encrypt it again (Unprotect-File, then Protect-File) to change its keys.")
+        $"The file '{path}' is a signed message (algorithm suite 0x0578, ECDSA P-384) and was not rewrapped: {reason} " +
+        "Nothing was changed. To change its keys regardless, decrypt it and encrypt it again (Unprotect-File, then Protect-File -Signed).")
 {
     public string Path { get; } = path;
 }

@@ -57,6 +57,9 @@ public sealed record ProtectRequest : FileOperationOptions
 
     /// <summary>Header reserve in bytes; null applies <see cref="HeaderReserve.ForPlaintextLength"/> per file.</summary>
     public int? HeaderReserve { get; init; }
+
+    /// <summary>Write signed messages (suite 0x0578, ECDSA P-384); see <see cref="EncryptOptions.Signed"/>.</summary>
+    public bool Signed { get; init; }
 }
 
 /// <summary>Decrypt files (Unprotect-File, <c>enctools decrypt</c>).</summary>

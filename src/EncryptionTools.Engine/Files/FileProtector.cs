@@ -444,6 +444,7 @@ public static partial class FileProtector
                     FrameLength = request.FrameLength,
                     MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
                     HeaderReserve = reserve,
+                    Signed = request.Signed,
                     Progress = new SyncProgress<long>(done => report(FileProgressPhase.Encrypting, done)),
                 }, cancellationToken);
                 guarded.Finish();

@@ -125,7 +125,7 @@ public sealed record JournalRecovery(string JournalPath, string TargetPath, Jour
 /// the header is synced). When the new header does not fit, the file is rewritten whole through
 /// <see cref="AtomicFile"/> with the body bytes copied unchanged.
 /// </para>
-/// Signed messages (0x0578) are refused: their signature covers the header.
+/// Signed messages (0x0578) are re-signed instead (<see cref="Resign"/>): their signature covers the header.
 /// </summary>
 public static class HeaderRewrap
 {
@@ -149,7 +149,6 @@ public static class HeaderRewrap
         using var file = OpenExclusive(path);
         var fileLength = file.Length;
         var (header, oldHeader) = ReadHeader(file, request.Limits, path);
-        if (header.Suite.IsSigned) throw new SignedMessageRewrapException(path) { Target = path };
 
         var suite = header.Suite;
         var serializedContext = EncryptionContext.Serialize(header.EncryptionContext);
@@ -167,6 +166,8 @@ public static class HeaderRewrap
 
             var keysBefore = FileKeyIdentity.OfKeys(header.EncryptedDataKeys);
             var reserveBefore = HeaderReserve.ReservedBytes(header);
+            if (suite.IsSigned)
+                return Resign(file, path, header, oldHeader, request, dataKey, key, keysBefore, reserveBefore, warnings, cancellationToken);
             var edks = NewKeyList(header, request, dataKey, serializedContext, path, out var changed);
             if (!changed)
                 return new RewrapResult(path, RewrapMethod.Unchanged, null, oldHeader.Length, oldHeader.Length, reserveBefore, reserveBefore,
@@ -333,6 +334,120 @@ public static class HeaderRewrap
             return new JournalRecovery(journalPath, target, outcome, warning);
         }
     }
+
+    /// <summary>
+    /// The rewrap of a signed message. The original signing key was discarded when the message was written, so no one
+    /// can sign a changed header with it: the message gets a fresh signing key instead. Its public key replaces the old
+    /// one in the encryption context, which changes the context that data keys wrapped under AES keys are bound to, so
+    /// every such data key the result keeps must be wrapped afresh (<see cref="RewrapRequest.AddKeyrings"/>); data keys
+    /// under RSA keys (RSA-OAEP binds no context) are kept as they are. The data key, message id and every frame stay;
+    /// the whole message (every frame and the old signature) is verified before anything is written, the new file is
+    /// the new header, the body copied unchanged (checked again against the old signature as it is copied) and a new
+    /// signature, and it replaces the old one atomically. The cost is one decryption pass and one copy of the file.
+    /// </summary>
+    private static RewrapResult Resign(FileStream file, string path, MessageHeader header, byte[] oldHeader, RewrapRequest request,
+        byte[] dataKey, byte[] key, IReadOnlyList<FileKeyIdentity> keysBefore, int reserveBefore, List<EngineWarning> warnings,
+        CancellationToken cancellationToken)
+    {
+        var suite = header.Suite;
+        using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var context = new Dictionary<string, string>(header.EncryptionContext, StringComparer.Ordinal)
+        {
+            [EncryptionContext.PublicKeyField] = EcPoint.CompressedPublicKeyBase64(signer),
+        };
+        var edks = NewKeyList(header, request, dataKey, EncryptionContext.Serialize(context), path, out var changed);
+        if (!changed)
+            return new RewrapResult(path, RewrapMethod.Unchanged, null, oldHeader.Length, oldHeader.Length, reserveBefore, reserveBefore,
+                keysBefore, keysBefore, file.Length) { Warnings = warnings };
+        var kept = header.EncryptedDataKeys.Where(e => !HeaderReserve.IsPadding(e)).ToHashSet();
+        var unbindable = edks.Where(e => kept.Contains(e) && IsContextBound(e)).Select(FileKeyIdentity.Of).ToList();
+        if (unbindable.Count > 0)
+            throw new SignedMessageRewrapException(path,
+                "its signature covers the header, so a rewrap must have it re-signed with a fresh signing key, which goes into its " +
+                "encryption context; the data key wrapped under " +
+                string.Join(", ", unbindable.Select(k => UntrustedText.Neutralize(k.ToString()))) +
+                " is bound to that context, and this rewrap cannot wrap the data key under that key again (it is not a key the rewrap adds). " +
+                "Add that key in the same rewrap, or remove it.") { Target = path };
+        if (!request.AllowFullRewrite)
+            throw new SignedMessageRewrapException(path, "re-signing rewrites the whole file, and a full rewrite was not allowed.") { Target = path };
+
+        // Everything the signer wrote must verify before we sign it anew: every frame, the end, the old signature.
+        long lengthBeforeFooter;
+        try
+        {
+            file.Position = oldHeader.Length;
+            (_, lengthBeforeFooter) = MessageDecryptor.DecryptWithDataKey(file, Stream.Null, header, dataKey,
+                new DecryptOptions { Limits = request.Limits }, cancellationToken);
+        }
+        catch (EncryptionToolsException ex) when (ex.Target is null)
+        {
+            throw Retarget(ex, path);
+        }
+        var fileLength = file.Length;
+
+        var bodyLength = lengthBeforeFooter - oldHeader.Length;
+        var reserve = HeaderReserve.Normalize(request.FullRewriteReserve ?? HeaderReserve.ForPlaintextLength(bodyLength));
+        var newBody = MessageHeader.SerializeBody(suite, header.MessageId, context, [.. edks, .. HeaderReserve.CreatePadding(reserve)],
+            header.FrameLength, header.CommitKey);
+        byte[] newHeader = [.. newBody, .. MessageCrypto.HeaderAuthTag(suite, key, newBody)];
+
+        request.BeforeWrite?.Invoke();
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path);
+        using var output = AtomicFile.Create(path, overwrite: true);
+        using var oldSignature = SignatureVerifier.Create(header);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
+        try
+        {
+            output.Stream.Write(newHeader);
+            hash.AppendData(newHeader);
+            file.Position = oldHeader.Length;
+            var buffer = new byte[CopyBuffer];
+            var left = bodyLength;
+            while (left > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                if (read == 0) break;
+                var chunk = buffer.AsSpan(0, read);
+                oldSignature.Append(chunk);
+                hash.AppendData(chunk);
+                output.Stream.Write(chunk);
+                left -= read;
+            }
+            var footer = new byte[fileLength - lengthBeforeFooter];
+            if (left != 0 || file.Length != fileLength || footer.Length < 2 || file.ReadAtLeast(footer, footer.Length, throwOnEndOfStream: false) != footer.Length)
+                throw new SourceChangedException(path, "it changed while it was re-signed") { Target = path };
+            try { oldSignature.Verify(footer[2..]); }
+            catch (MessageTamperedException ex) { throw new SourceChangedException(path, "its body no longer matches its signature: " + ex.Message) { Target = path }; }
+
+            var signature = signer.SignHash(hash.GetHashAndReset(), DSASignatureFormat.Rfc3279DerSequence);
+            Span<byte> length = stackalloc byte[2];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(length, (ushort)signature.Length);
+            output.Stream.Write(length);
+            output.Stream.Write(signature);
+            var newLength = newHeader.Length + bodyLength + 2 + signature.Length;
+            file.Dispose(); // Windows cannot rename over an open file; elsewhere this only ends our lock a moment early
+            output.Commit(mode);
+            return new RewrapResult(path, RewrapMethod.FullRewrite,
+                "the file is signed: it was re-signed with a fresh signing key, which rewrites the whole file",
+                oldHeader.Length, newHeader.Length, reserveBefore, reserve, keysBefore, FileKeyIdentity.OfKeys(edks), newLength) { Warnings = warnings };
+        }
+        catch (IOException ex)
+        {
+            throw IoErrors.Write(path, ex);
+        }
+    }
+
+    /// <summary>
+    /// Whether an EDK's wrapping is bound to the encryption context. Raw AES wrapping (our store keys, the SDK's raw AES
+    /// keyring) uses the context as AAD and AWS KMS as its encryption context; raw RSA (RSA-OAEP) binds nothing. What
+    /// we cannot tell, we treat as bound.
+    /// </summary>
+    internal static bool IsContextBound(EncryptedDataKey edk) =>
+        RawAesKeyring.TryParseInfo(edk.ProviderInfo, out _, out _) || edk.ProviderId.StartsWith("aws-kms", StringComparison.Ordinal)
+        || !LooksLikeRsa(edk);
+
+    private static bool LooksLikeRsa(EncryptedDataKey edk) => edk.Ciphertext.Length is 128 or 256 or 384 or 512 or 1024;
 
     private static List<EncryptedDataKey> NewKeyList(MessageHeader header, RewrapRequest request, byte[] dataKey, byte[] serializedContext,
         string path, out bool changed)

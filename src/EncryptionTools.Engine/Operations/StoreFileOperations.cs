@@ -262,7 +262,6 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         var journalWarning = HeaderRewrap.RecoverFile(path, SidecarKey)?.Warning;
         IReadOnlyList<EngineWarning> warnings = journalWarning is null ? [] : [journalWarning];
         var header = FileCrypto.ReadHeader(path);
-        if (header.Suite.IsSigned) throw new SignedMessageRewrapException(path) { Target = path };
         var identify = DecryptKeyring();
         var edks = header.EncryptedDataKeys.Where(e => !HeaderReserve.IsPadding(e)).ToList();
 
@@ -296,6 +295,18 @@ public sealed class StoreFileOperations(IKeyStoreProvider store) : IDisposable
         var nothingToDo = !replaceAll && addKeyrings.Count == 0 && removeKeyIds.Count == 0 && removeIdentities.Count == 0;
         if (nothingToDo)
             return new RewrapOutcome(path, null, null, "every key of the file is already at its newest version; nothing to change") { Warnings = warnings };
+        if (header.Suite.IsSigned && !replaceAll)
+        {
+            // Re-signing changes the context the store's AES-wrapped EDKs are bound to: each one kept is wrapped again (current version).
+            var again = new List<string>();
+            foreach (var edk in edks)
+            {
+                if (!HeaderRewrap.IsContextBound(edk) || identify.Identify(edk) is not { } reference || removeKeyIds.Contains(reference.KeyId)) continue;
+                upgradeRemove.Add(FileKeyIdentity.Of(edk));
+                if (!add.Contains(reference.KeyId) && !again.Contains(reference.KeyId)) again.Add(reference.KeyId);
+            }
+            if (again.Count > 0) addKeyrings.Add(Held(Store.CreateEncryptKeyring(again)));
+        }
 
         var request = new RewrapRequest
         {

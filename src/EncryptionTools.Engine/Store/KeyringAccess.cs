@@ -52,7 +52,7 @@ internal sealed class KeyringAccess
         DecidedBy = decision.DecidedBy,
         Succeeded = decision.IsAllowed,
         Denied = !decision.IsAllowed,
-        ErrorId = decision.IsAllowed ? null : "AccessDenied",
+        ErrorId = decision.IsAllowed ? null : ErrorCatalog.AccessDenied.Id,
         Detail = decision.IsAllowed ? null : decision.Reason,
     };
 }

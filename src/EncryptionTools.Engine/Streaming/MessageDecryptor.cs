@@ -35,6 +35,26 @@ public static class MessageDecryptor
         var suite = header.Suite;
         var serializedContext = EncryptionContext.Serialize(header.EncryptionContext);
         var (dataKey, usedEdk) = UnwrapDataKey(header, keyrings, serializedContext);
+        try
+        {
+            var (length, _) = DecryptWithDataKey(input, output, header, dataKey, options, cancellationToken);
+            return new DecryptResult(header, usedEdk, length);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>
+    /// The checks and body of <see cref="Decrypt"/> once the data key is known (<paramref name="input"/> is just past the
+    /// header): commitment, header tag, required context, every frame, the end of the message and any signature.
+    /// Returns the plaintext length and the message's length without its footer (where a signature's footer begins).
+    /// </summary>
+    internal static (long PlaintextLength, long LengthBeforeFooter) DecryptWithDataKey(Stream input, Stream output, MessageHeader header,
+        byte[] dataKey, DecryptOptions options, CancellationToken cancellationToken)
+    {
+        var suite = header.Suite;
         byte[]? key = null;
         try
         {
@@ -47,13 +67,12 @@ public static class MessageDecryptor
             EncryptionContext.RequirePairs(header.EncryptionContext, options.RequiredEncryptionContext);
 
             using var verifier = suite.IsSigned ? SignatureVerifier.Create(header) : null;
-            var length = ReadBody(input, output, header, key, verifier, options, cancellationToken);
+            var length = ReadBody(input, output, header, key, verifier, options, cancellationToken, out var bodyLength);
             output.Flush();
-            return new DecryptResult(header, usedEdk, length);
+            return (length, header.TotalLength + bodyLength);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(dataKey);
             if (key is not null) CryptographicOperations.ZeroMemory(key);
         }
     }
@@ -95,8 +114,9 @@ public static class MessageDecryptor
     }
 
     private static long ReadBody(Stream input, Stream output, MessageHeader header, byte[] key, SignatureVerifier? verifier,
-        DecryptOptions options, CancellationToken cancellationToken)
+        DecryptOptions options, CancellationToken cancellationToken, out long bodyLength)
     {
+        bodyLength = 0;
         var suite = header.Suite;
         var frameLength = header.FrameLength;
         var framesPerBatch = Math.Max(1, MessageEncryptor.BatchTarget / frameLength);
@@ -145,6 +165,7 @@ public static class MessageDecryptor
                 slot.ContentLength = contentLength;
                 slot.TagOffset = reader.Take(suite.TagLength);
                 verifier?.Append(batch.Input.AsSpan(frameStart, reader.Position - frameStart));
+                bodyLength += reader.Position - frameStart;
                 batch.InputLength = reader.Position;
                 batch.FrameCount++;
                 total += contentLength;
@@ -302,37 +323,37 @@ public static class MessageDecryptor
             return n;
         }
     }
+}
 
-    /// <summary>SHA-384 over header and body, checked against the footer with the key from the encryption context.</summary>
-    private sealed class SignatureVerifier : IDisposable
+/// <summary>SHA-384 over header and body, checked against the footer with the key from the encryption context.</summary>
+internal sealed class SignatureVerifier : IDisposable
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
+    private readonly ECDsa _key;
+
+    private SignatureVerifier(ECDsa key) => _key = key;
+
+    public static SignatureVerifier Create(MessageHeader header)
     {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
-        private readonly ECDsa _key;
+        if (!header.EncryptionContext.TryGetValue(EncryptionContext.PublicKeyField, out var encoded))
+            throw new MessageTamperedException("The message uses a signed suite but carries no signing key in its encryption context.");
+        var verifier = new SignatureVerifier(EcPoint.ImportCompressed(encoded));
+        verifier.Append(header.BodyBytes);
+        verifier.Append(header.AuthTag);
+        return verifier;
+    }
 
-        private SignatureVerifier(ECDsa key) => _key = key;
+    public void Append(ReadOnlySpan<byte> data) => _hash.AppendData(data);
 
-        public static SignatureVerifier Create(MessageHeader header)
-        {
-            if (!header.EncryptionContext.TryGetValue(EncryptionContext.PublicKeyField, out var encoded))
-                throw new MessageTamperedException("The message uses a signed suite but carries no signing key in its encryption context.");
-            var verifier = new SignatureVerifier(EcPoint.ImportCompressed(encoded));
-            verifier.Append(header.BodyBytes);
-            verifier.Append(header.AuthTag);
-            return verifier;
-        }
+    public void Verify(byte[] signature)
+    {
+        if (!_key.VerifyHash(_hash.GetHashAndReset(), signature, DSASignatureFormat.Rfc3279DerSequence))
+            throw new MessageTamperedException("The message's signature does not verify: it was altered.");
+    }
 
-        public void Append(ReadOnlySpan<byte> data) => _hash.AppendData(data);
-
-        public void Verify(byte[] signature)
-        {
-            if (!_key.VerifyHash(_hash.GetHashAndReset(), signature, DSASignatureFormat.Rfc3279DerSequence))
-                throw new MessageTamperedException("The message's signature does not verify: it was altered.");
-        }
-
-        public void Dispose()
-        {
-            _hash.Dispose();
-            _key.Dispose();
-        }
+    public void Dispose()
+    {
+        _hash.Dispose();
+        _key.Dispose();
     }
 }

@@ -24,7 +24,18 @@ public sealed record EncryptOptions
     /// Values from 1 to <see cref="Files.HeaderReserve.MinimumBytes"/> are rounded up to it.
     /// </summary>
     public int HeaderReserve { get; init; }
-    /// <summary>Signed 0x0578 output exists for tests of the signed read path; products write 0x0478.</summary>
+    /// <summary>
+    /// Write suite 0x0578 (ECDSA P-384 signed) instead of 0x0478. A fresh signing key is made per message; its public
+    /// key goes into the encryption context as <c>aws-crypto-public-key</c>, the signature over header and body into
+    /// the footer, and the private key is discarded when the message is written. A reader who can decrypt the message
+    /// then knows it was written whole by someone who held the signing key, not forged by another reader.
+    /// </summary>
+    public bool Signed
+    {
+        get => Suite.IsSigned;
+        init => Suite = value ? AlgorithmSuite.CommitKeyEcdsaP384 : AlgorithmSuite.CommitKey;
+    }
+
     internal AlgorithmSuite Suite { get; init; } = AlgorithmSuite.CommitKey;
 }
 

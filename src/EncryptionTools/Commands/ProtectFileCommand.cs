@@ -37,6 +37,10 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
     [ValidateRange(1, EncryptOptions.MaxFrameLength)]
     public int FrameSize { get; set; } = EncryptOptions.DefaultFrameLength;
 
+    /// <summary>Write signed messages (suite 0x0578, ECDSA P-384): readers can tell the file was not forged by another reader.</summary>
+    [Parameter]
+    public SwitchParameter Signed { get; set; }
+
     private FileKeys? _keys;
 
     protected override void ProcessRecord()
@@ -61,6 +65,7 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
             Keyrings = [],
             EncryptionContext = Pairs(EncryptionContext) ?? Engine.Format.EncryptionContext.Empty,
             FrameLength = FrameSize,
+            Signed = Signed,
             Destination = destination,
             Suffix = Suffix,
             InPlace = InPlace,

@@ -224,6 +224,18 @@ public class InteropWeReadSdkTests
     }
 
     [Fact]
+    public void We_decrypt_a_message_in_the_sdks_default_suite_which_is_signed()
+    {
+        using var dir = new TempDir();
+        var (m, plaintext) = SdkEncrypt(dir, 70_000, 4096, "default", InteropKeys.Context, _keys.AesJson("aes-1", _keys.Aes1));
+        Assert.Equal(Spec.Suite0578, MessageLayout.Parse(m).SuiteId);
+        var keyring = _keys.Aes("aes-1", _keys.Aes1);
+        FileCrypto.DecryptFile(dir.File("sdk.enc"), dir.File("ours.out"), [keyring]);
+        Assert.True(plaintext.AsSpan().SequenceEqual(File.ReadAllBytes(dir.File("ours.out"))));
+        AssertRejectsDamage(m, keyring);
+    }
+
+    [Fact]
     public void We_decrypt_an_unsigned_sdk_message_of_exact_frames()
     {
         using var dir = new TempDir();

@@ -101,6 +101,33 @@ public sealed class RewrapInteropTests : IDisposable
     }
 
     [Fact]
+    public void A_signed_message_from_the_JS_SDK_is_re_signed_and_decrypts_there_with_the_new_key_only()
+    {
+        var src = _dir.Write("p", _plain);
+        var cipher = _dir.File("signed.enc");
+        var (code, error) = JsSdk.Encrypt(_dir.Path, src, cipher, "0578", _a);
+        Assert.True(code == 0, error);
+        var result = HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_b.Keyring], RemoveAllExisting = true });
+        Assert.Equal(RewrapMethod.FullRewrite, result.Method);
+        AssertJsDecrypts(cipher, _b);
+        AssertJsRefuses(cipher, _a);
+    }
+
+    [Fact]
+    public void Signed_files_from_the_file_route_decrypt_in_the_JS_SDK_before_and_after_a_re_signing_rewrap()
+    {
+        var src = _dir.Write("s", _plain);
+        var outcome = Assert.Single(FileProtector.Protect([src], new ProtectRequest { Keyrings = [_a.Keyring], Signed = true, FrameLength = 4096 }));
+        Assert.True(outcome.Succeeded, outcome.Error?.Message);
+        Assert.Equal("AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384", outcome.Result!.AlgorithmSuite);
+        var cipher = outcome.Destination!;
+        AssertJsDecrypts(cipher, _a);
+        HeaderRewrap.Rewrap(cipher, new RewrapRequest { SidecarKey = FilesSupport.JournalKey, UnwrapKeyrings = [_a.Keyring], AddKeyrings = [_a.Keyring, _b.Keyring] });
+        AssertJsDecrypts(cipher, _a);
+        AssertJsDecrypts(cipher, _b);
+    }
+
+    [Fact]
     public void In_place_protected_files_with_the_default_reserve_decrypt_in_the_JS_SDK()
     {
         var big = new byte[HeaderReserve.Threshold + 17];

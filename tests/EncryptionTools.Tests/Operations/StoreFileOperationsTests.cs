@@ -290,14 +290,55 @@ public class StoreFileOperationsTests
     }
 
     [Fact]
-    public void SignedMessagesAreRefusedWithAnExplanation()
+    public void SignedMessagesAreReSignedAndTheirStoreKeysWrappedAgain()
     {
         using var ts = new TestStore();
-        var path = ts.Dir.Write("signed.enc", SignedMessage());
+        var a = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
+        var plain = ts.Dir.Write("s.txt", "signed data"u8.ToArray());
         using var ops = new StoreFileOperations(ts.Store);
-        var outcome = ops.RewrapOne(path, new RewrapSettings { AddKeyIds = [] });
+        Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options() with { Signed = true }).Single().Succeeded);
+        var cipher = plain + ".enc";
+        Assert.True(ops.Describe(cipher).IsSigned);
+        var keyBefore = EncryptionTools.Engine.IO.FileCrypto.ReadHeader(cipher).EncryptionContext["aws-crypto-public-key"];
+        ts.Store.RotateKey(a.KeyId);
+        ops.InvalidateKeyrings();
+
+        var outcome = ops.RewrapOne(cipher, new RewrapSettings { AddKeyIds = ["alias/b"], UpgradeToCurrentVersion = false });
+        Assert.Null(outcome.Error);
+        Assert.Equal(RewrapMethod.FullRewrite, outcome.Result!.Method);
+        var info = ops.Describe(cipher);
+        Assert.True(info.IsSigned);
+        // alias/a's EDK was bound to the old signing key's context: it was wrapped again, under a's newest version.
+        Assert.Equal(["alias/a v2", "alias/b v1"], info.EncryptedDataKeys.Select(k => $"{k.Aliases[0]} v{k.Version}").Order());
+        Assert.NotEqual(keyBefore, EncryptionTools.Engine.IO.FileCrypto.ReadHeader(cipher).EncryptionContext["aws-crypto-public-key"]);
+        foreach (var only in new[] { "alias/a", "alias/b" })
+        {
+            File.Delete(plain);
+            Assert.True(ops.Unprotect([cipher], [only], DecryptOptions()).Single().Succeeded);
+            Assert.Equal("signed data", File.ReadAllText(plain));
+        }
+    }
+
+    [Fact]
+    public void SignedMessagesWithAForeignAesKeyKeptAreRefusedWithAnExplanation()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
+        using var ops = new StoreFileOperations(ts.Store);
+        using var foreign = new TestKey("k");
+        var keyrings = ops.PrepareProtect(new FileKeys { KeyIds = ["alias/a"] }, Options()).Keyrings;
+        var path = ts.Dir.File("signed.enc");
+        using (var output = File.Create(path))
+            EncryptionTools.Engine.Streaming.MessageEncryptor.Encrypt(new MemoryStream("hi"u8.ToArray()), output, [.. keyrings, foreign.Keyring],
+                new EncryptionTools.Engine.Streaming.EncryptOptions { Signed = true });
+        var before = File.ReadAllBytes(path);
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
+        var outcome = ops.RewrapOne(path, new RewrapSettings { AddKeyIds = ["alias/b"] });
         var error = Assert.IsType<SignedMessageRewrapException>(outcome.Error);
         Assert.Contains("signature covers the header", error.Message);
+        Assert.Contains("files-test", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(path));
     }
 
     [Fact]
@@ -313,15 +354,6 @@ public class StoreFileOperationsTests
         var edk = other.Describe(plain + ".enc").EncryptedDataKeys.Single();
         Assert.Equal(EdkResolution.Unknown, edk.Resolution);
         Assert.Null(edk.KeyId);
-    }
-
-    private static byte[] SignedMessage()
-    {
-        using var key = new TestKey("k");
-        using var output = new MemoryStream();
-        EncryptionTools.Engine.Streaming.MessageEncryptor.Encrypt(new MemoryStream("hi"u8.ToArray()), output, [key.Keyring],
-            new EncryptionTools.Engine.Streaming.EncryptOptions { Suite = EncryptionTools.Engine.Format.AlgorithmSuite.CommitKeyEcdsaP384 });
-        return output.ToArray();
     }
 
     // ---------------------------------------------------------------- group commit and write-ahead audit
