@@ -27,9 +27,11 @@
         'Import-EncKey',
         'Invoke-EncKeyRotation',
         'Lock-EncKeyStore',
+        'New-EncDataKey',
         'New-EncKey',
         'New-EncKeyAlias',
         'New-EncKeyStore',
+        'Protect-EncData',
         'Protect-File',
         'Remove-EncKey',
         'Remove-EncKeyAlias',
@@ -44,7 +46,9 @@
         'Test-EncKeyAccess',
         'Test-EncryptionCompliance',
         'Unlock-EncKeyStore',
+        'Unprotect-EncData',
         'Unprotect-File',
+        'Update-EncData',
         'Update-EncFileKey'
     )
     FunctionsToExport    = @()

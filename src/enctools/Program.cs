@@ -43,6 +43,7 @@ public static class Program
         root.Subcommands.Add(KeyCommands.Alias(cli));
         root.Subcommands.Add(StoreCommands.Store(cli));
         foreach (var command in FileCommands.All(cli)) root.Subcommands.Add(command);
+        root.Subcommands.Add(DataCommands.Data(cli));
         ComplianceCommand.Register(root, cancellationToken);
         return root;
     }

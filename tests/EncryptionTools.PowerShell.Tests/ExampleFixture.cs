@@ -112,6 +112,7 @@ public sealed class ExampleFixture : IDisposable
         New-EncKey -Alias alias/team-new | Out-Null
         New-EncKey -Alias alias/x | Out-Null
         New-EncKey -Alias alias/y | Out-Null
+        New-EncKey -Alias alias/app | Out-Null
         New-EncKey -Alias alias/atlas-1 -Tag @{ project = 'atlas' } | Out-Null
         New-EncKey -Alias alias/atlas-2 -Tag @{ project = 'atlas' } | Disable-EncKey -Confirm:$false
         Grant-EncKeyAccess -KeyId alias/payroll -GranteePrincipal user:carol -Operation Decrypt -EncryptionContextSubset @{ dept = 'hr' } -Confirm:$false | Out-Null

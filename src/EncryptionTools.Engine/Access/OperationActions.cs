@@ -11,6 +11,8 @@ public enum KeyRole
     PrimaryKey,
     /// <summary>Protect: every further key the data key is also encrypted under.</summary>
     EachAdditionalKey,
+    /// <summary>Data plane: every key the data is encrypted under.</summary>
+    EachKey,
     /// <summary>Decrypt: the key that unwraps the file's data key (each candidate key is checked before it is used).</summary>
     DecryptingKey,
     /// <summary>Re-encrypt: the key the file is encrypted under now.</summary>
@@ -33,6 +35,7 @@ public sealed record ActionRequirement(string Action, KeyRole On, string? When =
         KeyRole.Key => "the key",
         KeyRole.PrimaryKey => "the primary key",
         KeyRole.EachAdditionalKey => "each additional key",
+        KeyRole.EachKey => "each key",
         KeyRole.DecryptingKey => "the key that decrypts the data key",
         KeyRole.SourceKey => "the old key",
         KeyRole.DestinationKey => "the new key",
@@ -81,6 +84,21 @@ public static class OperationActionMap
             [new(KmsActions.ReEncryptFrom, KeyRole.SourceKey), new(KmsActions.ReEncryptTo, KeyRole.DestinationKey)],
             WithEncryptionContext: true,
             Notes: "As KMS ReEncrypt: the data key moves from key to key without kms:Decrypt or kms:GenerateDataKey; kms:ReEncryptTo is checked on every new key."),
+        new("EncryptData", "Protect-EncData", "enctools data encrypt", [new(KmsActions.Encrypt, KeyRole.EachKey)],
+            WithEncryptionContext: true,
+            Notes: "As KMS Encrypt, for data in memory: every key is checked before any is used; a refusal wraps nothing."),
+        new("DecryptData", "Unprotect-EncData", "enctools data decrypt", [new(KmsActions.Decrypt, KeyRole.DecryptingKey)],
+            WithEncryptionContext: true,
+            Notes: "As Unprotect-File: a key the caller may not use is skipped and reported (NotAllowed)."),
+        new("GenerateDataKey", "New-EncDataKey", "enctools data datakey", [new(KmsActions.GenerateDataKey, KeyRole.Key, "without -WithoutPlaintext")],
+            WithEncryptionContext: true,
+            Notes: "Decrypting the CiphertextBlob later (Unprotect-EncData) needs kms:Decrypt."),
+        new("GenerateDataKeyWithoutPlaintext", "New-EncDataKey", "enctools data datakey", [new(KmsActions.GenerateDataKeyWithoutPlaintext, KeyRole.Key, "-WithoutPlaintext, --without-plaintext")],
+            WithEncryptionContext: true),
+        new("ReEncryptData", "Update-EncData", "enctools data reencrypt",
+            [new(KmsActions.ReEncryptFrom, KeyRole.SourceKey), new(KmsActions.ReEncryptTo, KeyRole.DestinationKey)],
+            WithEncryptionContext: true,
+            Notes: "As KMS ReEncrypt: header only, the plaintext is never decrypted; kms:ReEncryptTo is checked on every new key."),
         new("GetFileInfo", "Get-EncFileInfo", "enctools info", [],
             StoreRule: "none: it reads the file's header and names the store's keys of its encrypted data keys; it unwraps nothing"),
         new("ListAliases", "Get-EncKeyAlias", null, [new(KmsActions.ListAliases, KeyRole.Key)],

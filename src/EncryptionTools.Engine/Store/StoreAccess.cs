@@ -23,6 +23,12 @@ public sealed record StoreFileContext
     /// and wrapping demands kms:ReEncryptTo on every key instead of kms:GenerateDataKey / kms:Encrypt.
     /// </summary>
     public bool ReEncrypt { get; init; }
+
+    /// <summary>
+    /// The action wrapping demands on every key instead of kms:GenerateDataKey / kms:Encrypt: the in-memory data plane
+    /// checks Protect-EncData as kms:Encrypt and New-EncDataKey as kms:GenerateDataKey(WithoutPlaintext). Null for files.
+    /// </summary>
+    public string? WrapAction { get; init; }
 }
 
 /// <summary>A key's policy as Get-EncKeyPolicy returns it: the JSON document and where it came from.</summary>

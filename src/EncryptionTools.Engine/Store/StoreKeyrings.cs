@@ -62,7 +62,7 @@ internal sealed class StoreEncryptKeyring : IStoreKeyring
         var decisions = new List<AccessDecision>();
         for (var i = 0; i < _keyrings.Count; i++)
         {
-            var action = reEncrypt ? KmsActions.ReEncryptTo : i == 0 ? KmsActions.GenerateDataKey : KmsActions.Encrypt;
+            var action = reEncrypt ? KmsActions.ReEncryptTo : _access.FileContext?.WrapAction ?? (i == 0 ? KmsActions.GenerateDataKey : KmsActions.Encrypt);
             var decision = _access.Evaluate(_keyrings[i].Ref.KeyId, action, context);
             if (!decision.IsAllowed)
             {
