@@ -281,6 +281,8 @@ internal sealed class KeyLifecycle(StoreContext store, StoreRepository repositor
         });
     }
 
+    /// <summary>The module-managed default key, created on first use (in the per-user default store only); demands nothing:
+    /// its callers check the use they make of it.</summary>
     public EncKey GetOrCreateDefaultKeyCore()
     {
         var (_, doc) = repository.LoadForUse();
