@@ -59,6 +59,7 @@ public sealed class ViewRenderingTests(ModuleRunspace ps)
             $s['EncryptionTools.Engine.Inspection.EncryptedDataKeyInfo'] = @($s['EncryptionTools.Engine.Inspection.EncryptedFileInfo'][0].EncryptedDataKeys)
             $s['EncryptionTools.Engine.Store.EncKeyVersion'] = @((Get-EncKey -KeyId alias/payroll-hr -StorePath $store).Versions)
             $s['EncryptionTools.Engine.Store.EncKeyLifecycleEvent'] = @((Get-EncKey -KeyId alias/payroll-hr -StorePath $store).History)
+            $s['EncryptionTools.Engine.Operations.EncDataKey'] = @(New-EncDataKey -KeyId alias/app -EncryptionContext @{ purpose = 'cache'; tenant = 'contoso' } -StorePath $store; New-EncDataKey -KeyId alias/app -WithoutPlaintext -StorePath $store)
             foreach ($type in $s.Keys) {
                 $objects = $s[$type]
                 if ($objects.Count -eq 0) { throw "No sample of $type" }
@@ -131,6 +132,7 @@ public sealed class ViewRenderingTests(ModuleRunspace ps)
         "EncryptionTools.Engine.Audit.AuditVerification", "EncryptionTools.Engine.Compliance.ComplianceFinding",
         "EncryptionTools.Engine.Compliance.ComplianceSummary", "EncryptionTools.Engine.Inspection.EncryptedDataKeyInfo",
         "EncryptionTools.Engine.Store.EncKeyVersion", "EncryptionTools.Engine.Store.EncKeyLifecycleEvent",
+        "EncryptionTools.Engine.Operations.EncDataKey",
     ];
 
     [Fact]
@@ -221,5 +223,20 @@ public sealed class ViewRenderingTests(ModuleRunspace ps)
         var text = Of("EncryptionTools.Engine.Inspection.EncryptedFileInfo", 120).List;
         Assert.Contains("EncryptionContext : dept=hr, purpose=payroll", text);
         Assert.True(Regex.IsMatch(text, @"EncryptedDataKeys : alias/payroll-archive v1 \(raw-aes\)\r?\n\s+alias/app v1 \(raw-aes\)"), text);
+    }
+
+    [Theory]
+    [InlineData(80)]
+    [InlineData(120)]
+    public void ADataKeysPlaintextIsNeverPrinted(int width)
+    {
+        var r = Of("EncryptionTools.Engine.Operations.EncDataKey", width);
+        foreach (var text in new[] { r.Table, r.List })
+        {
+            Assert.Contains("(hidden", text);
+            Assert.Contains("(none)", text);
+            Assert.DoesNotMatch(@"\{\d+, \d+", text); // bytes as PowerShell lists them
+        }
+        Assert.Contains("purpose=cache, tenant=contoso", r.List);
     }
 }
