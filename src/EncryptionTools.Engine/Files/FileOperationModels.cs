@@ -57,6 +57,9 @@ public sealed record ProtectRequest : FileOperationOptions
 
     /// <summary>Header reserve in bytes; null applies <see cref="HeaderReserve.ForPlaintextLength"/> per file.</summary>
     public int? HeaderReserve { get; init; }
+
+    /// <summary>The algorithm suite; internal, as in <see cref="EncryptOptions"/>, until signed files are offered to users.</summary>
+    internal AlgorithmSuite Suite { get; init; } = AlgorithmSuite.CommitKey;
 }
 
 /// <summary>Decrypt files (Unprotect-File, <c>enctools decrypt</c>).</summary>

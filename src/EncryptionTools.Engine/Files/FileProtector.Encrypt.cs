@@ -49,6 +49,7 @@ internal static partial class FileProtector
                     FrameLength = request.FrameLength,
                     MaxDegreeOfParallelism = request.MaxDegreeOfParallelism,
                     HeaderReserve = reserve,
+                    Suite = request.Suite,
                     Progress = new SyncProgress<long>(done => report(FileProgressPhase.Encrypting, done)),
                 }, cancellationToken);
                 guarded.Finish();
