@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # File-level benchmarks of issue 4 (results: docs/performance-files.md).
 #  1. Many small files: N files of 4 KiB encrypted into a new tree by ONE `enctools encrypt -r` process (the same
-#     engine path as Protect-File: StoreFileOperations + FileProtector), minus the cost of a one-file run (process
+#     engine path as Protect-File: FileOperations + FileProtector), minus the cost of a one-file run (process
 #     start, store load), giving the engine's files/s.
 #  2. Header-only rewrap of a 1 GiB and a 1 MiB file (`enctools rewrap --add-key`), against `enctools info` on the
 #     same file as the process-start baseline (both load the store and read the header).

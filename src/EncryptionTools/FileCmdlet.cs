@@ -9,7 +9,7 @@ namespace EncryptionTools.Module;
 
 /// <summary>
 /// Base of the file cmdlets (Protect-File, Unprotect-File, Update-EncFileKey, Get-EncFileInfo, Invoke-EncKeyRotation
-/// -Rewrap): one <see cref="StoreFileOperations"/> per invocation (keyrings made once, zeroed at the end), the engine
+/// -Rewrap): one <see cref="FileOperations"/> per invocation, the one route of the file operations (keyrings made once, zeroed at the end), the engine
 /// run through <see cref="PipelineRunner"/> so every write happens on the pipeline thread, and progress records.
 /// </summary>
 public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
@@ -19,10 +19,10 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
     private const int OverallActivity = 1;
     private const int FileActivity = 2;
 
-    private StoreFileOperations? _session;
+    private FileOperations? _session;
     private bool _progressShown;
 
-    protected StoreFileOperations Session => _session ??= new StoreFileOperations(Store);
+    protected FileOperations Session => _session ??= new FileOperations(Store);
 
     /// <summary>Runs a batch on a worker thread, writing progress here; returns the items as they come.</summary>
     protected IEnumerable<TItem> RunBatch<TItem, TProgress>(Func<IProgress<TProgress>, CancellationToken, IEnumerable<TItem>> work,
@@ -268,7 +268,7 @@ public abstract class FileTransformCmdlet : FileInputCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Suffix { get; set; } = FileProtector.DefaultSuffix;
+    public string Suffix { get; set; } = FileOperations.DefaultSuffix;
 
     [Parameter]
     public SwitchParameter Recurse { get; set; }

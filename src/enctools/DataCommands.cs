@@ -30,7 +30,7 @@ internal static class DataCommands
         {
             var pairs = CliContext.ParsePairs(r.GetValue(context));
             using var plaintext = ReadStdin();
-            using var ops = new StoreFileOperations(cli.Store(r));
+            using var ops = new FileOperations(cli.Store(r));
             var keys = new FileKeys
             {
                 KeyIds = r.GetValue(key) ?? [],
@@ -52,7 +52,7 @@ internal static class DataCommands
         {
             var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
             var bytes = ReadMessage(r.GetValue(message));
-            using var ops = new StoreFileOperations(cli.Store(r));
+            using var ops = new FileOperations(cli.Store(r));
             var restrictTo = r.GetValue(restrict) is { Length: > 0 } ids ? ids : null;
             using var plaintext = new DataOperations(ops).Decrypt(bytes, restrictTo, expected, cli.CancellationToken);
             if (r.GetValue(cli.Json))
@@ -73,7 +73,7 @@ internal static class DataCommands
         datakey.SetAction(r => Run(r, cli, () =>
         {
             var pairs = CliContext.ParsePairs(r.GetValue(context));
-            using var ops = new StoreFileOperations(cli.Store(r));
+            using var ops = new FileOperations(cli.Store(r));
             var result = new DataOperations(ops).GenerateDataKey(r.GetValue(dataKey)!, pairs, r.GetValue(withoutPlaintext), cli.CancellationToken);
             try
             {
@@ -102,7 +102,7 @@ internal static class DataCommands
         {
             var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
             var bytes = ReadMessage(r.GetValue(message));
-            using var ops = new StoreFileOperations(cli.Store(r));
+            using var ops = new FileOperations(cli.Store(r));
             var sourceKeys = r.GetValue(source) is { Length: > 0 } ids ? ids : null;
             var result = new DataOperations(ops).ReEncrypt(bytes, new FileKeys { KeyIds = r.GetValue(destination)! }, sourceKeys, expected);
             var base64 = Convert.ToBase64String(result);

@@ -20,7 +20,7 @@ internal static class FileCommands
         var keyNamespace = new Option<string>("--key-namespace") { Description = "Raw keyring namespace of --key-file keys.", DefaultValueFactory = _ => "enctools" };
         var keyName = new Option<string?>("--key-name") { Description = "Raw keyring key name (default: the key file's name without extension)." };
         var output = new Option<string?>("--output", "-o") { Description = "Destination file (one input) or directory (several inputs, or -r)." };
-        var suffix = new Option<string>("--suffix") { Description = "Suffix appended on encryption, removed on decryption.", DefaultValueFactory = _ => FileProtector.DefaultSuffix };
+        var suffix = new Option<string>("--suffix") { Description = "Suffix appended on encryption, removed on decryption.", DefaultValueFactory = _ => FileOperations.DefaultSuffix };
         var inPlace = new Option<bool>("--in-place") { Description = "Replace each file with its result (verified, atomic)." };
         var force = new Option<bool>("--force") { Description = "Overwrite existing destinations; encrypt files that are already encrypted." };
         var recurse = new Option<bool>("--recursive", "-r") { Description = "Descend into directories, keeping their structure." };
@@ -49,7 +49,7 @@ internal static class FileCommands
                     ExtraKeyrings = raw.Keyrings,
                 };
                 var storeless = keys.KeyIds.Count == 0 && !keys.HasRecipients && raw.Keyrings.Count > 0;
-                using var ops = storeless ? null : new StoreFileOperations(cli.Store(r));
+                using var ops = new FileOperations(storeless ? null : cli.Store(r));
                 var template = new ProtectRequest
                 {
                     Keyrings = [],
@@ -62,8 +62,7 @@ internal static class FileCommands
                     Force = r.GetValue(force),
                     Recurse = r.GetValue(recurse),
                 };
-                var request = ops is null ? template with { Keyrings = raw.Keyrings } : ops.PrepareProtect(keys, template);
-                var code = Report(r, cli, FileProtector.Protect(r.GetValue(encryptFiles)!, request, null, cli.CancellationToken));
+                var code = Report(r, cli, ops.Protect(r.GetValue(encryptFiles)!, keys, template, null, cli.CancellationToken));
                 CliContext.Timing("encrypt", watch);
                 return code;
             }
@@ -85,7 +84,7 @@ internal static class FileCommands
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
                 var restrictTo = r.GetValue(restrict) is { Length: > 0 } ids ? ids : null;
                 var useStore = restrictTo is not null || raw.Keyrings.Count == 0;
-                using var ops = useStore ? new StoreFileOperations(cli.Store(r)) : null;
+                using var ops = new FileOperations(useStore ? cli.Store(r) : null);
                 var template = new UnprotectRequest
                 {
                     Keyrings = raw.Keyrings,
@@ -96,8 +95,7 @@ internal static class FileCommands
                     Force = r.GetValue(force),
                     Recurse = r.GetValue(recurse),
                 };
-                var request = ops is null ? template : ops.PrepareUnprotect(restrictTo, template);
-                return Report(r, cli, CliFileErrors.ContextBeforeDestination(FileProtector.Unprotect(r.GetValue(decryptFiles)!, request, null, cli.CancellationToken), expected));
+                return Report(r, cli, CliFileErrors.ContextBeforeDestination(ops.Unprotect(r.GetValue(decryptFiles)!, restrictTo, template, null, cli.CancellationToken), expected));
             }
             catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
         });
@@ -106,7 +104,7 @@ internal static class FileCommands
         var info = new Command("info", "Describe encrypted files from their headers alone, resolving each data key in the store.") { infoFiles };
         info.SetAction(r =>
         {
-            using var ops = new StoreFileOperations(cli.Store(r));
+            using var ops = new FileOperations(cli.Store(r));
             var results = new List<EncryptedFileInfo>();
             var code = ExitCodes.Ok;
             foreach (var file in r.GetValue(infoFiles)!)
@@ -141,7 +139,7 @@ internal static class FileCommands
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
-                using var ops = new StoreFileOperations(cli.Store(r));
+                using var ops = new FileOperations(cli.Store(r));
                 var settings = new RewrapSettings
                 {
                     ReplaceWithKeyIds = r.GetValue(replace) is { Length: > 0 } ids ? ids : null,
@@ -157,7 +155,7 @@ internal static class FileCommands
                 ops.DecryptKeyring(); // opens the store: timed apart from the header work
                 CliContext.Timing("store-open", watch);
                 watch.Restart();
-                foreach (var outcome in ops.RewrapMany(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
+                foreach (var outcome in ops.Rewrap(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
                 {
                     foreach (var warning in outcome.Warnings) Console.Error.WriteLine($"enctools: warning: {CliContext.Say(warning.ToString())}");
                     if (outcome.Error is { } error)

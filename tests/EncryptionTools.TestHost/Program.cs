@@ -1,39 +1,51 @@
 using EncryptionTools.Engine;
-using EncryptionTools.Engine.IO;
-using EncryptionTools.Engine.Keyrings;
-using EncryptionTools.Engine.Streaming;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Operations;
+using EncryptionTools.Engine.Store;
 
-// encrypt|decrypt <keyHex> <in> <out> [--slow]
-// Exit codes: 0 done, 1 the engine refused (message on stderr), 2 bad command line.
-if (args.Length is not (4 or 5) || args[0] is not ("encrypt" or "decrypt") || (args.Length == 5 && args[4] != "--slow"))
+// protect|unprotect <storeDir> <keyId> <pauseMs> [--in-place] FILE...
+// The product's own route (FileOperations, as Protect-File, Unprotect-File and `enctools encrypt|decrypt` run it) over
+// several files in one invocation, with a real key store: files are staged, published in groups, audited first.
+// <pauseMs> slows it so a kill lands anywhere: a pause after each progress report (the output grows in steps) and a
+// longer one in each group's publishing, after its audit records and before its renames. Prints "published <path>"
+// as each result comes back (its file is whole and durable by then), and "publishing" as a group starts its renames.
+// Exit codes: 0 done, 1 some file failed (its error id on stderr), 2 bad command line.
+if (args.Length < 5 || args[0] is not ("protect" or "unprotect") || !int.TryParse(args[3], out var pauseMs))
 {
-    Console.Error.WriteLine("usage: EncryptionTools.TestHost encrypt|decrypt <keyHex> <in> <out> [--slow]");
+    Console.Error.WriteLine("usage: EncryptionTools.TestHost protect|unprotect <storeDir> <keyId> <pauseMs> [--in-place] FILE...");
     return 2;
 }
+var inPlace = args[4] == "--in-place";
+var files = args[(inPlace ? 5 : 4)..];
+var pause = TimeSpan.FromMilliseconds(pauseMs);
 
-byte[] key;
-try { key = Convert.FromHexString(args[1]); }
-catch (FormatException) { Console.Error.WriteLine("keyHex is not hex"); return 2; }
-
-// --slow pauses after each batch the engine writes, so the output grows in steps and a kill lands mid-write.
-IProgress<long>? progress = args.Length == 5 ? new SleepingProgress(TimeSpan.FromMilliseconds(200)) : null;
-
-using var keyring = new RawAesKeyring("testhost", "key", key);
-try
+using var route = new FileOperations(new LocalKeyStore(args[1], new LocalKeyStoreOptions { LockTimeout = TimeSpan.FromMinutes(2) }));
+var progress = pauseMs > 0 ? new SleepingProgress(pause) : null;
+Action? beforePublish = pauseMs > 0 ? () =>
 {
-    if (args[0] == "encrypt")
-        FileCrypto.EncryptFile(args[2], args[3], [keyring], new EncryptOptions { Progress = progress, FrameLength = 4096 });
-    else
-        FileCrypto.DecryptFile(args[2], args[3], [keyring], new DecryptOptions { Progress = progress });
+    Console.Out.WriteLine("publishing"); // a group's outputs are durable and audited; their renames follow the pause
+    Console.Out.Flush();
+    Thread.Sleep(pause * 5);
+} : null;
+var outcomes = args[0] == "protect"
+    ? route.Protect(files, new FileKeys { KeyIds = [args[2]] },
+        new ProtectRequest { Keyrings = [], InPlace = inPlace, FrameLength = 4096, BeforePublish = beforePublish }, progress)
+    : route.Unprotect(files, [args[2]], new UnprotectRequest { Keyrings = [], InPlace = inPlace, BeforePublish = beforePublish }, progress);
+var failed = 0;
+foreach (var outcome in outcomes)
+{
+    if (outcome.Error is { } error)
+    {
+        Console.Error.WriteLine($"{error.ErrorId}: {error.Message}");
+        failed++;
+        continue;
+    }
+    Console.Out.WriteLine($"published {outcome.Result!.Destination}");
+    Console.Out.Flush();
 }
-catch (EncryptionToolsException ex)
-{
-    Console.Error.WriteLine($"{ex.ErrorId}: {ex.Message}");
-    return 1;
-}
-return 0;
+return failed == 0 ? 0 : 1;
 
-internal sealed class SleepingProgress(TimeSpan pause) : IProgress<long>
+internal sealed class SleepingProgress(TimeSpan pause) : IProgress<FileProgress>
 {
-    public void Report(long value) => Thread.Sleep(pause);
+    public void Report(FileProgress value) => Thread.Sleep(pause);
 }

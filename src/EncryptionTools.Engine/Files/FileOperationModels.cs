@@ -59,7 +59,14 @@ public sealed record ProtectRequest : FileOperationOptions
     public int? HeaderReserve { get; init; }
 
     /// <summary>Write signed messages (suite 0x0578, ECDSA P-384); see <see cref="EncryptOptions.Signed"/>.</summary>
-    public bool Signed { get; init; }
+    public bool Signed
+    {
+        get => Suite.IsSigned;
+        init => Suite = value ? AlgorithmSuite.CommitKeyEcdsaP384 : AlgorithmSuite.CommitKey;
+    }
+
+    /// <summary>The algorithm suite, for tests that name one; users choose through <see cref="Signed"/>.</summary>
+    internal AlgorithmSuite Suite { get; init; } = AlgorithmSuite.CommitKey;
 }
 
 /// <summary>Decrypt files (Unprotect-File, <c>enctools decrypt</c>).</summary>

@@ -33,7 +33,7 @@ public sealed class FileFeed : IDisposable
     public void Dispose() => _paths.Dispose();
 }
 
-public static partial class FileProtector
+internal static partial class FileProtector
 {
     /// <summary>
     /// Encrypts the files of a feed as they come, in groups (the same publishing as a batch of known paths): a group is

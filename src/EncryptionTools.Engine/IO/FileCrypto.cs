@@ -6,32 +6,12 @@ using EncryptionTools.Engine.Streaming;
 namespace EncryptionTools.Engine.IO;
 
 /// <summary>
-/// File to file encryption and decryption through <see cref="AtomicFile"/>: the output appears whole under its
-/// final name only after every frame (and, on decryption, the end marker and any signature) verified;
-/// on failure or cancellation nothing appears and the temporary file is gone.
+/// Reading encrypted files: a header alone, and a source opened for the file route (<see cref="Files.FileProtector"/>),
+/// which alone writes files: whole under their final name after every frame verified, or not at all.
 /// </summary>
 public static class FileCrypto
 {
     private const int ReadBuffer = 128 * 1024;
-
-    public static EncryptResult EncryptFile(string source, string destination, IReadOnlyList<IKeyring> keyrings, EncryptOptions? options = null,
-        bool overwrite = false, CancellationToken cancellationToken = default) =>
-        Transform(source, destination, overwrite, (input, output) => MessageEncryptor.Encrypt(input, output, keyrings, options, cancellationToken));
-
-    public static DecryptResult DecryptFile(string source, string destination, IReadOnlyList<IKeyring> keyrings, DecryptOptions? options = null,
-        bool overwrite = false, CancellationToken cancellationToken = default) =>
-        Transform(source, destination, overwrite, (input, output) => MessageDecryptor.Decrypt(input, output, keyrings, options, cancellationToken));
-
-    /// <summary>Source to a private temporary output, published under the destination name only if <paramref name="body"/> succeeds.</summary>
-    private static T Transform<T>(string source, string destination, bool overwrite, Func<Stream, Stream, T> body)
-    {
-        CheckDistinct(source, destination);
-        using var input = OpenSource(source);
-        using var output = AtomicFile.Create(destination, overwrite);
-        var result = body(input, output.Stream);
-        output.Commit();
-        return result;
-    }
 
     /// <summary>Reads only the header: cheap whatever the file size.</summary>
     public static MessageHeader ReadHeader(string path, MessageLimits? limits = null)
@@ -101,12 +81,5 @@ public static class FileCrypto
             handle.Dispose();
             throw;
         }
-    }
-
-    private static void CheckDistinct(string source, string destination)
-    {
-        if (string.Equals(Path.GetFullPath(source), Path.GetFullPath(destination), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-            throw new EncryptionToolsException(ErrorCatalog.SourceIsDestination,
-                $"The source and the destination are the same file '{source}'.") { Target = source };
     }
 }

@@ -29,10 +29,13 @@ public sealed record EncDataKey(byte[]? Plaintext, byte[] CiphertextBlob, string
 /// over memory streams. Each operation's key uses are recorded before its result is returned. The session (one per
 /// cmdlet invocation or CLI run) owns the keyrings and wipes them.
 /// </summary>
-public sealed class DataOperations(StoreFileOperations session)
+public sealed class DataOperations(FileOperations session)
 {
     /// <summary>A data key is 256 bits, as the suite's.</summary>
     public const int DataKeyLength = 32;
+
+    /// <summary>Resolves the keys once, so a key that cannot be used fails before any input is read.</summary>
+    public void ResolveKeys(FileKeys keys) => session.EncryptKeyrings(keys);
 
     /// <summary>KMS Encrypt: the plaintext as a standard message under <paramref name="keys"/>, checked as kms:Encrypt on each store key.</summary>
     public byte[] Encrypt(Stream plaintext, FileKeys keys, IReadOnlyDictionary<string, string>? context, CancellationToken cancellationToken = default) =>

@@ -13,8 +13,10 @@ public readonly record struct RunnerEvent<TItem, TProgress>(TItem? Item, TProgre
 /// Runs a batch on a worker thread and hands its items and progress back to the calling thread, in order. PowerShell
 /// allows WriteObject, WriteError and WriteProgress only on the pipeline thread, while the engine reports progress
 /// from its worker threads: the cmdlets enumerate this on the pipeline thread and write each event. Progress is
-/// coalesced (only the newest report within an interval is delivered). An exception of the work is rethrown on the
-/// caller's thread; when the caller stops enumerating (Ctrl+C) the work is cancelled and awaited, so no partial
+/// coalesced (only the newest report within an interval is delivered). <c>work</c> itself is called on the caller's
+/// thread, at the first MoveNext, so what it does before its items are enumerated (request checks, key resolution,
+/// which may warn through the host) happens there; its items are enumerated on the worker. An exception of the work is
+/// rethrown on the caller's thread; when the caller stops enumerating (Ctrl+C) the work is cancelled and awaited, so no partial
 /// output is left when this returns.
 /// </summary>
 public static class PipelineRunner
@@ -32,11 +34,12 @@ public static class PipelineRunner
         using var queue = new BlockingCollection<TItem>();
         TProgress? latest = null;
         var reporter = new Reporter<TProgress>(p => Volatile.Write(ref latest, p));
+        var items = work(reporter, linked.Token);
         var worker = Task.Run(() =>
         {
             try
             {
-                foreach (var item in work(reporter, linked.Token)) queue.Add(item, CancellationToken.None);
+                foreach (var item in items) queue.Add(item, CancellationToken.None);
             }
             finally
             {

@@ -23,7 +23,7 @@ public sealed record DecryptResult(MessageHeader Header, EncryptedDataKey Decryp
 /// Reads AWS Encryption SDK v2 messages, streaming. Plaintext is written to <c>output</c> frame by frame as each frame
 /// authenticates, and the final frame only after the end marker, the end of input and any signature verify.
 /// Callers that must not release unauthenticated plaintext write to a private temporary file and publish it only
-/// when this returns (see <see cref="IO.FileCrypto"/>).
+/// when this returns (see <see cref="Files.FileProtector"/>).
 /// </summary>
 public static class MessageDecryptor
 {

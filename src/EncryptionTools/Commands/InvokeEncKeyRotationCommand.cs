@@ -68,12 +68,10 @@ public sealed class InvokeEncKeyRotationCommand : FileCmdlet
                 if (!ShouldProcess(id, $"Rotate key, then rewrap the {_files.Count} file(s) that use an older version")) continue;
                 try
                 {
-                    var key = Store.RotateKey(id);
-                    Session.InvalidateKeyrings();
+                    var rotation = Session.RotateAndRewrap(id, _files);
+                    var key = rotation.Key;
                     WriteObject(key);
-                    foreach (var outcome in RunBatch<RewrapOutcome, FileCountProgress>(
-                                 (p, ct) => Session.RewrapMany(_files, StoreFileOperations.RewrapAfterRotation(key), p, ct),
-                                 p => WriteCountProgress(Activity, p)))
+                    foreach (var outcome in RunBatch<RewrapOutcome, FileCountProgress>(rotation.Rewrap, p => WriteCountProgress(Activity, p)))
                     {
                         foreach (var warning in outcome.Warnings) WriteWarning(warning.ToString());
                         if (outcome.Error is not null) WriteEngineError(outcome.Error, outcome.Path);

@@ -100,7 +100,7 @@ public sealed class ProtectEncDataCommand : DataCmdlet
             var keys = new FileKeys { KeyIds = [.. KeyId ?? [], .. rsaKeys], RecipientPemFiles = files, RecipientPems = pems };
             _context = Pairs(EncryptionContext) ?? Engine.Format.EncryptionContext.Empty;
             Engine.Format.EncryptionContext.ValidateForEncrypt(_context);
-            Session.EncryptKeyrings(keys);
+            Data.ResolveKeys(keys);
             _keys = keys;
         }
         catch (PSArgumentException ex)

@@ -79,7 +79,7 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
             // Pipeline input: one batch for the whole pipeline, grouped as records come, not one batch per record.
             try
             {
-                Feed(accepted, (feed, p, ct) => FileProtector.ProtectFeed(feed, Session.PrepareProtect(_keys!, options), p, ct), Activity, PassThru);
+                Feed(accepted, (feed, p, ct) => Session.Protect(feed, _keys!, options, p, ct), Activity, PassThru);
             }
             catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
             {
@@ -89,8 +89,7 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
         }
         try
         {
-            var request = Session.PrepareProtect(_keys!, options);
-            foreach (var outcome in RunBatch<FileOutcome, FileProgress>((p, ct) => FileProtector.Protect(accepted, request, p, ct), p => WriteFileProgress(Activity, p)))
+            foreach (var outcome in RunBatch<FileOutcome, FileProgress>((p, ct) => Session.Protect(accepted, _keys!, options, p, ct), p => WriteFileProgress(Activity, p)))
                 WriteOutcome(outcome, PassThru);
         }
         catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)

@@ -51,7 +51,7 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
             // Pipeline input: one batch for the whole pipeline, grouped as records come, not one batch per record.
             try
             {
-                Feed(accepted, (feed, p, ct) => FileProtector.UnprotectFeed(feed, Session.PrepareUnprotect(KeyId, options), p, ct), Activity, PassThru);
+                Feed(accepted, (feed, p, ct) => Session.Unprotect(feed, KeyId, options, p, ct), Activity, PassThru);
             }
             catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)
             {
@@ -61,8 +61,7 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
         }
         try
         {
-            var request = Session.PrepareUnprotect(KeyId, options);
-            foreach (var outcome in RunBatch<FileOutcome, FileProgress>((p, ct) => FileProtector.Unprotect(accepted, request, p, ct), p => WriteFileProgress(Activity, p)))
+            foreach (var outcome in RunBatch<FileOutcome, FileProgress>((p, ct) => Session.Unprotect(accepted, KeyId, options, p, ct), p => WriteFileProgress(Activity, p)))
                 WriteOutcome(outcome, PassThru);
         }
         catch (Exception ex) when (ex is EncryptionToolsException or ArgumentException)

@@ -67,7 +67,7 @@ public sealed class UpdateEncFileKeyCommand : FileInputCmdlet
         if (accepted.Count == 0) return;
         try
         {
-            foreach (var outcome in RunBatch<RewrapOutcome, FileCountProgress>((p, ct) => Session.RewrapMany(accepted, _settings!, p, ct), p => WriteCountProgress(Activity, p)))
+            foreach (var outcome in RunBatch<RewrapOutcome, FileCountProgress>((p, ct) => Session.Rewrap(accepted, _settings!, p, ct), p => WriteCountProgress(Activity, p)))
             {
                 foreach (var warning in outcome.Warnings) WriteWarning(warning.ToString());
                 if (outcome.Error is not null) WriteEngineError(outcome.Error, outcome.Path);

@@ -7,6 +7,7 @@ using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Store;
 using EncryptionTools.Engine.Streaming;
 using EncryptionTools.Tests.Store;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Access;
 
@@ -22,7 +23,7 @@ public class StoreAccessTests
     {
         var plain = t.Dir.Write(name, Encoding.UTF8.GetBytes("salary table for " + name));
         using var keyring = store.CreateEncryptKeyring([key], new StoreFileContext { FilePath = plain + ".enc" });
-        FileCrypto.EncryptFile(plain, plain + ".enc", [keyring], new EncryptOptions { EncryptionContext = context });
+        FileRoute.EncryptFile(plain, plain + ".enc", [keyring], new EncryptOptions { EncryptionContext = context });
         return plain + ".enc";
     }
 
@@ -30,7 +31,7 @@ public class StoreAccessTests
     {
         var output = t.Dir.File("out-" + Guid.NewGuid().ToString("N"));
         using var keyring = store.CreateDecryptKeyring(null, new StoreFileContext { FilePath = file });
-        FileCrypto.DecryptFile(file, output, [keyring]);
+        FileRoute.DecryptFile(file, output, [keyring]);
         return File.ReadAllText(output);
     }
 

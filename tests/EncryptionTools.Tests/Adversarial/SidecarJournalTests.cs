@@ -109,11 +109,11 @@ public sealed class SidecarJournalTests : IDisposable
     {
         var store = new LocalKeyStore(_dir.File("store"), new LocalKeyStoreOptions());
         store.NewKey(new NewKeyRequest());
-        using var ops = new StoreFileOperations(store);
+        using var ops = new FileOperations(store);
         var key = ops.SidecarKey!;
         var data = new RewrapJournal("f.enc", new byte[32], 10, [1], [2]).Serialize(key);
         Assert.True(RewrapJournal.IsAuthentic(data, key));
-        using var other = new StoreFileOperations(new LocalKeyStore(_dir.File("store2"), new LocalKeyStoreOptions()));
+        using var other = new FileOperations(new LocalKeyStore(_dir.File("store2"), new LocalKeyStoreOptions()));
         other.Store.NewKey(new NewKeyRequest());
         Assert.False(RewrapJournal.IsAuthentic(data, other.SidecarKey!));
         store.Dispose();

@@ -37,7 +37,7 @@ public sealed class AuditFailClosedTests
         Directory.CreateDirectory(work);
         var before = Path.Combine(work, "before.txt");
         File.WriteAllBytes(before, RandomNumberGenerator.GetBytes(3000));
-        using (var ops = new StoreFileOperations(t.Store))
+        using (var ops = new FileOperations(t.Store))
             Assert.True(ops.Protect([before], new FileKeys { KeyIds = ["alias/pay"] }, Encrypt()).Single().Succeeded);
         var plain = Path.Combine(work, "pay.csv");
         File.WriteAllText(plain, "name,salary\nalice,1\n");
@@ -45,7 +45,7 @@ public sealed class AuditFailClosedTests
 
         using (new ReadOnlyBind(Path.Combine(t.Location, LocalKeyStore.AuditDirectoryName)))
         {
-            using (var ops = new StoreFileOperations(t.Store))
+            using (var ops = new FileOperations(t.Store))
             {
                 var enc = ops.Protect([plain], new FileKeys { KeyIds = ["alias/pay"] }, Encrypt()).Single();
                 Assert.False(enc.Succeeded, "encrypt succeeded with an audit log it could not write");
@@ -120,7 +120,7 @@ public sealed class AuditFailClosedTests
         Directory.CreateDirectory(work);
         var sealedFile = Path.Combine(work, "sealed.txt");
         File.WriteAllBytes(sealedFile, RandomNumberGenerator.GetBytes(2000));
-        using (var ops = new StoreFileOperations(t.Store))
+        using (var ops = new FileOperations(t.Store))
             Assert.True(ops.Protect([sealedFile], new FileKeys { KeyIds = ["alias/pay"] }, Encrypt()).Single().Succeeded);
         var filler = Path.Combine(audit, "filler.bin");
         Fill(filler);
@@ -132,7 +132,7 @@ public sealed class AuditFailClosedTests
         {
             var plain = Path.Combine(work, $"f{i}.txt");
             File.WriteAllText(plain, "row " + i);
-            using var ops = new StoreFileOperations(t.Store);
+            using var ops = new FileOperations(t.Store);
             var outcome = ops.Protect([plain], new FileKeys { KeyIds = ["alias/pay"] }, Encrypt()).Single();
             if (outcome.Succeeded) encrypted.Add(plain + ".enc");
             else
@@ -144,7 +144,7 @@ public sealed class AuditFailClosedTests
         Assert.True(refused is not null, "40 files were encrypted with the audit volume full: the log fails open");
         Assert.Equal("AuditLogWriteFailed", refused!.ErrorId);
 
-        using (var ops = new StoreFileOperations(t.Store))
+        using (var ops = new FileOperations(t.Store))
         {
             var output = Path.Combine(work, "sealed.out");
             var dec = ops.Unprotect([sealedFile + ".enc"], null, Decrypt(output)).Single();

@@ -5,6 +5,7 @@ using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Compliance;
 using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Store;
+using EncryptionTools.Tests.Files;
 using EncryptionTools.Tests.Store;
 
 namespace EncryptionTools.Tests.Compliance;
@@ -67,12 +68,12 @@ internal sealed class ComplianceFixture : IDisposable
         return path;
     }
 
-    /// <summary>Encrypts a new file under store keys with the store's keyring (FileProtector), in place.</summary>
+    /// <summary>Encrypts a new file under store keys with the store's keyring, in place, through the file route.</summary>
     public string Encrypted(string relative, string keyId, IReadOnlyDictionary<string, string>? context = null)
     {
         var path = Plain(relative, "secret " + relative);
         using var keyring = Keys.CreateEncryptKeyring([keyId]);
-        FileProtector.ProtectFile(path, path, new ProtectRequest { Keyrings = [keyring], EncryptionContext = context ?? new Dictionary<string, string>() });
+        FileRoute.Protect(path, path, new ProtectRequest { Keyrings = [keyring], EncryptionContext = context ?? new Dictionary<string, string>() });
         return path;
     }
 

@@ -76,7 +76,7 @@ public sealed class FileRuleTests : IDisposable
         var b = _f.NewKey();
         var path = _f.Plain("both.bin");
         using (var keyring = _f.Keys.CreateEncryptKeyring([a.KeyId, b.KeyId]))
-            EncryptionTools.Engine.Files.FileProtector.ProtectFile(path, path, new EncryptionTools.Engine.Files.ProtectRequest { Keyrings = [keyring] });
+            EncryptionTools.Tests.Files.FileRoute.Protect(path, path, new EncryptionTools.Engine.Files.ProtectRequest { Keyrings = [keyring] });
         _f.Keys.DisableKey(a.KeyId);
         Assert.Empty(_f.Findings(ComplianceRules.FileKeyDisabled));
     }

@@ -5,6 +5,7 @@ using EncryptionTools.Engine;
 using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Streaming;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Engine;
 
@@ -119,7 +120,7 @@ public class HostileInputTests
         var m = Crypt.Encrypt([1, 2, 3], [keyring]);
         Spec.U16(suite).CopyTo(m, 1);
         using var dir = new TempDir();
-        var ex = Must.FailTyped(() => FileCrypto.DecryptFile(dir.Write("m.enc", m), dir.File("out"), [keyring]), name, typeof(UnsupportedMessageFormatException));
+        var ex = Must.FailTyped(() => FileRoute.DecryptFile(dir.Write("m.enc", m), dir.File("out"), [keyring]), name, typeof(UnsupportedMessageFormatException));
         Assert.Contains($"0x{suite:X4}", ex.Message);
         Assert.Contains(name, ex.Message);
         Assert.Equal(["m.enc"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
@@ -168,7 +169,7 @@ public class HostileInputTests
         using var keyring = Crypt.AesKeyring();
         using var dir = new TempDir();
         var src = dir.Write("input.bin", bytes);
-        Must.FailTyped(() => FileCrypto.DecryptFile(src, dir.File("out.bin"), [keyring]), what, typeof(NotAnEncryptedMessageException));
+        Must.FailTyped(() => FileRoute.DecryptFile(src, dir.File("out.bin"), [keyring]), what, typeof(NotAnEncryptedMessageException));
         Assert.Equal(["input.bin"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
         Must.FailTyped(() => FileCrypto.ReadHeader(src), what, typeof(NotAnEncryptedMessageException));
         Must.FailTyped(() => Crypt.Decrypt(bytes, [keyring]), what, typeof(NotAnEncryptedMessageException));

@@ -8,6 +8,7 @@ using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Streaming;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Engine;
 
@@ -104,7 +105,7 @@ public class InteropSdkReadsOursTests
         var keyrings = shape == "empty"
             ? new List<IKeyring> { _keys.Aes("aes-1", _keys.Aes1) }
             : [_keys.Aes("aes-1", _keys.Aes1), _keys.RsaPublic(), _keys.Aes("aes-2", _keys.Aes2)];
-        FileCrypto.EncryptFile(dir.Write("plain.bin", plaintext), dir.File("ours.enc"), keyrings, new EncryptOptions
+        FileRoute.EncryptFile(dir.Write("plain.bin", plaintext), dir.File("ours.enc"), keyrings, new EncryptOptions
         {
             EncryptionContext = context, FrameLength = frame, Suite = signed ? AlgorithmSuite.CommitKeyEcdsaP384 : AlgorithmSuite.CommitKey,
         });
@@ -218,7 +219,7 @@ public class InteropWeReadSdkTests
         using var dir = new TempDir();
         var (m, plaintext) = SdkEncrypt(dir, 5 * 1024 * 1024 + 3, 4096, "0578", InteropKeys.Context,
             _keys.RsaJson(true, false), _keys.AesJson("aes-2", _keys.Aes2));
-        FileCrypto.DecryptFile(dir.File("sdk.enc"), dir.File("ours.out"), [_keys.RsaPrivate()]);
+        FileRoute.DecryptFile(dir.File("sdk.enc"), dir.File("ours.out"), [_keys.RsaPrivate()]);
         Assert.True(plaintext.AsSpan().SequenceEqual(File.ReadAllBytes(dir.File("ours.out"))));
         AssertRejectsDamage(m, _keys.Aes("aes-2", _keys.Aes2));
     }
@@ -230,7 +231,7 @@ public class InteropWeReadSdkTests
         var (m, plaintext) = SdkEncrypt(dir, 70_000, 4096, "default", InteropKeys.Context, _keys.AesJson("aes-1", _keys.Aes1));
         Assert.Equal(Spec.Suite0578, MessageLayout.Parse(m).SuiteId);
         var keyring = _keys.Aes("aes-1", _keys.Aes1);
-        FileCrypto.DecryptFile(dir.File("sdk.enc"), dir.File("ours.out"), [keyring]);
+        FileRoute.DecryptFile(dir.File("sdk.enc"), dir.File("ours.out"), [keyring]);
         Assert.True(plaintext.AsSpan().SequenceEqual(File.ReadAllBytes(dir.File("ours.out"))));
         AssertRejectsDamage(m, keyring);
     }

@@ -3,6 +3,7 @@ using EncryptionTools.Engine;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Streaming;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Engine;
 
@@ -113,7 +114,7 @@ public class KeyFailureTests
         var edk = MessageLayout.Parse(m).Edks[0];
         m[edk.Ciphertext.Offset + 3] ^= 0x10;
         using var dir = new TempDir();
-        var ex = (NoDecryptableKeyException)Must.FailTyped(() => FileCrypto.DecryptFile(dir.Write("m.enc", m), dir.File("out"), [keyring]),
+        var ex = (NoDecryptableKeyException)Must.FailTyped(() => FileRoute.DecryptFile(dir.Write("m.enc", m), dir.File("out"), [keyring]),
             "altered edk", typeof(NoDecryptableKeyException));
         Assert.Equal(EdkFailureKind.WrongKey, ex.Failures.Single().Kind);
         Assert.Equal(["m.enc"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));

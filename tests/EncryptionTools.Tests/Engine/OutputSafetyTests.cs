@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using EncryptionTools.Engine;
+using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Streaming;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Engine;
 
-/// <summary>FileCrypto's promise: the output appears whole under its final name, or nothing appears and no temporary file is left.</summary>
+/// <summary>The file route's promise: the output appears whole under its final name, or nothing appears and no temporary file is left.</summary>
 public class OutputSafetyTests
 {
     private const int Size = 3 * 1024 * 1024 + 5;
@@ -47,7 +49,7 @@ public class OutputSafetyTests
         File.WriteAllBytes(cipher, m);
         long written = 0;
         var options = new DecryptOptions { Progress = new SyncProgress(v => written = v) };
-        Must.FailTyped(() => FileCrypto.DecryptFile(cipher, dir.File("data.bin"), [k.Keyring], options), damage,
+        Must.FailTyped(() => FileRoute.DecryptFile(cipher, dir.File("data.bin"), [k.Keyring], options), damage,
             typeof(MessageTamperedException), typeof(MessageTruncatedException));
         Assert.Equal(["data.enc"], Listing(dir));
         // The writer releases batches in order, so a bad last frame is found after earlier plaintext reached the temp file.
@@ -63,7 +65,7 @@ public class OutputSafetyTests
         m[l.Frames[^1].Content.Offset] ^= 0x40;
         File.WriteAllBytes(cipher, m);
         var old = dir.Write("data.bin", "the previous contents"u8.ToArray());
-        Must.FailTyped(() => FileCrypto.DecryptFile(cipher, old, [k.Keyring], overwrite: true), "overwrite", typeof(MessageTamperedException));
+        Must.FailTyped(() => FileRoute.DecryptFile(cipher, old, [k.Keyring], overwrite: true), "overwrite", typeof(MessageTamperedException));
         Assert.Equal("the previous contents"u8.ToArray(), File.ReadAllBytes(old));
         Assert.Equal(["data.bin", "data.enc"], Listing(dir));
     }
@@ -79,7 +81,7 @@ public class OutputSafetyTests
         var src = dir.Write("plain.bin", plaintext);
         if (decrypt)
         {
-            FileCrypto.EncryptFile(src, dir.File("data.enc"), [k.Keyring], new EncryptOptions { FrameLength = 4096 });
+            FileRoute.EncryptFile(src, dir.File("data.enc"), [k.Keyring], new EncryptOptions { FrameLength = 4096 });
             File.Delete(src);
         }
         using var cts = new CancellationTokenSource();
@@ -87,8 +89,8 @@ public class OutputSafetyTests
         var progress = new SyncProgress(v => { reports.Add(v); cts.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() =>
         {
-            if (decrypt) FileCrypto.DecryptFile(dir.File("data.enc"), dir.File("out.bin"), [k.Keyring], new DecryptOptions { Progress = progress }, cancellationToken: cts.Token);
-            else FileCrypto.EncryptFile(src, dir.File("out.enc"), [k.Keyring], new EncryptOptions { Progress = progress, FrameLength = 4096 }, cancellationToken: cts.Token);
+            if (decrypt) FileRoute.DecryptFile(dir.File("data.enc"), dir.File("out.bin"), [k.Keyring], new DecryptOptions { Progress = progress }, cancellationToken: cts.Token);
+            else FileRoute.EncryptFile(src, dir.File("out.enc"), [k.Keyring], new EncryptOptions { Progress = progress, FrameLength = 4096 }, cancellationToken: cts.Token);
         });
         Assert.NotEmpty(reports);
         Assert.True(reports[0] < plaintext.Length, "cancelled mid-file, not after the end");
@@ -101,15 +103,15 @@ public class OutputSafetyTests
         using var k = new RawKeyringHolder();
         using var dir = new TempDir();
         var src = dir.Write("plain.bin", RandomNumberGenerator.GetBytes(100_000));
-        FileCrypto.EncryptFile(src, dir.File("data.enc"), [k.Keyring]);
+        FileRoute.EncryptFile(src, dir.File("data.enc"), [k.Keyring]);
         var original = File.ReadAllBytes(dir.File("data.enc"));
         var precious = dir.Write("precious.bin", "keep me"u8.ToArray());
         var stamp = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(precious, stamp);
         File.SetLastWriteTimeUtc(dir.File("data.enc"), stamp);
 
-        var e1 = Assert.Throws<DestinationExistsException>(() => FileCrypto.EncryptFile(src, dir.File("data.enc"), [k.Keyring]));
-        var e2 = Assert.Throws<DestinationExistsException>(() => FileCrypto.DecryptFile(dir.File("data.enc"), precious, [k.Keyring]));
+        var e1 = Assert.Throws<DestinationExistsException>(() => FileRoute.EncryptFile(src, dir.File("data.enc"), [k.Keyring]));
+        var e2 = Assert.Throws<DestinationExistsException>(() => FileRoute.DecryptFile(dir.File("data.enc"), precious, [k.Keyring]));
         Assert.Equal(dir.File("data.enc"), e1.Path);
         Assert.Equal(precious, e2.Path);
         Assert.Equal(original, File.ReadAllBytes(dir.File("data.enc")));
@@ -118,7 +120,7 @@ public class OutputSafetyTests
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(dir.File("data.enc")));
         Assert.Equal(["data.enc", "plain.bin", "precious.bin"], Listing(dir));
 
-        FileCrypto.DecryptFile(dir.File("data.enc"), precious, [k.Keyring], overwrite: true);
+        FileRoute.DecryptFile(dir.File("data.enc"), precious, [k.Keyring], overwrite: true);
         Assert.Equal(File.ReadAllBytes(src), File.ReadAllBytes(precious));
         Assert.Equal(["data.enc", "plain.bin", "precious.bin"], Listing(dir));
     }
@@ -129,12 +131,15 @@ public class OutputSafetyTests
         using var k = new RawKeyringHolder();
         using var dir = new TempDir();
         var src = dir.Write("plain.bin", [1, 2, 3]);
-        Directory.CreateDirectory(dir.File("target"));
-        File.WriteAllBytes(Path.Combine(dir.File("target"), "inside.txt"), [9]);
-        Assert.Throws<DestinationExistsException>(() => FileCrypto.EncryptFile(src, dir.File("target"), [k.Keyring]));
-        Must.FailTyped(() => FileCrypto.EncryptFile(src, dir.File("target"), [k.Keyring], overwrite: true), "directory", typeof(OutputWriteException));
-        Assert.Equal([9], File.ReadAllBytes(Path.Combine(dir.File("target"), "inside.txt")));
+        // The route writes into a destination directory: the file it would write there is itself a directory.
+        var target = Path.Combine(dir.File("target"), "plain.bin.enc");
+        Directory.CreateDirectory(target);
+        File.WriteAllBytes(Path.Combine(target, "inside.txt"), [9]);
+        Assert.Throws<InvalidDestinationException>(() => FileRoute.EncryptFile(src, dir.File("target"), [k.Keyring]));
+        Must.FailTyped(() => FileRoute.EncryptFile(src, dir.File("target"), [k.Keyring], overwrite: true), "directory", typeof(InvalidDestinationException));
+        Assert.Equal([9], File.ReadAllBytes(Path.Combine(target, "inside.txt")));
         Assert.Equal(["plain.bin", "target"], Listing(dir));
+        Assert.Equal(["inside.txt"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -143,10 +148,10 @@ public class OutputSafetyTests
         using var k = new RawKeyringHolder();
         using var dir = new TempDir();
         var src = dir.Write("plain.bin", [1, 2, 3]);
-        var same = Assert.ThrowsAny<EncryptionToolsException>(() => FileCrypto.EncryptFile(src, src, [k.Keyring], overwrite: true));
+        var same = Assert.ThrowsAny<EncryptionToolsException>(() => FileRoute.EncryptFile(src, src, [k.Keyring], overwrite: true));
         Assert.Equal("SourceIsDestination", same.ErrorId);
         Assert.Equal([1, 2, 3], File.ReadAllBytes(src));
-        var missing = Assert.ThrowsAny<EncryptionToolsException>(() => FileCrypto.DecryptFile(dir.File("nope.enc"), dir.File("out"), [k.Keyring]));
+        var missing = Assert.ThrowsAny<EncryptionToolsException>(() => FileRoute.DecryptFile(dir.File("nope.enc"), dir.File("out"), [k.Keyring]));
         Assert.Equal("SourceNotFound", missing.ErrorId);
         Assert.Equal(["plain.bin"], Listing(dir));
     }

@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
+using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Streaming;
 using FsCheck;
 using FsCheck.Fluent;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Engine;
 
@@ -112,38 +114,47 @@ public class RoundTripPropertyTests
         try
         {
             byte[] message, decrypted;
-            EncryptResult er;
-            DecryptResult dr;
+            // What each route reports: the file route's results, or the streams' own.
+            long encryptedPlaintext, ciphertextLength, decryptedPlaintext;
+            int edkCount;
+            FileKeyIdentity decryptedWith;
+            IReadOnlyDictionary<string, string> context;
             if (c.FileApi)
             {
                 using var dir = new TempDir();
                 var src = dir.Write("plain.bin", plaintext);
-                er = FileCrypto.EncryptFile(src, dir.File("cipher.enc"), encryptRings, encryptOptions);
-                dr = FileCrypto.DecryptFile(dir.File("cipher.enc"), dir.File("out.bin"), [decryptRing], decryptOptions);
+                var er = FileRoute.EncryptFile(src, dir.File("cipher.enc"), encryptRings, encryptOptions);
+                var dr = FileRoute.DecryptFile(dir.File("cipher.enc"), dir.File("out.bin"), [decryptRing], decryptOptions);
                 message = File.ReadAllBytes(dir.File("cipher.enc"));
                 decrypted = File.ReadAllBytes(dir.File("out.bin"));
                 Assert.Equal(["cipher.enc", "out.bin", "plain.bin"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order());
+                (encryptedPlaintext, ciphertextLength, edkCount) = (er.BytesIn, er.BytesOut, er.Keys.Count);
+                (decryptedPlaintext, decryptedWith) = (dr.BytesOut, Assert.Single(dr.Keys));
+                context = FileCrypto.ReadHeader(dir.File("cipher.enc")).EncryptionContext; // with the reserved entries, as the decryptor's header
             }
             else
             {
                 using var cipher = new MemoryStream();
-                er = MessageEncryptor.Encrypt(new ChunkedReadStream(new MemoryStream(plaintext), c.ReadChunk), cipher, encryptRings, encryptOptions);
+                var er = MessageEncryptor.Encrypt(new ChunkedReadStream(new MemoryStream(plaintext), c.ReadChunk), cipher, encryptRings, encryptOptions);
                 message = cipher.ToArray();
                 using var output = new MemoryStream();
-                dr = MessageDecryptor.Decrypt(new ChunkedReadStream(new MemoryStream(message), c.ReadChunk), output, [decryptRing], decryptOptions);
+                var dr = MessageDecryptor.Decrypt(new ChunkedReadStream(new MemoryStream(message), c.ReadChunk), output, [decryptRing], decryptOptions);
                 decrypted = output.ToArray();
+                (encryptedPlaintext, ciphertextLength, edkCount) = (er.PlaintextLength, er.CiphertextLength, er.EncryptedDataKeys.Count);
+                (decryptedPlaintext, decryptedWith) = (dr.PlaintextLength, FileKeyIdentity.Of(dr.DecryptedWith));
+                context = dr.Header.EncryptionContext;
             }
 
             Assert.True(plaintext.AsSpan().SequenceEqual(decrypted), "plaintext differs after the round trip");
-            Assert.Equal(c.Size, er.PlaintextLength);
-            Assert.Equal(c.Size, dr.PlaintextLength);
-            Assert.Equal(message.Length, er.CiphertextLength);
-            Assert.Equal(c.Keys.Length, er.EncryptedDataKeys.Count);
+            Assert.Equal(c.Size, encryptedPlaintext);
+            Assert.Equal(c.Size, decryptedPlaintext);
+            Assert.Equal(message.Length, ciphertextLength);
+            Assert.Equal(c.Keys.Length, edkCount);
             var chosen = c.Keys[c.DecryptWith];
-            Assert.Equal(chosen.Namespace, dr.DecryptedWith.ProviderId);
-            Assert.Equal(chosen.Name, EdkNames.KeyName(dr.DecryptedWith));
-            Assert.Equal(c.Signed, dr.Header.EncryptionContext.ContainsKey(EncryptionContext.PublicKeyField));
-            Assert.Equal(c.Context.Count + (c.Signed ? 1 : 0), dr.Header.EncryptionContext.Count);
+            Assert.Equal(chosen.Namespace, decryptedWith.ProviderId);
+            Assert.Equal(chosen.Name, decryptedWith.KeyName);
+            Assert.Equal(c.Signed, context.ContainsKey(EncryptionContext.PublicKeyField));
+            Assert.Equal(c.Context.Count + (c.Signed ? 1 : 0), context.Count);
 
             var layout = MessageLayout.Parse(message);
             Assert.Equal(c.Signed ? Spec.Suite0578 : Spec.Suite0478, layout.SuiteId);
@@ -191,12 +202,12 @@ public class RoundTripPropertyTests
         using var dir = new TempDir();
         var plaintext = RandomNumberGenerator.GetBytes(size);
         var src = dir.Write("plain.bin", plaintext);
-        FileCrypto.EncryptFile(src, dir.File("c.enc"), keys.Select(k => k.ForEncrypt()).ToList(),
+        FileRoute.EncryptFile(src, dir.File("c.enc"), keys.Select(k => k.ForEncrypt()).ToList(),
             new EncryptOptions { EncryptionContext = new Dictionary<string, string> { ["file"] = "big" } });
         for (var i = 0; i < keys.Length; i++)
         {
-            var r = FileCrypto.DecryptFile(dir.File("c.enc"), dir.File($"out{i}"), [keys[i].ForDecrypt()]);
-            Assert.Equal(keys[i].Name, EdkNames.KeyName(r.DecryptedWith));
+            var r = FileRoute.DecryptFile(dir.File("c.enc"), dir.File($"out{i}"), [keys[i].ForDecrypt()]);
+            Assert.Equal(keys[i].Name, Assert.Single(r.Keys).KeyName);
             Assert.True(plaintext.AsSpan().SequenceEqual(File.ReadAllBytes(dir.File($"out{i}"))));
         }
     }

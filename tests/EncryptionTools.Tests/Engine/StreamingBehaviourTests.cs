@@ -4,6 +4,7 @@ using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Streaming;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Engine;
 
@@ -156,12 +157,14 @@ public class StreamingBehaviourTests
     }
 
     [Fact]
-    public void Output_into_a_missing_directory_is_a_write_error()
+    public void Output_into_a_directory_that_cannot_be_made_is_a_write_error()
     {
         using var keyring = Crypt.AesKeyring();
         using var dir = new TempDir();
         var src = dir.Write("plain.bin", [1, 2, 3]);
-        Must.FailTyped(() => FileCrypto.EncryptFile(src, Path.Combine(dir.Path, "missing", "out.enc"), [keyring]), "missing dir", typeof(OutputWriteException));
+        // The route makes a missing destination directory; one under a regular file cannot be made.
+        Must.FailTyped(() => FileRoute.EncryptFile(src, Path.Combine(src, "missing", "out.enc"), [keyring]), "missing dir", typeof(OutputWriteException));
+        Assert.Equal(["plain.bin"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
     }
 
     [Theory]

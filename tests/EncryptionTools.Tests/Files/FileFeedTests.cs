@@ -80,7 +80,7 @@ public sealed class FileFeedTests : IDisposable
         Assert.DoesNotContain(left, f => f.EndsWith(".etpart", StringComparison.Ordinal));
         // Whatever was published is whole (a group that hit its time limit before the cancel); nothing else exists.
         foreach (var enc in left.Where(f => f.EndsWith(".enc", StringComparison.Ordinal)))
-            Assert.True(FileProtector.UnprotectFile(enc, _dir.File("check"), new UnprotectRequest { Keyrings = [_key.Keyring], Force = true }).BytesOut == 512);
+            Assert.True(FileRoute.Unprotect(enc, _dir.File("check"), new UnprotectRequest { Keyrings = [_key.Keyring], Force = true }).BytesOut == 512);
     }
 
     [Fact]

@@ -514,20 +514,20 @@ public sealed class FileProtectorTests : IDisposable
         Assert.Equal(hash, FilesSupport.Sha256(a));
     }
 
-    // ------------------------------------------------------------------ single-file entry points
+    // ------------------------------------------------------------------ one file to a named destination (the route, as tests drive it)
 
     [Fact]
     public void Single_file_entry_points_throw_typed_errors()
     {
         var plain = FilesSupport.Random(1000);
         var src = _dir.Write("a", plain);
-        var result = FileProtector.ProtectFile(src, _dir.File("a.sealed"), Protect());
+        var result = FileRoute.Protect(src, _dir.File("a.sealed"), Protect());
         Assert.Equal(FileAction.Encrypted, result.Action);
-        Assert.Throws<DestinationExistsException>(() => FileProtector.ProtectFile(src, _dir.File("a.sealed"), Protect()));
-        var back = FileProtector.UnprotectFile(_dir.File("a.sealed"), _dir.File("a.out"), Unprotect());
+        Assert.Throws<DestinationExistsException>(() => FileRoute.Protect(src, _dir.File("a.sealed"), Protect()));
+        var back = FileRoute.Unprotect(_dir.File("a.sealed"), _dir.File("a.out"), Unprotect());
         Assert.Equal(plain, File.ReadAllBytes(back.Destination!));
         Assert.Throws<NoDecryptableKeyException>(() =>
-            FileProtector.UnprotectFile(_dir.File("a.sealed"), _dir.File("b.out"), Unprotect(r => r with { Keyrings = [_other.Keyring] })));
+            FileRoute.Unprotect(_dir.File("a.sealed"), _dir.File("b.out"), Unprotect(r => r with { Keyrings = [_other.Keyring] })));
         Assert.False(File.Exists(_dir.File("b.out")));
     }
 

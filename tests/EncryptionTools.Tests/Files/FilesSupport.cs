@@ -64,7 +64,7 @@ internal static class FilesSupport
     public static string EncryptFile(string source, string destination, IReadOnlyList<IKeyring> keyrings, int reserve = 0,
         int frame = 4096, IReadOnlyDictionary<string, string>? context = null)
     {
-        FileCrypto.EncryptFile(source, destination, keyrings, new EncryptOptions
+        FileRoute.EncryptFile(source, destination, keyrings, new EncryptOptions
         {
             HeaderReserve = reserve,
             FrameLength = frame,

@@ -31,7 +31,7 @@ public sealed class SignedRewrapTests : IDisposable
         var plain = FilesSupport.Random(size);
         var src = _dir.Write("plain-" + Guid.NewGuid().ToString("N")[..6], plain);
         var cipher = _dir.File("signed.enc");
-        FileCrypto.EncryptFile(src, cipher, keyrings, new EncryptOptions { Signed = true, FrameLength = 4096, HeaderReserve = 1024, EncryptionContext = Context });
+        FileRoute.EncryptFile(src, cipher, keyrings, new EncryptOptions { Signed = true, FrameLength = 4096, HeaderReserve = 1024, EncryptionContext = Context });
         File.Delete(src);
         return (cipher, plain);
     }

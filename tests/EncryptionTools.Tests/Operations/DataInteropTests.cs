@@ -54,7 +54,7 @@ public class DataInteropTests
     public void The_JS_SDK_decrypts_base64_decoded_output_with_the_AES_key_or_the_RSA_key_alone(int size)
     {
         using var w = new World();
-        using var ops = new StoreFileOperations(w.Store.Store);
+        using var ops = new FileOperations(w.Store.Store);
         var plaintext = RandomNumberGenerator.GetBytes(size);
         var base64 = Convert.ToBase64String(new DataOperations(ops).Encrypt(new MemoryStream(plaintext), new FileKeys { KeyIds = ["alias/app", "alias/rsa"] }, Context));
 
@@ -85,7 +85,7 @@ public class DataInteropTests
         Assert.True(exit == 0, stderr);
 
         var base64 = Convert.ToBase64String(File.ReadAllBytes(cipher), Base64FormattingOptions.InsertLineBreaks);
-        using var ops = new StoreFileOperations(w.Store.Store);
+        using var ops = new FileOperations(w.Store.Store);
         using var back = new DataOperations(ops).Decrypt(DataOperations.FromBase64(base64), null, Context);
         Assert.Equal(plaintext, back.ToArray());
 

@@ -40,7 +40,7 @@ public class DataOperationsTests
     {
         using var t = new TestStore();
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         var plaintext = RandomNumberGenerator.GetBytes(size);
         var message = Encrypt(data, plaintext, "alias/app");
@@ -54,7 +54,7 @@ public class DataOperationsTests
     {
         using var t = new TestStore();
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         var text = Gen.Choose(1, 0xD7FF).Select(i => (char)i).ArrayOf().Select(a => new string(a));
         Prop.ForAll(Gen.Choose(0, 255).Select(i => (byte)i).ArrayOf().ToArbitrary(), text.ToArbitrary(), text.ToArbitrary(), (bytes, key, value) =>
@@ -71,7 +71,7 @@ public class DataOperationsTests
     {
         using var t = new TestStore();
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         const string secret = "p@ss wörd ✓ \U0001F600";
         var secure = new SecureString();
@@ -107,7 +107,7 @@ public class DataOperationsTests
     {
         using var t = new TestStore();
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         var message = Encrypt(data, "secret"u8.ToArray(), "alias/app", Ctx("billing"));
         Assert.Equal("secret"u8.ToArray(), Decrypt(data, message, null, Ctx("billing")));
@@ -127,7 +127,7 @@ public class DataOperationsTests
         using var t = new TestStore();
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         var message = Encrypt(data, "x"u8.ToArray(), "alias/a");
         Assert.Equal("x"u8.ToArray(), Decrypt(data, message, ["alias/a"]));
@@ -140,7 +140,7 @@ public class DataOperationsTests
     {
         using var t = new TestStore();
         var key = t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         var dk = data.GenerateDataKey("alias/app", Ctx("cache"), withoutPlaintext: false);
         Assert.Equal(32, dk.Plaintext!.Length);
@@ -163,7 +163,7 @@ public class DataOperationsTests
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/old" });
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/new" });
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/dr" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         var plaintext = RandomNumberGenerator.GetBytes(200_000);
         var message = Encrypt(data, plaintext, "alias/old", Ctx("billing"));
@@ -193,7 +193,7 @@ public class DataOperationsTests
         using var t = new TestStore();
         var key = t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
         var other = t.Store.NewKey(new NewKeyRequest { Alias = "alias/other" });
-        using (var ops = new StoreFileOperations(t.Store))
+        using (var ops = new FileOperations(t.Store))
         {
             var data = new DataOperations(ops);
             var message = Encrypt(data, "x"u8.ToArray(), "alias/app", Ctx("a"));
@@ -222,7 +222,7 @@ public class DataOperationsTests
     {
         using var t = new TestStore();
         var key = t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
-        using var ops = new StoreFileOperations(t.Store);
+        using var ops = new FileOperations(t.Store);
         var data = new DataOperations(ops);
         var message = Encrypt(data, "x"u8.ToArray(), "alias/app"); // made before the policy
         t.Store.PutKeyPolicy(key.KeyId, $$"""

@@ -4,6 +4,7 @@ using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Store;
 using EncryptionTools.Tests.Engine;
+using EncryptionTools.Tests.Files;
 
 namespace EncryptionTools.Tests.Store;
 
@@ -19,14 +20,14 @@ public class StoreKeyringTests
     private static void EncryptFile(TestStore t, string source, string destination, params string[] keys)
     {
         using var keyring = t.Store.CreateEncryptKeyring(keys);
-        FileCrypto.EncryptFile(source, destination, [keyring]);
+        FileRoute.EncryptFile(source, destination, [keyring]);
     }
 
     private static byte[] DecryptFile(TestStore t, string source, IEnumerable<string>? restrictTo = null)
     {
         var output = t.Dir.File("out-" + Guid.NewGuid().ToString("N"));
         using var keyring = t.Store.CreateDecryptKeyring(restrictTo);
-        FileCrypto.DecryptFile(source, output, [keyring]);
+        FileRoute.DecryptFile(source, output, [keyring]);
         return File.ReadAllBytes(output);
     }
 
@@ -57,7 +58,7 @@ public class StoreKeyringTests
         using (var keyring = t.Store.CreateEncryptKeyring([]))
         {
             Assert.Equal(t.Store.GetKey(Aliases.DefaultKeyAlias).KeyId, Assert.Single(keyring.EncryptingKeys).KeyId);
-            FileCrypto.EncryptFile(plain, plain + ".enc", [keyring]);
+            FileRoute.EncryptFile(plain, plain + ".enc", [keyring]);
         }
         Assert.Equal(content, DecryptFile(t, plain + ".enc"));
     }
@@ -194,7 +195,7 @@ public class StoreKeyringTests
         using var rsa = RSA.Create();
         rsa.ImportFromPem(pem.PublicKeyPem);
         using var recipient = new RawRsaKeyring(pem.KeyNamespace, pem.KeyName, rsa, null, RSAEncryptionPadding.OaepSHA256);
-        FileCrypto.EncryptFile(plain, t.Dir.File("pem.enc"), [recipient]);
+        FileRoute.EncryptFile(plain, t.Dir.File("pem.enc"), [recipient]);
         Assert.Equal(content, DecryptFile(t, t.Dir.File("pem.enc")));
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using EncryptionTools.Engine;
 using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Inspection;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Operations;
@@ -11,7 +12,7 @@ using EncryptionTools.Tests.Store;
 namespace EncryptionTools.Tests.Operations;
 
 /// <summary>The glue the file cmdlets and the CLI share, on real files and a real temporary store.</summary>
-public class StoreFileOperationsTests
+public class FileOperationsTests
 {
     private static ProtectRequest Options(string? destination = null, bool inPlace = false, bool recurse = false, bool force = false,
         IReadOnlyDictionary<string, string>? context = null) => new()
@@ -34,7 +35,7 @@ public class StoreFileOperationsTests
         var a = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
         var b = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
         var plain = ts.Dir.Write("p.txt", RandomNumberGenerator.GetBytes(5000));
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         var outcome = ops.Protect([plain], new FileKeys { KeyIds = ["alias/a", b.Arn] }, Options(context: new Dictionary<string, string> { ["dept"] = "hr" })).Single();
         Assert.True(outcome.Succeeded, outcome.Error?.Message);
         Assert.Equal(2, outcome.Result!.Keys.Count);
@@ -55,7 +56,7 @@ public class StoreFileOperationsTests
     {
         using var ts = new TestStore().Initialized();
         var plain = ts.Dir.Write("p.txt", "x"u8.ToArray());
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         var outcome = ops.Protect([plain], new FileKeys(), Options()).Single();
         Assert.True(outcome.Succeeded, outcome.Error?.Message);
         var info = ops.Describe(plain + ".enc");
@@ -73,7 +74,7 @@ public class StoreFileOperationsTests
         File.WriteAllText(Path.Combine(src, "top.txt"), "top");
         File.WriteAllText(Path.Combine(src, "a", "b", "deep [1].txt"), "deep");
         var outDir = Path.Combine(ts.Dir.Path, "out") + Path.DirectorySeparatorChar;
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         var ctx = new Dictionary<string, string> { ["dept"] = "hr" };
         var results = ops.Protect([src], new FileKeys { KeyIds = ["alias/x"] }, Options(outDir, recurse: true, context: ctx)).ToList();
         Assert.All(results, r => Assert.True(r.Succeeded, r.Error?.Message));
@@ -93,7 +94,7 @@ public class StoreFileOperationsTests
     {
         using var ts = new TestStore().Initialized();
         var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.True(ops.Protect([plain], new FileKeys(), Options()).Single().Succeeded);
         var again = ops.Protect([plain + ".enc"], new FileKeys(), Options()).Single();
         Assert.Equal(FileAction.Skipped, again.Result!.Action);
@@ -118,7 +119,7 @@ public class StoreFileOperationsTests
         var originals = files.Select(File.ReadAllBytes).ToList();
         if (OperatingSystem.IsWindows()) File.SetAttributes(files[1], FileAttributes.ReadOnly);
         else File.SetUnixFileMode(files[1], UnixFileMode.UserRead); // the mode bits refuse even for root
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         var results = ops.Protect(files, new FileKeys(), Options(inPlace: true)).ToList();
         Assert.True(results[0].Succeeded && results[2].Succeeded);
         Assert.IsType<SourceReadOnlyException>(results[1].Error);
@@ -138,13 +139,13 @@ public class StoreFileOperationsTests
         using var ts = new TestStore();
         var k = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/k" });
         var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
-        using (var ops = new StoreFileOperations(ts.Store))
+        using (var ops = new FileOperations(ts.Store))
             Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/k"] }, Options()).Single().Succeeded);
         File.Delete(plain);
 
         string Fail()
         {
-            using var ops = new StoreFileOperations(ts.Store);
+            using var ops = new FileOperations(ts.Store);
             var outcome = ops.Unprotect([plain + ".enc"], null, DecryptOptions()).Single();
             var error = Assert.IsType<NoDecryptableKeyException>(outcome.Error);
             Assert.False(File.Exists(plain));
@@ -169,7 +170,7 @@ public class StoreFileOperationsTests
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
         var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
         var outcome = ops.Unprotect([plain + ".enc"], ["alias/b"], DecryptOptions(ts.Dir.File("o"))).Single();
         Assert.Contains("not among the keys allowed", Assert.IsType<NoDecryptableKeyException>(outcome.Error).Message);
@@ -185,7 +186,7 @@ public class StoreFileOperationsTests
         File.WriteAllText(pem, holder.Store.ExportKey("alias/agent", publicKeyOnly: true).PublicKeyPem);
 
         var plain = sender.Dir.Write("p.txt", RandomNumberGenerator.GetBytes(3000));
-        using (var ops = new StoreFileOperations(sender.Store))
+        using (var ops = new FileOperations(sender.Store))
         {
             var outcome = ops.Protect([plain], new FileKeys { RecipientPemFiles = [pem] }, Options()).Single();
             Assert.True(outcome.Succeeded, outcome.Error?.Message);
@@ -195,7 +196,7 @@ public class StoreFileOperationsTests
             // The sender's store holds no private key for it.
             Assert.Equal(EdkResolution.Unknown, ops.Describe(plain + ".enc").EncryptedDataKeys[0].Resolution);
         }
-        using var holderOps = new StoreFileOperations(holder.Store);
+        using var holderOps = new FileOperations(holder.Store);
         var info = holderOps.Describe(plain + ".enc");
         Assert.Equal(rsa.KeyId, info.EncryptedDataKeys[0].KeyId);
         Assert.Contains("alias/agent", info.EncryptedDataKeys[0].Aliases);
@@ -205,7 +206,7 @@ public class StoreFileOperationsTests
         Assert.Equal(File.ReadAllBytes(plain), File.ReadAllBytes(dest));
 
         // PEM text (Export-EncKey -PublicKeyOnly's PublicKeyPem) gives the same identity.
-        using var ops2 = new StoreFileOperations(sender.Store);
+        using var ops2 = new FileOperations(sender.Store);
         var viaText = ops2.Protect([plain], new FileKeys { RecipientPems = [File.ReadAllText(pem)] }, Options(sender.Dir.File("t.enc"))).Single();
         Assert.Equal(dec.Result!.Keys[0], viaText.Result!.Keys[0]);
     }
@@ -217,13 +218,13 @@ public class StoreFileOperationsTests
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/old" });
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/new" });
         var plain = FilesSupport.WriteRandom(ts.Dir.File("big.bin"), 2 * 1024 * 1024);
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/old"] }, Options()).Single().Succeeded);
         var enc = plain + ".enc";
         var headerBefore = FileCrypto.ReadHeader(enc).TotalLength;
         var bodyBefore = File.ReadAllBytes(enc)[headerBefore..];
 
-        var outcome = ops.Rewrap(enc, new RewrapSettings { ReplaceWithKeyIds = ["alias/new"] });
+        var outcome = ops.RewrapFile(enc, new RewrapSettings { ReplaceWithKeyIds = ["alias/new"] });
         Assert.Equal(RewrapMethod.InPlace, outcome.Result!.Method);
         var headerAfter = FileCrypto.ReadHeader(enc).TotalLength;
         Assert.Equal(bodyBefore, File.ReadAllBytes(enc)[headerAfter..]);
@@ -245,13 +246,13 @@ public class StoreFileOperationsTests
         var pem = ts.Dir.File("r.pem");
         File.WriteAllText(pem, ts.Store.ExportKey("alias/rsa", publicKeyOnly: true).PublicKeyPem);
         var plain = ts.Dir.Write("p.txt", "data"u8.ToArray());
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
         var enc = plain + ".enc";
 
-        var added = ops.Rewrap(enc, new RewrapSettings { AddKeyIds = ["alias/b"], AddRecipientPemFiles = [pem] }).Result!;
+        var added = ops.RewrapFile(enc, new RewrapSettings { AddKeyIds = ["alias/b"], AddRecipientPemFiles = [pem] }).Result!;
         Assert.Equal(3, added.KeysAfter.Count);
-        var removed = ops.Rewrap(enc, new RewrapSettings { RemoveKeyIds = ["alias/a", "alias/b"] }).Result!;
+        var removed = ops.RewrapFile(enc, new RewrapSettings { RemoveKeyIds = ["alias/a", "alias/b"] }).Result!;
         Assert.StartsWith("rsa-spki-sha256:", Assert.Single(removed.KeysAfter).KeyName);
         var dec = ops.Unprotect([enc], null, DecryptOptions(ts.Dir.File("o"))).Single();
         Assert.True(dec.Succeeded, dec.Error?.Message);
@@ -268,14 +269,14 @@ public class StoreFileOperationsTests
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/y" });
         var fx = ts.Dir.Write("x.txt", "x"u8.ToArray());
         var fy = ts.Dir.Write("y.txt", "y"u8.ToArray());
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.True(ops.Protect([fx], new FileKeys { KeyIds = ["alias/x"] }, Options()).Single().Succeeded);
         Assert.True(ops.Protect([fy], new FileKeys { KeyIds = ["alias/y"] }, Options()).Single().Succeeded);
         var progress = new List<FileCountProgress>();
 
-        var (key, files) = ops.RotateAndRewrap("alias/x", [fx + ".enc", fy + ".enc"], new SyncProgress(progress));
-        Assert.Equal(2, key.CurrentVersion);
-        var outcomes = files.ToList();
+        var rotation = ops.RotateAndRewrap("alias/x", [fx + ".enc", fy + ".enc"]);
+        Assert.Equal(2, rotation.Key.CurrentVersion);
+        var outcomes = rotation.Rewrap(new SyncProgress(progress)).ToList();
         Assert.Equal(2, progress.Count);
         Assert.Equal(2, ops.Describe(fx + ".enc").EncryptedDataKeys.Single().Version);
         Assert.NotNull(outcomes[1].Skipped);
@@ -284,9 +285,9 @@ public class StoreFileOperationsTests
         // Without a rewrap after a rotation, Update-EncFileKey's default moves files to the newest version.
         ts.Store.RotateKey(x.KeyId);
         ops.InvalidateKeyrings();
-        Assert.NotEqual(RewrapMethod.Unchanged, ops.Rewrap(fx + ".enc", new RewrapSettings()).Result!.Method);
+        Assert.NotEqual(RewrapMethod.Unchanged, ops.RewrapFile(fx + ".enc", new RewrapSettings()).Result!.Method);
         Assert.Equal(3, ops.Describe(fx + ".enc").EncryptedDataKeys.Single().Version);
-        Assert.NotNull(ops.Rewrap(fx + ".enc", new RewrapSettings()).Skipped);
+        Assert.NotNull(ops.RewrapFile(fx + ".enc", new RewrapSettings()).Skipped);
     }
 
     [Fact]
@@ -296,7 +297,7 @@ public class StoreFileOperationsTests
         var a = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
         var plain = ts.Dir.Write("s.txt", "signed data"u8.ToArray());
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options() with { Signed = true }).Single().Succeeded);
         var cipher = plain + ".enc";
         Assert.True(ops.Describe(cipher).IsSigned);
@@ -325,9 +326,10 @@ public class StoreFileOperationsTests
     {
         using var ts = new TestStore();
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         using var foreign = new TestKey("k");
-        var keyrings = ops.PrepareProtect(new FileKeys { KeyIds = ["alias/a"] }, Options()).Keyrings;
+        using var storeKeyring = ts.Store.CreateEncryptKeyring(["alias/a"]);
+        IKeyring[] keyrings = [storeKeyring];
         var path = ts.Dir.File("signed.enc");
         using (var output = File.Create(path))
             EncryptionTools.Engine.Streaming.MessageEncryptor.Encrypt(new MemoryStream("hi"u8.ToArray()), output, [.. keyrings, foreign.Keyring],
@@ -348,9 +350,9 @@ public class StoreFileOperationsTests
         using var b = new TestStore().Initialized();
         a.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
         var plain = a.Dir.Write("p.txt", "data"u8.ToArray());
-        using var ops = new StoreFileOperations(a.Store);
+        using var ops = new FileOperations(a.Store);
         Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
-        using var other = new StoreFileOperations(b.Store);
+        using var other = new FileOperations(b.Store);
         var edk = other.Describe(plain + ".enc").EncryptedDataKeys.Single();
         Assert.Equal(EdkResolution.Unknown, edk.Resolution);
         Assert.Null(edk.KeyId);
@@ -380,7 +382,7 @@ public class StoreFileOperationsTests
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
         var files = SmallFiles(ts, "src", 20);
         var seen = new List<(int Records, int Outputs)>();
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         var request = Options() with { BeforePublish = () => seen.Add((GenerateDataKeyRecords(ts), files.Count(f => File.Exists(f + ".enc")))) };
         var outcomes = ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, request).ToList();
 
@@ -398,7 +400,7 @@ public class StoreFileOperationsTests
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
         var files = SmallFiles(ts, "src", 300);
         var groups = 0;
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         var outcomes = ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options() with { BeforePublish = () => groups++ }).ToList();
 
         Assert.Equal(files, outcomes.Select(o => o.Source));
@@ -418,7 +420,7 @@ public class StoreFileOperationsTests
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
         var files = SmallFiles(ts, "src", 40);
         using var cts = new CancellationTokenSource();
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         var progress = new StopAt(30, cts);
         var emitted = new List<FileOutcome>();
         Assert.ThrowsAny<OperationCanceledException>(() =>
@@ -437,7 +439,7 @@ public class StoreFileOperationsTests
         using var ts = new TestStore();
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
         var files = SmallFiles(ts, "src", 5);
-        using (var ops = new StoreFileOperations(ts.Store))
+        using (var ops = new FileOperations(ts.Store))
         {
             var first = ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options()).First();
             Assert.True(first.Succeeded, first.Error?.Message);
@@ -451,7 +453,7 @@ public class StoreFileOperationsTests
         using var ts = new TestStore();
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
         var files = SmallFiles(ts, "src", 6);
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.All(ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options()).ToList(), o => Assert.True(o.Succeeded, o.Error?.Message));
         foreach (var f in files) File.Delete(f);
         int Decrypts() => ts.Store.QueryAudit(new EncryptionTools.Engine.Audit.AuditQuery { Action = EncryptionTools.Engine.Access.KmsActions.Decrypt }).Count;
@@ -472,11 +474,11 @@ public class StoreFileOperationsTests
         var a = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/a" });
         var b = ts.Store.NewKey(new NewKeyRequest { Alias = "alias/b" });
         var plain = ts.Dir.Write("p.txt", RandomNumberGenerator.GetBytes(100));
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options()).Single().Succeeded);
         var before = ts.Store.QueryAudit().Count;
 
-        var outcome = ops.Rewrap(plain + ".enc", new RewrapSettings { AddKeyIds = [b.KeyId] });
+        var outcome = ops.RewrapFile(plain + ".enc", new RewrapSettings { AddKeyIds = [b.KeyId] });
 
         Assert.NotNull(outcome.Result);
         var records = ts.Store.QueryAudit().Skip(before).ToList();
@@ -496,11 +498,11 @@ public class StoreFileOperationsTests
         using var ts = new TestStore();
         ts.Store.NewKey(new NewKeyRequest { Alias = "alias/x" });
         var files = SmallFiles(ts, "src", 3);
-        using var ops = new StoreFileOperations(ts.Store);
+        using var ops = new FileOperations(ts.Store);
         Assert.All(ops.Protect(files, new FileKeys { KeyIds = ["alias/x"] }, Options()).ToList(), o => Assert.True(o.Succeeded, o.Error?.Message));
         Assert.All(ops.Unprotect(files.Select(f => f + ".enc"), null, DecryptOptions(Path.Combine(ts.Dir.Path, "back") + Path.DirectorySeparatorChar)).ToList(),
             o => Assert.True(o.Succeeded, o.Error?.Message));
-        var rewrap = ops.Rewrap(files[0] + ".enc", new RewrapSettings { AddKeyIds = ["alias/x"], UpgradeToCurrentVersion = false });
+        var rewrap = ops.RewrapFile(files[0] + ".enc", new RewrapSettings { AddKeyIds = ["alias/x"], UpgradeToCurrentVersion = false });
 
         var audit = ts.Store.QueryAudit();
         Assert.Equal(files, audit.Where(e => e.Action == EncryptionTools.Engine.Access.KmsActions.GenerateDataKey).Take(3).Select(e => e.FilePath));
