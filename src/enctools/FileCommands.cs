@@ -61,7 +61,9 @@ internal static class FileCommands
                     Recurse = r.GetValue(recurse),
                 };
                 var request = ops is null ? template with { Keyrings = raw.Keyrings } : ops.PrepareProtect(keys, template);
-                var code = Report(r, cli, FileProtector.Protect(r.GetValue(encryptFiles)!, request, null, cli.CancellationToken));
+                var sources = r.GetValue(encryptFiles)!;
+                var code = StdioCommands.Involved(sources, request.Destination) ? StdioCommands.Encrypt(r, cli, sources, request)
+                    : Report(r, cli, FileProtector.Protect(sources, request, null, cli.CancellationToken));
                 CliContext.Timing("encrypt", watch);
                 return code;
             }
@@ -71,9 +73,10 @@ internal static class FileCommands
         var decryptFiles = Files("Encrypted files (or directories with -r) to decrypt.");
         var restrict = new Option<string[]>("--key", "-k") { Description = "Only these keys of the store may decrypt (strict mode; repeatable)." };
         var expect = new Option<string[]>("--expect-context") { Description = "Pair key=value the message's context must hold (repeatable)." };
+        var buffer = StdioCommands.BufferOption();
         var decrypt = new Command("decrypt", "Decrypt files with the store's keys found from their EDKs (default destination: FILE without the suffix).")
         {
-            decryptFiles, restrict, expect, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName,
+            decryptFiles, restrict, expect, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName, buffer,
         };
         decrypt.SetAction(r =>
         {
@@ -95,7 +98,9 @@ internal static class FileCommands
                     Recurse = r.GetValue(recurse),
                 };
                 var request = ops is null ? template : ops.PrepareUnprotect(restrictTo, template);
-                return Report(r, cli, FileProtector.Unprotect(r.GetValue(decryptFiles)!, request, null, cli.CancellationToken));
+                var sources = r.GetValue(decryptFiles)!;
+                return StdioCommands.Involved(sources, request.Destination) ? StdioCommands.Decrypt(r, cli, sources, request, r.GetValue(buffer))
+                    : Report(r, cli, FileProtector.Unprotect(sources, request, null, cli.CancellationToken));
             }
             catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
         });
