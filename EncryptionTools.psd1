@@ -12,6 +12,7 @@
     FormatsToProcess     = @('EncryptionTools.Format.ps1xml')
     TypesToProcess       = @('EncryptionTools.Types.ps1xml')
     CmdletsToExport      = @(
+        'Backup-EncKeyStore',
         'Disable-EncKey',
         'Enable-EncKey',
         'Export-EncKey',
@@ -35,6 +36,7 @@
         'Remove-EncKeyAlias',
         'Remove-EncKeyGrant',
         'Restore-EncKey',
+        'Restore-EncKeyStore',
         'Revoke-EncKeyAccess',
         'Set-EncKey',
         'Set-EncKeyAlias',

@@ -62,7 +62,7 @@ public static class KeyStoreProviders
 
 /// <summary>A view of a provider that names the command of every call (for the audit log).</summary>
 internal sealed class CommandProvider(IKeyStoreProvider inner, string command, Action<string>? warning = null, string? locationSource = null)
-    : IKeyStoreProvider, ISidecarKeySource, IDisposable
+    : IKeyStoreProvider, ISidecarKeySource, IKeyTransfer, IDisposable
 {
     byte[] ISidecarKeySource.DeriveSidecarKey() =>
         inner is ISidecarKeySource source ? Run(source.DeriveSidecarKey) : throw new NotSupportedException("This key store gives no sidecar key.");
@@ -107,6 +107,11 @@ internal sealed class CommandProvider(IKeyStoreProvider inner, string command, A
     public EncKeyExport ExportKey(string keyIdentifier, int? version = null, bool publicKeyOnly = false) =>
         Run(() => inner.ExportKey(keyIdentifier, version, publicKeyOnly));
     public EncKey GetOrCreateDefaultKey() => Run(inner.GetOrCreateDefaultKey);
+    private IKeyTransfer Transfer => inner as IKeyTransfer ?? throw new NotSupportedException("This key store cannot move keys or back up.");
+    public EncKeyPackage ExportKeyPackage(string keyIdentifier) => Run(() => Transfer.ExportKeyPackage(keyIdentifier));
+    public EncKey ImportKeyPackage(EncKeyPackage package) => Run(() => Transfer.ImportKeyPackage(package));
+    public StoreBackupInfo Backup(Stream output, StoreBackupProtection protection) => Run(() => Transfer.Backup(output, protection));
+    public EncKeyStoreInfo Restore(Stream input, StoreRestoreRequest request) => Run(() => Transfer.Restore(input, request));
     public EncKeyAlias NewAlias(string aliasName, string keyIdentifier) => Run(() => inner.NewAlias(aliasName, keyIdentifier));
     public EncKeyAlias SetAlias(string aliasName, string keyIdentifier) => Run(() => inner.SetAlias(aliasName, keyIdentifier));
     public EncKeyAlias RemoveAlias(string aliasName) => Run(() => inner.RemoveAlias(aliasName));

@@ -11,6 +11,10 @@ public static class StoreErrorIds
     public const string KeyNotExportable = "EncKeyNotExportable";
     public const string KeyVersionNotFound = "EncKeyVersionNotFound";
     public const string InvalidArgument = "EncKeyInvalidArgument";
+    /// <summary>Import-EncKey of a moved key whose key id (or namespace and key name) the target store already has.</summary>
+    public const string KeyExists = "EncKeyExists";
+    /// <summary>Text or an object that is not a key package of Export-EncKey, or one that is inconsistent.</summary>
+    public const string KeyPackageInvalid = "EncKeyPackageInvalid";
     public const string AliasExists = "EncKeyAliasExists";
     public const string AliasNotFound = "EncKeyAliasNotFound";
     public const string AliasInvalid = "EncKeyAliasInvalid";
@@ -28,6 +32,8 @@ public static class StoreErrorIds
     public const string StoreNotOwned = "EncKeyStoreNotOwned";
     public const string StoreUnsupported = "EncKeyStoreUnsupported";
     public const string StoreWriteFailed = "EncKeyStoreWriteFailed";
+    /// <summary>Restore-EncKeyStore: not a backup, an unsupported one, or one that does not authenticate (wrong password or key, or altered).</summary>
+    public const string BackupInvalid = "EncKeyStoreBackupInvalid";
 }
 
 /// <summary>An error of the key store: the id is stable, the message says what to do.</summary>
