@@ -84,7 +84,7 @@ Describe 'Backup-EncKeyStore' {
         $info.KeyCount | Should -Be 1
         $info.Path | Should -Be $backup
         $info.Protection | Should -Be 'Password'
-        if (-not $IsWindows) { (Get-Item -LiteralPath $backup).UnixFileMode | Should -Be 'UserRead, UserWrite' }
+        if (-not $IsWindows) { (Get-Item -LiteralPath $backup).UnixFileMode | Should -Be ([System.IO.UnixFileMode] 'UserRead, UserWrite') }
         (Get-EncAuditEvent -StorePath $source -Action StoreBackedUp).Count | Should -Be 1
     }
 
