@@ -125,4 +125,20 @@ public sealed class KeyTransferTests(ModuleRunspace ps)
         Assert.Equal("DestinationExists", Assert.Single(twice.Errors).FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal("1", twice.Output.Last().ToString());
     }
+
+    [Fact]
+    public void AWholeExportOfAnRsaKeyStillServesAsARecipientPublicKey()
+    {
+        using var box = new Sandbox();
+        var r = ps.Run("""
+            New-EncKey -Alias alias/rsa -KeySpec RSA_3072 -Exportable -StorePath $store | Out-Null
+            Set-Content -LiteralPath "$root/r.txt" -Value 'to the recipient'
+            Protect-File -LiteralPath "$root/r.txt" -RecipientPublicKey (Export-EncKey -KeyId alias/rsa -StorePath $store -Confirm:$false) -StorePath $store | Out-Null
+            Remove-Item -LiteralPath "$root/r.txt"
+            Unprotect-File -LiteralPath "$root/r.txt.enc" -StorePath $store | Out-Null
+            Get-Content -LiteralPath "$root/r.txt"
+            """, Vars(box));
+        r.AssertNoErrors();
+        Assert.Equal("to the recipient", Assert.Single(r.Output).ToString());
+    }
 }
