@@ -59,6 +59,9 @@ public sealed class ViewRenderingTests(ModuleRunspace ps)
             $s['EncryptionTools.Engine.Inspection.EncryptedDataKeyInfo'] = @($s['EncryptionTools.Engine.Inspection.EncryptedFileInfo'][0].EncryptedDataKeys)
             $s['EncryptionTools.Engine.Store.EncKeyVersion'] = @((Get-EncKey -KeyId alias/payroll-hr -StorePath $store).Versions)
             $s['EncryptionTools.Engine.Store.EncKeyLifecycleEvent'] = @((Get-EncKey -KeyId alias/payroll-hr -StorePath $store).History)
+            New-EncKey -Alias alias/movable -Exportable -StorePath $store | Out-Null
+            $s['EncryptionTools.Engine.Store.EncKeyPackage'] = @(Export-EncKey -KeyId alias/movable -StorePath $store -Confirm:$false)
+            $s['EncryptionTools.Engine.Store.StoreBackupInfo'] = @(Backup-EncKeyStore -Path (Join-Path $dir 'keys-of-the-payroll-store-2026.etb') -Password (ConvertTo-SecureString 'backup-pass-1' -AsPlainText -Force) -StorePath $store)
             foreach ($type in $s.Keys) {
                 $objects = $s[$type]
                 if ($objects.Count -eq 0) { throw "No sample of $type" }
@@ -131,6 +134,7 @@ public sealed class ViewRenderingTests(ModuleRunspace ps)
         "EncryptionTools.Engine.Audit.AuditVerification", "EncryptionTools.Engine.Compliance.ComplianceFinding",
         "EncryptionTools.Engine.Compliance.ComplianceSummary", "EncryptionTools.Engine.Inspection.EncryptedDataKeyInfo",
         "EncryptionTools.Engine.Store.EncKeyVersion", "EncryptionTools.Engine.Store.EncKeyLifecycleEvent",
+        "EncryptionTools.Engine.Store.EncKeyPackage", "EncryptionTools.Engine.Store.StoreBackupInfo",
     ];
 
     [Fact]

@@ -7,7 +7,7 @@ namespace EncryptionTools.Engine.IO;
 /// up to a limit, then a private temporary file in the temp directory that has no name (Linux O_TMPFILE; elsewhere
 /// owner-only and deleted on close), so nothing is left behind even if the process is killed.
 /// </summary>
-public sealed class SpillBuffer(long memoryLimit = SpillBuffer.DefaultMemoryLimit) : Stream
+internal sealed class SpillBuffer(long memoryLimit = SpillBuffer.DefaultMemoryLimit) : Stream
 {
     /// <summary>64 MiB in memory before spilling to a temporary file.</summary>
     public const long DefaultMemoryLimit = 64L * 1024 * 1024;
