@@ -12,6 +12,7 @@
     FormatsToProcess     = @('EncryptionTools.Format.ps1xml')
     TypesToProcess       = @('EncryptionTools.Types.ps1xml')
     CmdletsToExport      = @(
+        'Backup-EncKeyStore',
         'Disable-EncKey',
         'Enable-EncKey',
         'Export-EncKey',
@@ -37,6 +38,7 @@
         'Remove-EncKeyAlias',
         'Remove-EncKeyGrant',
         'Restore-EncKey',
+        'Restore-EncKeyStore',
         'Revoke-EncKeyAccess',
         'Set-EncKey',
         'Set-EncKeyAlias',

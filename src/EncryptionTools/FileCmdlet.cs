@@ -130,6 +130,9 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
                     break;
                 case EncKeyExport export:
                     throw new PSArgumentException($"The export of key {export.KeyId} holds no RSA public key.", "RecipientPublicKey");
+                case EncKeyPackage { PublicKeyPem: { } packagePem }: // Export-EncKey without -Version: its current version
+                    pems.Add(packagePem);
+                    break;
                 case FileInfo file:
                     files.Add(file.FullName);
                     break;

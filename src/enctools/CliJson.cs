@@ -15,6 +15,7 @@ namespace EncryptionTools.Cli;
 [JsonSerializable(typeof(IReadOnlyList<EncKey>))]
 [JsonSerializable(typeof(EncKeyAlias))]
 [JsonSerializable(typeof(EncKeyStoreInfo))]
+[JsonSerializable(typeof(StoreBackupInfo))]
 [JsonSerializable(typeof(IReadOnlyList<EncKeyAlias>))]
 [JsonSerializable(typeof(List<FileOperationResult>))]
 [JsonSerializable(typeof(List<EncryptedFileInfo>))]

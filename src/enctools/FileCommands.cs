@@ -62,7 +62,9 @@ internal static class FileCommands
                     Force = r.GetValue(force),
                     Recurse = r.GetValue(recurse),
                 };
-                var code = Report(r, cli, ops.Protect(r.GetValue(encryptFiles)!, keys, template, null, cli.CancellationToken));
+                var sources = r.GetValue(encryptFiles)!;
+                var code = StdioCommands.Involved(sources, template.Destination) ? StdioCommands.Encrypt(r, cli, ops, sources, keys, template)
+                    : Report(r, cli, ops.Protect(sources, keys, template, null, cli.CancellationToken));
                 CliContext.Timing("encrypt", watch);
                 return code;
             }
@@ -72,9 +74,10 @@ internal static class FileCommands
         var decryptFiles = Files("Encrypted files (or directories with -r) to decrypt.");
         var restrict = new Option<string[]>("--key", "-k") { Description = "Only these keys of the store may decrypt (strict mode; repeatable)." };
         var expect = new Option<string[]>("--expect-context") { Description = "Pair key=value the message's context must hold (repeatable)." };
+        var buffer = StdioCommands.BufferOption();
         var decrypt = new Command("decrypt", "Decrypt files with the store's keys found from their EDKs (default destination: FILE without the suffix).")
         {
-            decryptFiles, restrict, expect, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName,
+            decryptFiles, restrict, expect, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName, buffer,
         };
         decrypt.SetAction(r =>
         {
@@ -95,7 +98,9 @@ internal static class FileCommands
                     Force = r.GetValue(force),
                     Recurse = r.GetValue(recurse),
                 };
-                return Report(r, cli, CliFileErrors.ContextBeforeDestination(ops.Unprotect(r.GetValue(decryptFiles)!, restrictTo, template, null, cli.CancellationToken), expected));
+                var sources = r.GetValue(decryptFiles)!;
+                return StdioCommands.Involved(sources, template.Destination) ? StdioCommands.Decrypt(r, cli, ops, sources, restrictTo, template, r.GetValue(buffer))
+                    : Report(r, cli, CliFileErrors.ContextBeforeDestination(ops.Unprotect(sources, restrictTo, template, null, cli.CancellationToken), expected));
             }
             catch (Exception ex) when (CliContext.IsExpected(ex)) { return CliContext.Fail(ex); }
         });

@@ -52,6 +52,7 @@ internal static class KeyCommands
         cancel.SetAction(r => cli.Run(r, () => cli.Store(r).CancelKeyDeletion(r.GetValue(id)!), CliJson.Default.EncKey, Describe));
 
         foreach (var c in new[] { create, list, show, rotate, enable, disable, schedule, cancel }) key.Subcommands.Add(c);
+        foreach (var c in TransferCommands.Key(cli)) key.Subcommands.Add(c);
         return key;
     }
 

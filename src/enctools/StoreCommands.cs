@@ -43,6 +43,7 @@ internal static class StoreCommands
 
         store.Subcommands.Add(init);
         store.Subcommands.Add(info);
+        foreach (var c in TransferCommands.Store(cli)) store.Subcommands.Add(c);
         return store;
     }
 

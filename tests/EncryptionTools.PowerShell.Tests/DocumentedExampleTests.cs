@@ -31,6 +31,10 @@ public sealed class DocumentedExampleTests(ExampleFixture world) : IClassFixture
         ["Set-EncKeyStore#2"] = ("Set-EncKeyStore -Protection Password -Password $password -Confirm:$false | Out-Null", [ExampleFixture.StorePassword, "New-store-pass-2"]),
         ["Set-EncKeyAlias#2"] = ("New-EncKeyAlias -AliasName alias/reports/2026 -KeyId alias/reports", []),
         ["Test-EncryptionCompliance#3"] = ("Unlock-EncKeyStore -StorePath $root/srv/keys -Password $password", []),
+        ["Restore-EncKeyStore#1"] = ("Backup-EncKeyStore -Path ./keys-backup.etb -Password $password | Out-Null", []),
+        ["Restore-EncKeyStore#2"] = ("New-EncKey -StorePath $root/srv/dr-keys -Alias alias/dr-restore -KeySpec RSA_3072 | Out-Null; " +
+            "(Export-EncKey -KeyId alias/dr-restore -StorePath $root/srv/dr-keys -PublicKeyOnly -Confirm:$false).PublicKeyPem | Set-Content ./dr.pem; " +
+            "Backup-EncKeyStore -Path ./keys-dr.etb -RecipientPublicKey ./dr.pem | Out-Null", []),
         ["Unprotect-File#1"] = ("Get-ChildItem ./hr -Recurse -File | Protect-File -KeyId alias/hr -EncryptionContext @{ dept = 'hr' } -InPlace -Confirm:$false | Out-Null", []),
     };
 

@@ -60,6 +60,9 @@ public sealed class ViewRenderingTests(ModuleRunspace ps)
             $s['EncryptionTools.Engine.Store.EncKeyVersion'] = @((Get-EncKey -KeyId alias/payroll-hr -StorePath $store).Versions)
             $s['EncryptionTools.Engine.Store.EncKeyLifecycleEvent'] = @((Get-EncKey -KeyId alias/payroll-hr -StorePath $store).History)
             $s['EncryptionTools.Engine.Operations.EncDataKey'] = @(New-EncDataKey -KeyId alias/app -EncryptionContext @{ purpose = 'cache'; tenant = 'contoso' } -StorePath $store; New-EncDataKey -KeyId alias/app -WithoutPlaintext -StorePath $store)
+            New-EncKey -Alias alias/movable -Exportable -StorePath $store | Out-Null
+            $s['EncryptionTools.Engine.Store.EncKeyPackage'] = @(Export-EncKey -KeyId alias/movable -StorePath $store -Confirm:$false)
+            $s['EncryptionTools.Engine.Store.StoreBackupInfo'] = @(Backup-EncKeyStore -Path (Join-Path $dir 'keys-of-the-payroll-store-2026.etb') -Password (ConvertTo-SecureString 'backup-pass-1' -AsPlainText -Force) -StorePath $store)
             foreach ($type in $s.Keys) {
                 $objects = $s[$type]
                 if ($objects.Count -eq 0) { throw "No sample of $type" }
@@ -133,6 +136,7 @@ public sealed class ViewRenderingTests(ModuleRunspace ps)
         "EncryptionTools.Engine.Compliance.ComplianceSummary", "EncryptionTools.Engine.Inspection.EncryptedDataKeyInfo",
         "EncryptionTools.Engine.Store.EncKeyVersion", "EncryptionTools.Engine.Store.EncKeyLifecycleEvent",
         "EncryptionTools.Engine.Operations.EncDataKey",
+        "EncryptionTools.Engine.Store.EncKeyPackage", "EncryptionTools.Engine.Store.StoreBackupInfo",
     ];
 
     [Fact]

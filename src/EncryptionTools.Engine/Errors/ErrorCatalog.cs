@@ -117,6 +117,10 @@ public static class ErrorCatalog
         "The key's material was not made exportable when the key was created.");
     public static readonly ErrorDefinition KeyVersionNotFound = Add(KeyFamily, "EncKeyVersionNotFound", EngineErrorCategory.ObjectNotFound, CliExitCodes.NotFound,
         "The key has no such version.");
+    public static readonly ErrorDefinition KeyExists = Add(KeyFamily, "EncKeyExists", EngineErrorCategory.ResourceExists, CliExitCodes.Failure,
+        "Import-EncKey of a moved key whose key id (or namespace and key names) the target store already has, or had; nothing was imported.");
+    public static readonly ErrorDefinition KeyPackageInvalid = Add(KeyFamily, "EncKeyPackageInvalid", EngineErrorCategory.InvalidData, CliExitCodes.InvalidData,
+        "Text or an object that is not a key package of Export-EncKey, or one that is inconsistent.");
     public static readonly ErrorDefinition KeyInvalidArgument = Add(KeyFamily, "EncKeyInvalidArgument", EngineErrorCategory.InvalidArgument, CliExitCodes.Usage,
         "An argument of a key operation is not valid (an identifier, a period, key material, a name already used).");
     public static readonly ErrorDefinition AliasExists = Add(KeyFamily, "EncKeyAliasExists", EngineErrorCategory.ResourceExists, CliExitCodes.Failure,
@@ -151,6 +155,10 @@ public static class ErrorCatalog
         "The store is of a newer schema, or uses a protection this platform does not have.");
     public static readonly ErrorDefinition StoreWriteFailed = Add(StoreFamily, "EncKeyStoreWriteFailed", EngineErrorCategory.WriteError, CliExitCodes.WriteFailed,
         "A store file could not be written; the store keeps its previous state.");
+    public static readonly ErrorDefinition StoreBackupInvalid = Add(StoreFamily, "EncKeyStoreBackupInvalid", EngineErrorCategory.InvalidData, CliExitCodes.InvalidData,
+        "Not a key store backup, an unsupported one, or one that does not authenticate (wrong password or key, or altered); nothing was restored.");
+    public static readonly ErrorDefinition StoreBackupProtectionMissing = Add(StoreFamily, "EncKeyStoreBackupProtectionMissing", EngineErrorCategory.InvalidArgument, CliExitCodes.Usage,
+        "A backup needs a password, an RSA recipient, or both.");
 
     // Key policies and grants
     public static readonly ErrorDefinition AccessDenied = Add(AccessFamily, "AccessDenied", EngineErrorCategory.PermissionDenied, CliExitCodes.AccessDenied,

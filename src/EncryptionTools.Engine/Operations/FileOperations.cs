@@ -4,6 +4,7 @@ using EncryptionTools.Engine.Inspection;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Store;
+using EncryptionTools.Engine.Streaming;
 
 namespace EncryptionTools.Engine.Operations;
 
@@ -70,6 +71,19 @@ public sealed partial class FileOperations(IKeyStoreProvider? store) : IDisposab
     public IEnumerable<FileOutcome> Unprotect(IEnumerable<string> paths, IReadOnlyList<string>? restrictTo, UnprotectRequest options,
         IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default) =>
         FileProtector.Unprotect(paths, PrepareUnprotect(restrictTo, options), progress, cancellationToken);
+
+    /// <summary>
+    /// Encrypts a stream (stdin, a pipe) to a stream with the same keys, checks and audit as files; <paramref name="name"/>
+    /// names it in the audit log. See <see cref="StreamProtector"/> for what a stream can and cannot promise.
+    /// </summary>
+    public EncryptResult Protect(Stream input, Stream output, string name, FileKeys keys, ProtectRequest options,
+        CancellationToken cancellationToken = default) =>
+        StreamProtector.Protect(input, output, PrepareProtect(keys, options), name, cancellationToken);
+
+    /// <summary>Decrypts a stream to a stream; with <paramref name="buffer"/> nothing is written until the whole message verified.</summary>
+    public DecryptResult Unprotect(Stream input, Stream output, string name, IReadOnlyList<string>? restrictTo, UnprotectRequest options,
+        bool buffer, CancellationToken cancellationToken = default) =>
+        StreamProtector.Unprotect(input, output, PrepareUnprotect(restrictTo, options), buffer, name: name, cancellationToken: cancellationToken);
 
     /// <summary>Decrypts the files of a feed (pipeline input) as they come.</summary>
     public IEnumerable<FileOutcome> Unprotect(FileFeed feed, IReadOnlyList<string>? restrictTo, UnprotectRequest options,

@@ -82,7 +82,7 @@ public static class KeyStoreProviders
 /// A view of a provider that names the command of every call (for the audit log). A view of the shared provider looks it
 /// up at each call, so a view that outlives a <see cref="KeyStoreProviders.Close"/> uses the store's next provider.
 /// </summary>
-internal sealed class CommandProvider : IKeyStoreProvider, ISidecarKeySource, IDisposable
+internal sealed class CommandProvider : IKeyStoreProvider, ISidecarKeySource, IKeyTransfer, IDisposable
 {
     private readonly Func<IKeyStoreProvider> _inner;
     private readonly string? _location;
@@ -146,6 +146,11 @@ internal sealed class CommandProvider : IKeyStoreProvider, ISidecarKeySource, ID
     public EncKeyExport ExportKey(string keyIdentifier, int? version = null, bool publicKeyOnly = false) =>
         Run(() => Inner.ExportKey(keyIdentifier, version, publicKeyOnly));
     public EncKey GetOrCreateDefaultKey() => Run(Inner.GetOrCreateDefaultKey);
+    private IKeyTransfer Transfer => Inner as IKeyTransfer ?? throw new NotSupportedException("This key store cannot move keys or back up.");
+    public EncKeyPackage ExportKeyPackage(string keyIdentifier) => Run(() => Transfer.ExportKeyPackage(keyIdentifier));
+    public EncKey ImportKeyPackage(EncKeyPackage package) => Run(() => Transfer.ImportKeyPackage(package));
+    public StoreBackupInfo Backup(Stream output, StoreBackupProtection protection) => Run(() => Transfer.Backup(output, protection));
+    public EncKeyStoreInfo Restore(Stream input, StoreRestoreRequest request) => Run(() => Transfer.Restore(input, request));
     public EncKeyAlias NewAlias(string aliasName, string keyIdentifier) => Run(() => Inner.NewAlias(aliasName, keyIdentifier));
     public EncKeyAlias SetAlias(string aliasName, string keyIdentifier) => Run(() => Inner.SetAlias(aliasName, keyIdentifier));
     public EncKeyAlias RemoveAlias(string aliasName) => Run(() => Inner.RemoveAlias(aliasName));

@@ -11,6 +11,8 @@ public static class StoreErrorIds
     public static readonly string KeyNotExportable = ErrorCatalog.KeyNotExportable.Id;
     public static readonly string KeyVersionNotFound = ErrorCatalog.KeyVersionNotFound.Id;
     public static readonly string InvalidArgument = ErrorCatalog.KeyInvalidArgument.Id;
+    public static readonly string KeyExists = ErrorCatalog.KeyExists.Id;
+    public static readonly string KeyPackageInvalid = ErrorCatalog.KeyPackageInvalid.Id;
     public static readonly string AliasExists = ErrorCatalog.AliasExists.Id;
     public static readonly string AliasNotFound = ErrorCatalog.AliasNotFound.Id;
     public static readonly string AliasInvalid = ErrorCatalog.AliasInvalid.Id;
@@ -28,6 +30,7 @@ public static class StoreErrorIds
     public static readonly string StoreNotOwned = ErrorCatalog.StoreNotOwned.Id;
     public static readonly string StoreUnsupported = ErrorCatalog.StoreUnsupported.Id;
     public static readonly string StoreWriteFailed = ErrorCatalog.StoreWriteFailed.Id;
+    public static readonly string BackupInvalid = ErrorCatalog.StoreBackupInvalid.Id;
 }
 
 /// <summary>An error of the key store: the id is stable, the message says what to do.</summary>

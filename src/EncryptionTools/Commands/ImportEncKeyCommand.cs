@@ -6,7 +6,8 @@ namespace EncryptionTools.Module.Commands;
 
 /// <summary>
 /// BYOK: creates a key from external AES-256 material under the raw-keyring namespace and key name it was used
-/// with, so files made by the official SDK's raw AES keyring with that material decrypt.
+/// with, so files made by the official SDK's raw AES keyring with that material decrypt. With -Package (the output
+/// of Export-EncKey without -Version, or its ToJson() text): recreates that key whole, same key id and every version.
 /// </summary>
 [Cmdlet(VerbsData.Import, "EncKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = BytesSet, HelpUri = HelpLinks.DocsBase + "Import-EncKey.md")]
 [OutputType(typeof(EncKey))]
@@ -14,6 +15,11 @@ public sealed class ImportEncKeyCommand : KeyStoreCmdlet
 {
     private const string BytesSet = "Bytes";
     private const string Base64Set = "Base64";
+    private const string PackageSet = "Package";
+
+    /// <summary>A key that moves whole: Export-EncKey's output without -Version, or its ToJson() text.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PackageSet, ValueFromPipeline = true)]
+    public EncKeyPackage? Package { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = BytesSet, ValueFromPipelineByPropertyName = true)]
     [ValidateCount(32, 32)]
@@ -25,35 +31,49 @@ public sealed class ImportEncKeyCommand : KeyStoreCmdlet
     public string KeyMaterialBase64 { get; set; } = "";
 
     /// <summary>The raw-keyring key namespace (provider id) the material was used under.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = BytesSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Base64Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string KeyNamespace { get; set; } = "";
 
     /// <summary>The raw-keyring key name the material was used under.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = BytesSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Base64Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string KeyName { get; set; } = "";
 
-    [Parameter]
+    [Parameter(ParameterSetName = BytesSet)]
+    [Parameter(ParameterSetName = Base64Set)]
     [ValidateLength(0, 8192)]
     public string? Description { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = BytesSet)]
+    [Parameter(ParameterSetName = Base64Set)]
     public Hashtable? Tag { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = BytesSet)]
+    [Parameter(ParameterSetName = Base64Set)]
     [ValidateNotNullOrEmpty]
     public string? Alias { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = BytesSet)]
+    [Parameter(ParameterSetName = Base64Set)]
     public SwitchParameter Exportable { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = BytesSet)]
+    [Parameter(ParameterSetName = Base64Set)]
     [ValidateNotNullOrEmpty]
     public string? Policy { get; set; }
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == PackageSet)
+        {
+            var package = Package!;
+            if (!ShouldProcess(Store.Location, $"Import key {package.KeyId} whole ({package.Versions.Count} version(s)) from key store {package.SourceStoreId}")) return;
+            ForItem(package.KeyId, () => WriteObject(((IKeyTransfer)Store).ImportKeyPackage(package)));
+            return;
+        }
         if (!ShouldProcess(Store.Location, $"Import an AES-256 key as namespace '{KeyNamespace}', key name '{KeyName}'")) return;
         ForItem(KeyName, () =>
         {

@@ -45,7 +45,7 @@ public class StoreCmdletTests
     private static readonly string[] Writers =
         ["New-EncKey", "Set-EncKey", "Enable-EncKey", "Disable-EncKey", "Remove-EncKey", "Restore-EncKey", "New-EncKeyAlias", "Set-EncKeyAlias",
          "Remove-EncKeyAlias", "Invoke-EncKeyRotation", "Import-EncKey", "Export-EncKey", "Set-EncKeyStore",
-         "Set-EncKeyPolicy", "Grant-EncKeyAccess", "Revoke-EncKeyAccess", "Remove-EncKeyGrant"];
+         "Set-EncKeyPolicy", "Grant-EncKeyAccess", "Revoke-EncKeyAccess", "Remove-EncKeyGrant", "Backup-EncKeyStore", "Restore-EncKeyStore"];
 
     [Fact]
     public void Every_cmdlet_of_the_issue_exists()
@@ -58,6 +58,8 @@ public class StoreCmdletTests
             // issue 5: key policies, grants and the audit log
             "Get-EncKeyPolicy", "Set-EncKeyPolicy", "Test-EncKeyAccess", "Grant-EncKeyAccess", "Get-EncKeyGrant", "Revoke-EncKeyAccess",
             "Remove-EncKeyGrant", "Get-EncAuditEvent", "Test-EncAuditLog",
+            // keys and stores that move: whole-store backup and restore
+            "Backup-EncKeyStore", "Restore-EncKeyStore",
         ];
         Assert.Equal(expected.Order(), Cmdlets.Select(Name).Order());
     }
