@@ -123,6 +123,22 @@ public sealed class DestinationExistsException(string path)
     public string Path { get; } = path;
 }
 
+/// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
+public sealed class SourceNotRegularFileException(string path, string kind)
+    : EncryptionToolsException("SourceNotRegularFile", EngineErrorCategory.InvalidArgument,
+        $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
+public sealed class DestinationNotRegularFileException(string path, string kind)
+    : EncryptionToolsException("DestinationNotRegularFile", EngineErrorCategory.InvalidArgument,
+        $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
+{
+    public string Path { get; } = path;
+}
+
 /// <summary>
 /// Two sources of one batch map to the same destination (e.g. same-named files from different directories piped into
 /// one -Destination directory). Refused even with Force: the second would silently replace the first's output.

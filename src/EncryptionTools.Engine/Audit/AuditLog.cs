@@ -557,12 +557,12 @@ public sealed class AuditLog
                 if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
                 return new FileStream(path, options);
             }
-            catch (IOException ex) when (EncryptionTools.Engine.Files.IoErrors.IsSharingViolation(ex) && watch.Elapsed < _options.LockTimeout)
+            catch (IOException ex) when (SharingViolation.Is(ex) && watch.Elapsed < _options.LockTimeout)
             {
                 Thread.Sleep(Random.Shared.Next(1, delay + 1));
                 delay = Math.Min(delay * 2, 50);
             }
-            catch (IOException ex) when (EncryptionTools.Engine.Files.IoErrors.IsSharingViolation(ex))
+            catch (IOException ex) when (SharingViolation.Is(ex))
             {
                 throw new AuditLogLockedException($"The audit log '{Directory}' stayed locked for {_options.LockTimeout.TotalSeconds:0} s: {ex.Message}");
             }

@@ -69,22 +69,6 @@ public sealed class RewrapNoRoomException(string path, int needed, int available
     public string Path { get; } = path;
 }
 
-/// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
-public sealed class SourceNotRegularFileException(string path, string kind)
-    : EncryptionToolsException("SourceNotRegularFile", EngineErrorCategory.InvalidArgument,
-        $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
-{
-    public string Path { get; } = path;
-}
-
-/// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
-public sealed class DestinationNotRegularFileException(string path, string kind)
-    : EncryptionToolsException("DestinationNotRegularFile", EngineErrorCategory.InvalidArgument,
-        $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
-{
-    public string Path { get; } = path;
-}
-
 /// <summary>
 /// In-place encryption of a file with other hard links: the new ciphertext replaces this name only, and the plaintext
 /// stays readable under every other name. Refused unless forced.

@@ -90,7 +90,7 @@ public static class FileCrypto
         try
         {
             var status = UnixFile.Stat(handle);
-            if (!status.IsRegular) throw new SourceNotRegularFileException(path, Files.SpecialFiles.Describe(status.Type)) { Target = path };
+            if (!status.IsRegular) throw new SourceNotRegularFileException(path, SpecialFiles.Describe(status.Type)) { Target = path };
             if (!UnixFile.TryLock(handle, exclusive: false))
                 throw new EncryptionToolsException("FileInUse", EngineErrorCategory.ResourceUnavailable,
                     $"The file '{path}' is in use by another process.") { Target = path };

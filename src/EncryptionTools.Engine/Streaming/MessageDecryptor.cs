@@ -64,7 +64,7 @@ public static class MessageDecryptor
         var failures = new List<EdkFailure>();
         foreach (var edk in header.EncryptedDataKeys)
         {
-            if (Files.HeaderReserve.IsPadding(edk)) continue; // header slack, not a key: never worth a failure line
+            if (Format.HeaderReserve.IsPadding(edk)) continue; // header slack, not a key: never worth a failure line
             var tried = new List<EdkFailure>();
             foreach (var keyring in keyrings)
             {

@@ -18,10 +18,10 @@ public sealed record EncryptOptions
     /// <summary>Reports plaintext bytes consumed so far.</summary>
     public IProgress<long>? Progress { get; init; }
     /// <summary>
-    /// Header bytes kept free as a padding EDK (<see cref="Files.HeaderReserve"/>) so a later rewrap can rewrite the
+    /// Header bytes kept free as a padding EDK (<see cref="Format.HeaderReserve"/>) so a later rewrap can rewrite the
     /// header in place. 0 (the default here) keeps none: a stream has no file to rewrite in place. The file layer
-    /// (<see cref="Files.FileProtector"/>) applies <see cref="Files.HeaderReserve.ForPlaintextLength"/> instead.
-    /// Values from 1 to <see cref="Files.HeaderReserve.MinimumBytes"/> are rounded up to it.
+    /// (<see cref="Files.FileProtector"/>) applies <see cref="Format.HeaderReserve.ForPlaintextLength"/> instead.
+    /// Values from 1 to <see cref="Format.HeaderReserve.MinimumBytes"/> are rounded up to it.
     /// </summary>
     public int HeaderReserve { get; init; }
     /// <summary>Signed 0x0578 output exists for tests of the signed read path; products write 0x0478.</summary>
@@ -66,7 +66,7 @@ public static class MessageEncryptor
         {
             var edks = new List<EncryptedDataKey>();
             foreach (var keyring in keyrings) edks.AddRange(keyring.Wrap(dataKey, serializedContext));
-            var headerEdks = edks.Concat(Files.HeaderReserve.CreatePadding(Files.HeaderReserve.Normalize(options.HeaderReserve))).ToList();
+            var headerEdks = edks.Concat(Format.HeaderReserve.CreatePadding(Format.HeaderReserve.Normalize(options.HeaderReserve))).ToList();
             if (headerEdks.Count > ushort.MaxValue) throw new ArgumentException("Too many encrypted data keys for one message.");
 
             encryptionKey = MessageCrypto.DeriveEncryptionKey(suite, dataKey, messageId);
