@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace EncryptionTools.Engine.Store;
@@ -87,59 +85,4 @@ public static class KeyIds
         var slash = keyName.LastIndexOf("/v", StringComparison.Ordinal);
         return slash > 0 && TryNormalize(keyName[..slash], out keyId) && int.TryParse(keyName.AsSpan(slash + 2), out version) && version > 0;
     }
-}
-
-/// <summary>Key policies as the store keeps them (JSON text); <see cref="Access.KeyPolicy"/> parses and evaluates them.</summary>
-public static class KeyPolicies
-{
-    public const string DefaultPolicyId = "enctools-default-key-policy";
-    public const string DefaultStatementSid = "Enable full control for the key creator and the store owner";
-
-    /// <summary>
-    /// The policy a new key gets when none is given, in the spirit of KMS's default key policy: one statement allowing
-    /// kms:* on the key to its creator and the store owner, named as policy principals ("user:&lt;name&gt;").
-    /// </summary>
-    public static string Default(string storeId, string creator, string owner)
-    {
-        _ = storeId;
-        var principals = new[] { creator, owner }.Where(n => !string.IsNullOrEmpty(n))
-            .Select(n => n.Contains(':', StringComparison.Ordinal) ? n : "user:" + n).Distinct(StringComparer.Ordinal).ToArray();
-        var policy = new JsonObject
-        {
-            ["Version"] = "2012-10-17",
-            ["Id"] = DefaultPolicyId,
-            ["Statement"] = new JsonArray(
-                new JsonObject
-                {
-                    ["Sid"] = DefaultStatementSid,
-                    ["Effect"] = "Allow",
-                    ["Principal"] = new JsonObject
-                    {
-                        ["EncTools"] = principals.Length == 1 ? JsonValue.Create(principals[0]) : new JsonArray(principals.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
-                    },
-                    ["Action"] = "kms:*",
-                    ["Resource"] = "*",
-                }),
-        };
-        return policy.ToJsonString();
-    }
-
-    /// <summary>Refuses text that is not a JSON object (the policy language itself is checked by a later release).</summary>
-    public static string Validate(string policy)
-    {
-        try
-        {
-            var node = JsonNode.Parse(policy);
-            if (node is JsonObject obj) return obj.ToJsonString();
-        }
-        catch (JsonException) { }
-        throw new KeyStoreException(StoreErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument,
-            "A key policy must be a JSON object (a KMS-style policy document).");
-    }
-
-    /// <summary>The user name used in policies and history: DOMAIN\user on Windows, user elsewhere.</summary>
-    public static string CurrentUser() =>
-        OperatingSystem.IsWindows() && !string.IsNullOrEmpty(Environment.UserDomainName)
-            ? Environment.UserDomainName + "\\" + Environment.UserName
-            : Environment.UserName;
 }
