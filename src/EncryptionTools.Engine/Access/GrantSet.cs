@@ -4,9 +4,6 @@ using System.Text.Json.Serialization;
 
 namespace EncryptionTools.Engine.Access;
 
-/// <summary>The outcome of <see cref="GrantSet.Create"/>: the grant, and whether it is new or an idempotent repeat.</summary>
-public sealed record GrantCreateResult(Grant Grant, bool Created);
-
 /// <summary>
 /// The grants of a store (or of one key), in memory; the store persists them with <see cref="ToJson"/> and
 /// <see cref="FromJson"/>, encrypted, and serializes changes under its own lock. Authorization is not done here except

@@ -1,0 +1,7 @@
+namespace EncryptionTools.Engine.Access;
+
+public enum PolicyEffect
+{
+    Allow,
+    Deny,
+}
