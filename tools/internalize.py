@@ -129,21 +129,17 @@ def build():
 def demanded(errors, flipped):
     """Flipped types named by accessibility errors."""
     back = set()
-    shorts = {}
-    for n in flipped:
-        shorts.setdefault(n.rsplit(".", 1)[1], set()).add(n)
     for line in errors:
         code = re.search(r"error (CS\d+)", line)
         if not code or code.group(1) not in ACCESSIBILITY_ERRORS:
             continue
-        message = line.split(": error ", 1)[1]
-        for quoted in re.findall(r"'([^']+)'", message):
-            for n in flipped:
-                if re.search(r"(?<![\w.])" + re.escape(n) + r"\b", quoted):
-                    back.add(n)
-            for token in re.findall(r"[A-Za-z_]\w*", quoted):
-                if token in shorts and code.group(1) == "CS0122":
-                    back |= shorts[token]
+        # The first quoted item is the type that is too hidden ("type 'X' is less accessible than ...",
+        # "'X' is inaccessible ..."); the compiler names it as written in the source, often without its namespace.
+        quoted = re.findall(r"'([^']+)'", line.split(": error ", 1)[1])
+        if not quoted:
+            continue
+        for token in re.findall(r"[A-Za-z_]\w*", quoted[0]):
+            back |= {n for n in flipped if n.endswith("." + token)}
     return back
 
 

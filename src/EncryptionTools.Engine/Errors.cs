@@ -39,23 +39,23 @@ public class EncryptionToolsException : Exception
 }
 
 /// <summary>The input is not an AWS Encryption SDK message at all.</summary>
-public sealed class NotAnEncryptedMessageException(string message)
+internal sealed class NotAnEncryptedMessageException(string message)
     : EncryptionToolsException("NotAnEncryptedMessage", EngineErrorCategory.InvalidData, message);
 
 /// <summary>A real message, but in a format or algorithm suite we refuse (v1, non-committing, unframed).</summary>
-public sealed class UnsupportedMessageFormatException(string message)
+internal sealed class UnsupportedMessageFormatException(string message)
     : EncryptionToolsException("UnsupportedMessageFormat", EngineErrorCategory.InvalidData, message);
 
 /// <summary>The message ends before its final frame or footer.</summary>
-public sealed class MessageTruncatedException(string message)
+internal sealed class MessageTruncatedException(string message)
     : EncryptionToolsException("MessageTruncated", EngineErrorCategory.InvalidData, message);
 
 /// <summary>Authentication failed: the header, a frame, the commitment or the signature does not verify.</summary>
-public sealed class MessageTamperedException(string message, Exception? inner = null)
+internal sealed class MessageTamperedException(string message, Exception? inner = null)
     : EncryptionToolsException("MessageTampered", EngineErrorCategory.SecurityError, message, inner);
 
 /// <summary>A length or count in the message exceeds what the caller allows (a hostile header cannot make us allocate).</summary>
-public sealed class MessageLimitExceededException(string message)
+internal sealed class MessageLimitExceededException(string message)
     : EncryptionToolsException("MessageLimitExceeded", EngineErrorCategory.InvalidData, message);
 
 /// <summary>The encryption context given on encryption is not valid (reserved prefix, too large, bad text).</summary>
@@ -67,7 +67,7 @@ public sealed class EncryptionContextMismatchException(string message)
     : EncryptionToolsException("EncryptionContextMismatch", EngineErrorCategory.SecurityError, message);
 
 /// <summary>None of the message's encrypted data keys could be decrypted; <see cref="Failures"/> says why for each.</summary>
-public sealed class NoDecryptableKeyException : EncryptionToolsException
+internal sealed class NoDecryptableKeyException : EncryptionToolsException
 {
     public NoDecryptableKeyException(IReadOnlyList<EdkFailure> failures)
         : base("NoDecryptableKey", EngineErrorCategory.PermissionDenied, Describe(failures))
@@ -124,7 +124,7 @@ public sealed class DestinationExistsException(string path)
 }
 
 /// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
-public sealed class SourceNotRegularFileException(string path, string kind)
+internal sealed class SourceNotRegularFileException(string path, string kind)
     : EncryptionToolsException("SourceNotRegularFile", EngineErrorCategory.InvalidArgument,
         $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
 {
@@ -132,7 +132,7 @@ public sealed class SourceNotRegularFileException(string path, string kind)
 }
 
 /// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
-public sealed class DestinationNotRegularFileException(string path, string kind)
+internal sealed class DestinationNotRegularFileException(string path, string kind)
     : EncryptionToolsException("DestinationNotRegularFile", EngineErrorCategory.InvalidArgument,
         $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
 {

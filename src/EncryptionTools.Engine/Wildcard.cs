@@ -6,7 +6,7 @@ namespace EncryptionTools.Engine;
 /// be at: time is at most (text length + 1) × (pattern length + 1) steps, whatever the pattern, so a hostile pattern
 /// such as <c>*a*a*a*a*b</c> cannot make matching slow (a backtracking matcher takes exponential time on it).
 /// </summary>
-public static class Wildcard
+internal static class Wildcard
 {
     /// <summary>True when an IAM pattern has <c>*</c> or <c>?</c>.</summary>
     public static bool HasWildcards(string pattern) => HasWildcards(pattern, WildcardSyntax.Iam);

@@ -4,7 +4,7 @@ namespace EncryptionTools.Engine;
 /// A compiled wildcard pattern (see <see cref="Wildcard"/>): a list of steps, each consuming one character or a run
 /// of them, some of which may be skipped. Matching runs the steps as a set of live positions over the text, once.
 /// </summary>
-public sealed class WildcardMatcher
+internal sealed class WildcardMatcher
 {
     private enum Kind : byte { Char, Any, Class, Star, AnyRun, Split }
 

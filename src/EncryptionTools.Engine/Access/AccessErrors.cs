@@ -5,7 +5,7 @@ namespace EncryptionTools.Engine.Access;
 /// at fault when there is one, and <see cref="Field"/> the JSON path of the field (for example
 /// <c>Statement[2].Condition.StringEquals</c>).
 /// </summary>
-public sealed class InvalidKeyPolicyException : EncryptionToolsException
+internal sealed class InvalidKeyPolicyException : EncryptionToolsException
 {
     public InvalidKeyPolicyException(string message, int? statementIndex = null, string? sid = null, string? field = null, Exception? inner = null)
         : base("InvalidKeyPolicy", EngineErrorCategory.InvalidData, Describe(message, statementIndex, sid, field), inner)
@@ -32,7 +32,7 @@ public sealed class InvalidKeyPolicyException : EncryptionToolsException
 }
 
 /// <summary>A principal string does not follow the documented grammar (user:, uid:, group:, gid:, sid:, or *).</summary>
-public sealed class InvalidPrincipalException(string text, string reason)
+internal sealed class InvalidPrincipalException(string text, string reason)
     : EncryptionToolsException("InvalidPrincipal", EngineErrorCategory.InvalidArgument,
         $"'{text}' is not a valid principal: {reason}. Use user:<name>, uid:<n>, group:<name>, gid:<n>, sid:<S-1-...>, or *.")
 {
@@ -40,22 +40,22 @@ public sealed class InvalidPrincipalException(string text, string reason)
 }
 
 /// <summary>The new key policy would leave no principal able to change it again (kms:PutKeyPolicy).</summary>
-public sealed class KeyPolicyLockoutException(string message)
+internal sealed class KeyPolicyLockoutException(string message)
     : EncryptionToolsException("KeyPolicyLockout", EngineErrorCategory.InvalidOperation, message);
 
 /// <summary>The caller may not perform an action on a key. <see cref="Decision"/> says why.</summary>
-public sealed class AccessDeniedException(AccessDecision decision)
+internal sealed class AccessDeniedException(AccessDecision decision)
     : EncryptionToolsException("AccessDenied", EngineErrorCategory.PermissionDenied, decision.Reason)
 {
     public AccessDecision Decision { get; } = decision;
 }
 
 /// <summary>A grant request is not valid (bad operations, both constraints, an empty constraint, a bad name...).</summary>
-public sealed class InvalidGrantException(string message)
+internal sealed class InvalidGrantException(string message)
     : EncryptionToolsException("InvalidGrant", EngineErrorCategory.InvalidArgument, message);
 
 /// <summary>No grant with that id exists on that key.</summary>
-public sealed class GrantNotFoundException(string grantId, string? keyId)
+internal sealed class GrantNotFoundException(string grantId, string? keyId)
     : EncryptionToolsException("GrantNotFound", EngineErrorCategory.ObjectNotFound,
         keyId is null ? $"No grant with id '{grantId}' exists." : $"No grant with id '{grantId}' exists on key '{keyId}'.")
 {
@@ -63,5 +63,5 @@ public sealed class GrantNotFoundException(string grantId, string? keyId)
 }
 
 /// <summary>A stored grant list or other access data does not parse.</summary>
-public sealed class InvalidAccessDataException(string message, Exception? inner = null)
+internal sealed class InvalidAccessDataException(string message, Exception? inner = null)
     : EncryptionToolsException("InvalidAccessData", EngineErrorCategory.InvalidData, message, inner);

@@ -9,7 +9,7 @@ namespace EncryptionTools.Engine.Access;
 /// the key, its grantee names the caller, it includes the operation, and — for operations that take an encryption
 /// context — the request's context satisfies its constraint.
 /// </summary>
-public static class AccessEvaluator
+internal static class AccessEvaluator
 {
     public static AccessDecision Evaluate(AccessRequest request)
     {

@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>One question: may this caller perform this action on this key, with this encryption context?</summary>
-public sealed record AccessRequest
+internal sealed record AccessRequest
 {
     public required CallerIdentity Caller { get; init; }
     /// <summary>A kms: action (no wildcards), e.g. <see cref="KmsActions.Decrypt"/>.</summary>

@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>One action an operation needs, on one of its keys, possibly only in some cases (<see cref="When"/>).</summary>
-public sealed record ActionRequirement(string Action, KeyRole On, string? When = null)
+internal sealed record ActionRequirement(string Action, KeyRole On, string? When = null)
 {
     public override string ToString() => $"{Action} on {RoleText(On)}" + (When is null ? "" : $" ({When})");
 

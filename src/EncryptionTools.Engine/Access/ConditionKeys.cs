@@ -5,7 +5,7 @@ namespace EncryptionTools.Engine.Access;
 /// <c>kms:EncryptionContext:&lt;key&gt;</c> the context key also matches without regard to case (as in KMS) while values
 /// compare as the operator says.
 /// </summary>
-public static class ConditionKeys
+internal static class ConditionKeys
 {
     public const string EncryptionContextPrefix = "kms:EncryptionContext:";
     public const string EncryptionContextKeys = "kms:EncryptionContextKeys";

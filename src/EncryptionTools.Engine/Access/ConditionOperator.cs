@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>The base comparison of a condition operator.</summary>
-public enum ConditionOperator
+internal enum ConditionOperator
 {
     StringEquals,
     StringNotEquals,

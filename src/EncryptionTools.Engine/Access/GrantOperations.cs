@@ -1,6 +1,6 @@
 namespace EncryptionTools.Engine.Access;
 
-public static class GrantOperations
+internal static class GrantOperations
 {
     /// <summary>"kms:Decrypt" for <see cref="GrantOperation.Decrypt"/>.</summary>
     public static string ToAction(this GrantOperation operation) => "kms:" + operation;

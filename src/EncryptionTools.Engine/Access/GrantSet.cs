@@ -10,7 +10,7 @@ namespace EncryptionTools.Engine.Access;
 /// for <see cref="Retire"/>, whose rule the grant itself carries: callers check kms:CreateGrant, kms:ListGrants and
 /// kms:RevokeGrant with <see cref="AccessEvaluator"/> first.
 /// </summary>
-public sealed partial class GrantSet
+internal sealed partial class GrantSet
 {
     private readonly object _gate = new();
     private readonly List<Grant> _grants = [];

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>The default key policy the store writes, and the lockout safety check Set-EncKeyPolicy runs before it stores a policy.</summary>
-public static class KeyPolicies
+internal static class KeyPolicies
 {
     public const string DefaultPolicyId = "enctools-default-key-policy";
     public const string DefaultStatementSid = "Enable full control for the key creator and the store owner";

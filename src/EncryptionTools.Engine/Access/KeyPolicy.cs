@@ -8,7 +8,7 @@ namespace EncryptionTools.Engine.Access;
 /// See about_EncryptionTools_Policies for the grammar. Parse errors are <see cref="InvalidKeyPolicyException"/>s
 /// naming the statement (index and Sid) and the field at fault.
 /// </summary>
-public sealed class KeyPolicy
+internal sealed class KeyPolicy
 {
     /// <summary>KMS's limit on a key policy document, in UTF-8 bytes.</summary>
     public const int MaxBytes = 32 * 1024;

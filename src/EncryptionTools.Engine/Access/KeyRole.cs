@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>Which key of an operation an action is checked on.</summary>
-public enum KeyRole
+internal enum KeyRole
 {
     /// <summary>The key the operation names.</summary>
     Key,

@@ -6,7 +6,7 @@ namespace EncryptionTools.Engine.Access;
 /// <see cref="Local"/> lists the ones EncryptionTools itself checks; the others (signing, MACs, custom key stores,
 /// multi-Region keys...) are accepted in a policy so that KMS documents parse, but no operation here needs them.
 /// </summary>
-public static class KmsActions
+internal static class KmsActions
 {
     public const string Encrypt = "kms:Encrypt";
     public const string Decrypt = "kms:Decrypt";

@@ -8,7 +8,7 @@ namespace EncryptionTools.Engine.Access;
 /// Every operation is audited, allowed or denied, under its first action (or its <see cref="OperationActions.Operation"/>
 /// name for store operations).
 /// </summary>
-public static class OperationActionMap
+internal static class OperationActionMap
 {
     private const string StoreOwnerOnly = "the store owner only (the store's file permissions decide; no key policy applies)";
 

@@ -4,7 +4,7 @@ namespace EncryptionTools.Engine.Access;
 /// One test of a Condition block: <c>"StringEquals": { "kms:EncryptionContext:dept": ["it", "hr"] }</c> is one condition
 /// whose <see cref="Values"/> are alternatives. All conditions of a statement must hold.
 /// </summary>
-public sealed record PolicyCondition(string OperatorText, ConditionOperator Operator, SetQualifier Qualifier, bool IfExists, string Key, IReadOnlyList<string> Values)
+internal sealed record PolicyCondition(string OperatorText, ConditionOperator Operator, SetQualifier Qualifier, bool IfExists, string Key, IReadOnlyList<string> Values)
 {
     public bool IsNegated => Operator is ConditionOperator.StringNotEquals or ConditionOperator.StringNotEqualsIgnoreCase
         or ConditionOperator.StringNotLike or ConditionOperator.ArnNotEquals or ConditionOperator.ArnNotLike;

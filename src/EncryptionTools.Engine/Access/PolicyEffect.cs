@@ -1,6 +1,6 @@
 namespace EncryptionTools.Engine.Access;
 
-public enum PolicyEffect
+internal enum PolicyEffect
 {
     Allow,
     Deny,

@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>One statement of a key policy, validated. <see cref="Index"/> is its 0-based position.</summary>
-public sealed class PolicyStatement
+internal sealed class PolicyStatement
 {
     internal PolicyStatement(int index, string? sid, PolicyEffect effect, IReadOnlyList<PolicyPrincipal> principals,
         IReadOnlyList<string> actions, bool notAction, IReadOnlyList<string> resources, IReadOnlyList<PolicyCondition> conditions)

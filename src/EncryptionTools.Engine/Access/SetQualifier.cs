@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>How a condition treats a key with several values (kms:EncryptionContextKeys, kms:GrantOperations).</summary>
-public enum SetQualifier
+internal enum SetQualifier
 {
     /// <summary>No qualifier: a positive operator needs one value to match, a negated one needs none to match.</summary>
     None,

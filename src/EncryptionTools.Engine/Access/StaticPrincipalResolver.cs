@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Access;
 
 /// <summary>Fixed identities: for tests, and for callers that resolved identities elsewhere.</summary>
-public sealed class StaticPrincipalResolver(CallerIdentity current, params CallerIdentity[] others) : IPrincipalResolver
+internal sealed class StaticPrincipalResolver(CallerIdentity current, params CallerIdentity[] others) : IPrincipalResolver
 {
     private readonly CallerIdentity[] _all = [current, .. others];
 

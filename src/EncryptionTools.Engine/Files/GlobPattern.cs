@@ -8,7 +8,7 @@ namespace EncryptionTools.Engine.Files;
 /// '/' matches the whole relative path (a leading '/' or './' is ignored). Case-sensitive except on Windows.
 /// Matched by <see cref="Wildcard"/>'s linear-time matcher (<see cref="WildcardSyntax.Glob"/>).
 /// </summary>
-public sealed class GlobPattern
+internal sealed class GlobPattern
 {
     private readonly WildcardMatcher _matcher;
 

@@ -12,7 +12,7 @@ namespace EncryptionTools.Engine.Format;
 /// the JavaScript SDK rejects an EDK with an empty provider info or an empty ciphertext as malformed.
 /// </para>
 /// </summary>
-public static class HeaderReserve
+internal static class HeaderReserve
 {
     /// <summary>The padding EDK's provider id (key namespace). No keyring may use it.</summary>
     public const string ProviderId = "enctools-reserve";

@@ -10,7 +10,7 @@ namespace EncryptionTools.Engine.IO;
 /// final name only after every frame (and, on decryption, the end marker and any signature) verified;
 /// on failure or cancellation nothing appears and the temporary file is gone.
 /// </summary>
-public static class FileCrypto
+internal static class FileCrypto
 {
     private const int ReadBuffer = 128 * 1024;
 

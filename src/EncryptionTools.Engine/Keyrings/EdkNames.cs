@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Format;
 namespace EncryptionTools.Engine.Keyrings;
 
 /// <summary>Reads the key name out of an EDK for error messages, whatever keyring wrote it.</summary>
-public static class EdkNames
+internal static class EdkNames
 {
     public static string KeyName(EncryptedDataKey edk)
     {

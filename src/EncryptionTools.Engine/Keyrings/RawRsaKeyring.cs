@@ -8,7 +8,7 @@ namespace EncryptionTools.Engine.Keyrings;
 /// The raw RSA keyring's layout (raw-rsa-keyring.md): provider id = key namespace, provider info = key name,
 /// ciphertext = RSA-OAEP(data key). The public key encrypts; the private key, when held, decrypts.
 /// </summary>
-public sealed class RawRsaKeyring : IKeyring, IDisposable
+internal sealed class RawRsaKeyring : IKeyring, IDisposable
 {
     private readonly RSA? _publicKey;
     private readonly RSA? _privateKey;

@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Store;
 
 /// <summary>ARNs of the local store: arn:enctools:kms:local:&lt;storeId&gt;:key/&lt;keyId&gt; and ...:alias/&lt;name&gt;.</summary>
-public static class Arns
+internal static class Arns
 {
     public const string Prefix = "arn:enctools:kms:";
     public const string LocalRegion = "local";

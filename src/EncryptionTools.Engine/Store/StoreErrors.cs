@@ -35,14 +35,14 @@ public class KeyStoreException(string errorId, EngineErrorCategory category, str
     : EncryptionToolsException(errorId, category, message, inner);
 
 /// <summary>No key answers to the identifier.</summary>
-public sealed class KeyNotFoundInStoreException(string identifier, string message)
+internal sealed class KeyNotFoundInStoreException(string identifier, string message)
     : KeyStoreException(StoreErrorIds.KeyNotFound, EngineErrorCategory.ObjectNotFound, message)
 {
     public string Identifier { get; } = identifier;
 }
 
 /// <summary>The key exists but its state forbids the operation (Disabled, PendingDeletion, or a refused transition).</summary>
-public sealed class KeyStateException(string errorId, string keyId, KeyState state, string message)
+internal sealed class KeyStateException(string errorId, string keyId, KeyState state, string message)
     : KeyStoreException(errorId, errorId == StoreErrorIds.KeyInvalidState ? EngineErrorCategory.InvalidOperation : EngineErrorCategory.ResourceUnavailable, message)
 {
     public string KeyId { get; } = keyId;
@@ -50,5 +50,5 @@ public sealed class KeyStateException(string errorId, string keyId, KeyState sta
 }
 
 /// <summary>The store is in password mode and not unlocked, or the password given is wrong.</summary>
-public sealed class KeyStoreLockedException(string errorId, string message)
+internal sealed class KeyStoreLockedException(string errorId, string message)
     : KeyStoreException(errorId, EngineErrorCategory.AuthenticationError, message);

@@ -29,7 +29,7 @@ public sealed record EncryptOptions
 }
 
 /// <summary>What an encryption wrote.</summary>
-public sealed record EncryptResult(
+internal sealed record EncryptResult(
     byte[] MessageId,
     AlgorithmSuite Suite,
     IReadOnlyDictionary<string, string> EncryptionContext,
@@ -39,7 +39,7 @@ public sealed record EncryptResult(
     long CiphertextLength);
 
 /// <summary>Writes AWS Encryption SDK v2 messages, streaming, with frames encrypted in parallel.</summary>
-public static class MessageEncryptor
+internal static class MessageEncryptor
 {
     /// <summary>Target bytes of plaintext per parallel work item; small frames are grouped to amortize scheduling.</summary>
     internal const int BatchTarget = 1024 * 1024;
