@@ -11,7 +11,8 @@ How it decides (the compiler is the judge, the script only proposes):
  2. Kept public without asking: types that PowerShell reaches by name at run time (their full name appears in
     the module's *.ps1xml, the manifest, tests/*.ps1, docs/*.md, examples/ or README.md: formatted output types,
     [Engine.Type]::Member in scripts), and static classes whose extension methods the module or CLI calls
-    (an inaccessible extension method is reported without its class's name).
+    (an inaccessible extension method is reported without its class's name), and ALWAYS_PUBLIC (types scripts in
+    other processes load by name).
  3. The other candidates become `internal` (all parts of a partial type alike), then the engine, the module, the
     CLI and the test projects are built. Each error of inconsistent accessibility (CS0050-CS0061: a public member
     exposing an internal type) or inaccessibility (CS0122) names the types that must stay public: they go back to
@@ -34,6 +35,8 @@ BUILDS = [
     ["dotnet", "build", "tests/EncryptionTools.Tests/EncryptionTools.Tests.csproj", "-c", "Release", "-nologo", "-clp:NoSummary"],
     ["dotnet", "build", "tests/EncryptionTools.PowerShell.Tests/EncryptionTools.PowerShell.Tests.csproj", "-c", "Release", "-nologo", "-clp:NoSummary"],
 ]
+# Used by name from outside any project the compiler sees: AuditLogProcessTests appends from F# scripts in other processes.
+ALWAYS_PUBLIC = {"EncryptionTools.Engine.Audit.AuditLog", "EncryptionTools.Engine.Audit.AuditEntry"}
 ACCESSIBILITY_ERRORS = {"CS0050", "CS0051", "CS0052", "CS0053", "CS0054", "CS0055", "CS0056", "CS0057", "CS0058",
                         "CS0059", "CS0060", "CS0061", "CS0122", "CS9338"}
 
@@ -149,7 +152,7 @@ def main():
     print(f"public top-level engine types before: {len(before)}")
     if "--count" in sys.argv:
         return 0
-    keep = kept_by_surface(before)
+    keep = kept_by_surface(before) | (ALWAYS_PUBLIC & set(before))
     flipped = set(before) - keep
     for name in sorted(flipped):
         set_access(decls, name, "internal")

@@ -4,7 +4,7 @@ namespace EncryptionTools.Engine.Audit;
 /// What the caller records about one operation. Every field is text that is safe to keep: there is deliberately no
 /// field for key material, data keys or plaintext. Host, process and time are filled in when not given.
 /// </summary>
-internal sealed record AuditEntry
+public sealed record AuditEntry
 {
     /// <summary>The kms: action checked (e.g. kms:Decrypt), or the operation's name for store operations.</summary>
     public required string Action { get; init; }

@@ -8,7 +8,7 @@ using EncryptionTools.Engine.IO;
 namespace EncryptionTools.Engine.Audit;
 
 // Appending: records are built, MACed, chained, written and flushed under the lock, then the head moves past them.
-internal sealed partial class AuditLog
+public sealed partial class AuditLog
 {
     /// <summary>Appends one record and moves the authenticated head to it. Returns the record as written.</summary>
     public AuditEvent Append(AuditEntry entry)

@@ -7,7 +7,7 @@ using EncryptionTools.Engine.IO;
 namespace EncryptionTools.Engine.Audit;
 
 // The authenticated head: where the last record is and its hash, replaced atomically after each append.
-internal sealed partial class AuditLog
+public sealed partial class AuditLog
 {
     private sealed record Head(long File, long Length, long Lines, long Sequence, string Hash);
 

@@ -8,7 +8,7 @@ using EncryptionTools.Engine.Access;
 namespace EncryptionTools.Engine.Audit;
 
 // Reading: splitting and parsing lines, and Query (no lock: files only grow).
-internal sealed partial class AuditLog
+public sealed partial class AuditLog
 {
     private sealed class LogLine
     {

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace EncryptionTools.Engine.Audit;
 
 // Verify: every HMAC, the chain and sequence across files, and the head; the first break is reported.
-internal sealed partial class AuditLog
+public sealed partial class AuditLog
 {
     /// <summary>
     /// Checks every record's HMAC, the hash chain and sequence across all files, and the head; reports the first

@@ -20,7 +20,7 @@ namespace EncryptionTools.Engine.Audit;
 /// The key comes from the store (derive it from the store's root key; never use the root key itself). What this
 /// detects and what it cannot is in about_EncryptionTools_Security.
 /// </summary>
-internal sealed partial class AuditLog
+public sealed partial class AuditLog
 {
     public const string HeadFileName = "audit.head";
     public const string LockFileName = "audit.lock";
