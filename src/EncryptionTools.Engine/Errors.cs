@@ -79,7 +79,7 @@ public sealed class EncryptionContextMismatchException(string message)
     : EncryptionToolsException(ErrorCatalog.EncryptionContextMismatch, message);
 
 /// <summary>None of the message's encrypted data keys could be decrypted; <see cref="Failures"/> says why for each.</summary>
-public sealed class NoDecryptableKeyException : EncryptionToolsException
+internal sealed class NoDecryptableKeyException : EncryptionToolsException
 {
     public NoDecryptableKeyException(IReadOnlyList<EdkFailure> failures)
         : base(ErrorCatalog.NoDecryptableKey, Describe(failures))
@@ -131,6 +131,22 @@ public sealed class OutputWriteException(string message, Exception? inner = null
 public sealed class DestinationExistsException(string path)
     : EncryptionToolsException(ErrorCatalog.DestinationExists,
         $"The destination '{path}' already exists. Use -Force to overwrite it.")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
+internal sealed class SourceNotRegularFileException(string path, string kind)
+    : EncryptionToolsException("SourceNotRegularFile", EngineErrorCategory.InvalidArgument,
+        $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
+internal sealed class DestinationNotRegularFileException(string path, string kind)
+    : EncryptionToolsException("DestinationNotRegularFile", EngineErrorCategory.InvalidArgument,
+        $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
 {
     public string Path { get; } = path;
 }

@@ -164,7 +164,7 @@ public sealed class EncryptionContextCompleter : IArgumentCompleter
         IReadOnlyList<(string Key, string Source)> keys;
         try
         {
-            keys = Engine.Access.KnownContextKeys.From(CompletionStore.Open(fakeBoundParameters));
+            keys = Engine.Store.KnownContextKeys.From(CompletionStore.Open(fakeBoundParameters));
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
         {

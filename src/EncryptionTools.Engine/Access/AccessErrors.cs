@@ -5,7 +5,7 @@ namespace EncryptionTools.Engine.Access;
 /// at fault when there is one, and <see cref="Field"/> the JSON path of the field (for example
 /// <c>Statement[2].Condition.StringEquals</c>).
 /// </summary>
-public sealed class InvalidKeyPolicyException : EncryptionToolsException
+internal sealed class InvalidKeyPolicyException : EncryptionToolsException
 {
     public InvalidKeyPolicyException(string message, int? statementIndex = null, string? sid = null, string? field = null, Exception? inner = null)
         : base(ErrorCatalog.InvalidKeyPolicy, Describe(message, statementIndex, sid, field), inner)

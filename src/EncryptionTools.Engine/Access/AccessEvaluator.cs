@@ -2,53 +2,6 @@ using System.Text;
 
 namespace EncryptionTools.Engine.Access;
 
-/// <summary>One question: may this caller perform this action on this key, with this encryption context?</summary>
-public sealed record AccessRequest
-{
-    public required CallerIdentity Caller { get; init; }
-    /// <summary>A kms: action (no wildcards), e.g. <see cref="KmsActions.Decrypt"/>.</summary>
-    public required string Action { get; init; }
-    public required KeyArn Key { get; init; }
-    public required KeyPolicy Policy { get; init; }
-    /// <summary>The grants to consider; only those on <see cref="Key"/> count.</summary>
-    public IEnumerable<Grant> Grants { get; init; } = [];
-    /// <summary>The request's encryption context; null for an operation that takes none (DescribeKey, PutKeyPolicy...).</summary>
-    public IReadOnlyDictionary<string, string>? EncryptionContext { get; init; }
-    /// <summary>For kms:CreateGrant: the grant being created (fills the kms:Grant* condition keys and the constraint rules).</summary>
-    public GrantRequest? ProposedGrant { get; init; }
-}
-
-public enum DecisionKind
-{
-    Allowed,
-    /// <summary>A Deny statement applies: nothing can override it.</summary>
-    ExplicitDeny,
-    /// <summary>No statement or grant allows the request.</summary>
-    ImplicitDeny,
-}
-
-/// <summary>The answer, with what decided it (a statement's index and Sid, or a grant id) and a reason fit for an error message.</summary>
-public sealed record AccessDecision
-{
-    public required DecisionKind Kind { get; init; }
-    public required string Principal { get; init; }
-    public required string Action { get; init; }
-    public required string Key { get; init; }
-    public IReadOnlyDictionary<string, string>? EncryptionContext { get; init; }
-    public int? StatementIndex { get; init; }
-    public string? StatementSid { get; init; }
-    public string? GrantId { get; init; }
-    public required string Reason { get; init; }
-
-    public bool IsAllowed => Kind == DecisionKind.Allowed;
-
-    /// <summary>"statement 1 (Sid 'KeyUsers')", "grant 3f2a...", or "no statement or grant".</summary>
-    public string DecidedBy => StatementIndex is { } i ? (StatementSid is { Length: > 0 } s ? $"statement {i} (Sid '{s}')" : $"statement {i}")
-        : GrantId is not null ? $"grant {GrantId}" : Kind == DecisionKind.Allowed ? "the grant's retiring rule" : "no statement or grant";
-
-    public override string ToString() => $"{Kind}: {Reason}";
-}
-
 /// <summary>
 /// KMS's evaluation, for one key: an applicable Deny statement wins; otherwise an applicable Allow statement or a grant
 /// allows; otherwise the request is denied. A statement applies when its Principal names the caller, its Action (or
@@ -56,7 +9,7 @@ public sealed record AccessDecision
 /// the key, its grantee names the caller, it includes the operation, and — for operations that take an encryption
 /// context — the request's context satisfies its constraint.
 /// </summary>
-public static class AccessEvaluator
+internal static class AccessEvaluator
 {
     public static AccessDecision Evaluate(AccessRequest request)
     {

@@ -1,8 +1,5 @@
 namespace EncryptionTools.Engine.Access;
 
-/// <summary>One group the caller belongs to: its name, POSIX gid and Windows SID, as far as each is known.</summary>
-public sealed record GroupInfo(string? Name, uint? Gid = null, string? Sid = null);
-
 /// <summary>
 /// Who is calling: the user's name, uid and SID and the groups' names, gids and SIDs, resolved once per call (see
 /// <see cref="IPrincipalResolver"/>). A policy or grant principal applies to the caller when <see cref="Matches"/> says so.
@@ -78,75 +75,5 @@ public sealed class CallerIdentity
             if (g.Sid is not null && Principal.TryParse("sid:" + g.Sid, out var s)) list.Add(s!);
         }
         return list.Distinct().ToArray();
-    }
-}
-
-/// <summary>
-/// Where identities come from. The module resolves the current process's identity once per call with
-/// <see cref="SystemPrincipalResolver"/>; tests (and a future key agent acting for a client) supply their own, so the
-/// same code can act as a second principal.
-/// </summary>
-public interface IPrincipalResolver
-{
-    /// <summary>The identity of the current process (effective user and groups).</summary>
-    CallerIdentity Current();
-
-    /// <summary>
-    /// The identity, with its groups, of the account a user:, uid: or sid: principal names; null when it is not a
-    /// user principal or the account is unknown. Used to evaluate a policy for someone else (the store owner).
-    /// </summary>
-    CallerIdentity? Lookup(Principal principal);
-
-    /// <summary>Whether the account or group exists: true, false, or null when this platform cannot tell (uid: on Windows, sid: on Linux).</summary>
-    bool? Exists(Principal principal);
-}
-
-/// <summary>Fixed identities: for tests, and for callers that resolved identities elsewhere.</summary>
-public sealed class StaticPrincipalResolver(CallerIdentity current, params CallerIdentity[] others) : IPrincipalResolver
-{
-    private readonly CallerIdentity[] _all = [current, .. others];
-
-    public CallerIdentity Current() => current;
-
-    public CallerIdentity? Lookup(Principal principal) =>
-        principal.Kind is PrincipalKind.User or PrincipalKind.Uid or PrincipalKind.Sid
-            ? _all.FirstOrDefault(i => i.Matches(principal))
-            : null;
-
-    public bool? Exists(Principal principal) => principal.Kind == PrincipalKind.Anyone || _all.Any(i => i.Matches(principal));
-}
-
-/// <summary>The operating system's accounts: libc (getpwuid_r and friends) on Linux and macOS, Windows security APIs on Windows.</summary>
-public sealed class SystemPrincipalResolver : IPrincipalResolver
-{
-    public static SystemPrincipalResolver Instance { get; } = new();
-
-    public CallerIdentity Current() => OperatingSystem.IsWindows() ? WindowsAccounts.Current() : UnixAccounts.Current();
-
-    public CallerIdentity? Lookup(Principal principal)
-    {
-        ArgumentNullException.ThrowIfNull(principal);
-        if (OperatingSystem.IsWindows()) return WindowsAccounts.Lookup(principal);
-        return principal.Kind switch
-        {
-            PrincipalKind.User => UnixAccounts.LookupUser(principal.Value),
-            PrincipalKind.Uid => UnixAccounts.LookupUid(principal.NumericId!.Value),
-            _ => null,
-        };
-    }
-
-    public bool? Exists(Principal principal)
-    {
-        ArgumentNullException.ThrowIfNull(principal);
-        if (principal.Kind == PrincipalKind.Anyone) return true;
-        if (OperatingSystem.IsWindows()) return WindowsAccounts.Exists(principal);
-        return principal.Kind switch
-        {
-            PrincipalKind.User => UnixAccounts.LookupUser(principal.Value) is not null,
-            PrincipalKind.Uid => UnixAccounts.LookupUid(principal.NumericId!.Value) is not null,
-            PrincipalKind.Group => UnixAccounts.GroupByName(principal.Value) is not null,
-            PrincipalKind.Gid => UnixAccounts.GroupName(principal.NumericId!.Value) is not null,
-            _ => null,
-        };
     }
 }

@@ -4,16 +4,13 @@ using System.Text.Json.Serialization;
 
 namespace EncryptionTools.Engine.Access;
 
-/// <summary>The outcome of <see cref="GrantSet.Create"/>: the grant, and whether it is new or an idempotent repeat.</summary>
-public sealed record GrantCreateResult(Grant Grant, bool Created);
-
 /// <summary>
 /// The grants of a store (or of one key), in memory; the store persists them with <see cref="ToJson"/> and
 /// <see cref="FromJson"/>, encrypted, and serializes changes under its own lock. Authorization is not done here except
 /// for <see cref="Retire"/>, whose rule the grant itself carries: callers check kms:CreateGrant, kms:ListGrants and
 /// kms:RevokeGrant with <see cref="AccessEvaluator"/> first.
 /// </summary>
-public sealed partial class GrantSet
+internal sealed partial class GrantSet
 {
     private readonly object _gate = new();
     private readonly List<Grant> _grants = [];

@@ -7,7 +7,7 @@ namespace EncryptionTools.Engine.Access;
 /// statements name keys this way in <c>Resource</c> (with <c>*</c> and <c>?</c> wildcards); <c>"*"</c> means the key the policy
 /// belongs to. The store id takes the place of KMS's account, "local" the place of the region.
 /// </summary>
-public sealed partial record KeyArn(string StoreId, string KeyId)
+internal sealed partial record KeyArn(string StoreId, string KeyId)
 {
     public const string Prefix = "arn:enctools:kms:";
     public const string Region = "local";

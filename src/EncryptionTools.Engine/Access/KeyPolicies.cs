@@ -1,50 +1,48 @@
-using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace EncryptionTools.Engine.Access;
 
-/// <summary>The default key policy, and the lockout safety check Set-EncKeyPolicy runs before it stores a policy.</summary>
-public static class KeyPolicies
+/// <summary>The default key policy the store writes, and the lockout safety check Set-EncKeyPolicy runs before it stores a policy.</summary>
+internal static class KeyPolicies
 {
     public const string DefaultPolicyId = "enctools-default-key-policy";
     public const string DefaultStatementSid = "Enable full control for the key creator and the store owner";
 
     /// <summary>
-    /// The policy a new key gets when none is given: one statement allowing <c>kms:*</c> on the key to its creator and the
-    /// store owner, in the spirit of KMS's default key policy (which gives the owning account full access).
+    /// The policy a new key gets when none is given, in the spirit of KMS's default key policy (which gives the owning
+    /// account full access): one statement allowing kms:* on the key to its creator and the store owner, named as policy
+    /// principals (a bare name becomes "user:&lt;name&gt;"), each once. The store writes exactly this text.
     /// </summary>
-    public static KeyPolicy CreateDefault(Principal creator, Principal storeOwner)
+    public static string Default(string storeId, string creator, string owner)
     {
-        ArgumentNullException.ThrowIfNull(creator);
-        ArgumentNullException.ThrowIfNull(storeOwner);
-        var principals = new[] { creator, storeOwner }.Distinct().Select(p => p.ToString()).ToArray();
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        _ = storeId;
+        var principals = new[] { creator, owner }.Where(n => !string.IsNullOrEmpty(n))
+            .Select(n => n.Contains(':', StringComparison.Ordinal) ? n : "user:" + n).Distinct(StringComparer.Ordinal).ToArray();
+        var policy = new JsonObject
         {
-            w.WriteStartObject();
-            w.WriteString("Version", KeyPolicy.CurrentVersion);
-            w.WriteString("Id", DefaultPolicyId);
-            w.WriteStartArray("Statement");
-            w.WriteStartObject();
-            w.WriteString("Sid", DefaultStatementSid);
-            w.WriteString("Effect", "Allow");
-            w.WriteStartObject("Principal");
-            if (principals.Length == 1) w.WriteString("EncTools", principals[0]);
-            else
-            {
-                w.WriteStartArray("EncTools");
-                foreach (var p in principals) w.WriteStringValue(p);
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
-            w.WriteString("Action", "kms:*");
-            w.WriteString("Resource", "*");
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return KeyPolicy.Parse(Encoding.UTF8.GetString(buffer.ToArray()));
+            ["Version"] = KeyPolicy.CurrentVersion,
+            ["Id"] = DefaultPolicyId,
+            ["Statement"] = new JsonArray(
+                new JsonObject
+                {
+                    ["Sid"] = DefaultStatementSid,
+                    ["Effect"] = "Allow",
+                    ["Principal"] = new JsonObject
+                    {
+                        ["EncTools"] = principals.Length == 1 ? JsonValue.Create(principals[0]) : new JsonArray(principals.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
+                    },
+                    ["Action"] = "kms:*",
+                    ["Resource"] = "*",
+                }),
+        };
+        return policy.ToJsonString();
     }
+
+    /// <summary>The user name used in policies and history: DOMAIN\user on Windows, user elsewhere.</summary>
+    public static string CurrentUser() =>
+        OperatingSystem.IsWindows() && !string.IsNullOrEmpty(Environment.UserDomainName)
+            ? Environment.UserDomainName + "\\" + Environment.UserName
+            : Environment.UserName;
 
     /// <summary>
     /// KMS's policy lockout safety check, for a local store: the new policy must let at least one of

@@ -6,7 +6,7 @@ namespace EncryptionTools.Engine.Access;
 /// <see cref="Local"/> lists the ones EncryptionTools itself checks; the others (signing, MACs, custom key stores,
 /// multi-Region keys...) are accepted in a policy so that KMS documents parse, but no operation here needs them.
 /// </summary>
-public static class KmsActions
+internal static class KmsActions
 {
     public const string Encrypt = "kms:Encrypt";
     public const string Decrypt = "kms:Decrypt";
@@ -92,51 +92,4 @@ public static class KmsActions
     /// <summary>The known actions a pattern (with <c>*</c> and <c>?</c>) matches; <c>*</c> alone matches every kms: action.</summary>
     public static IReadOnlyList<string> Expand(string pattern) =>
         pattern == "*" ? All : All.Where(a => Wildcard.IsMatch(pattern, a, ignoreCase: true)).ToArray();
-}
-
-/// <summary>The operations a grant can allow (KMS's grant operations). Each is the kms: action of the same name.</summary>
-public enum GrantOperation
-{
-    Decrypt,
-    Encrypt,
-    GenerateDataKey,
-    GenerateDataKeyWithoutPlaintext,
-    ReEncryptFrom,
-    ReEncryptTo,
-    CreateGrant,
-    RetireGrant,
-    DescribeKey,
-    GetPublicKey,
-    GenerateDataKeyPair,
-    GenerateDataKeyPairWithoutPlaintext,
-    Sign,
-    Verify,
-    GenerateMac,
-    VerifyMac,
-    DeriveSharedSecret,
-}
-
-public static class GrantOperations
-{
-    /// <summary>"kms:Decrypt" for <see cref="GrantOperation.Decrypt"/>.</summary>
-    public static string ToAction(this GrantOperation operation) => "kms:" + operation;
-
-    /// <summary>The grant operation for a kms: action, or null when no grant can allow that action.</summary>
-    public static GrantOperation? FromAction(string action)
-    {
-        if (!action.StartsWith("kms:", StringComparison.OrdinalIgnoreCase)) return null;
-        return Enum.TryParse<GrantOperation>(action[4..], ignoreCase: true, out var op) && Enum.IsDefined(op) && !char.IsDigit(action[4]) ? op : null;
-    }
-
-    /// <summary>Parses "Decrypt" or "kms:Decrypt" in any case.</summary>
-    public static GrantOperation Parse(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var name = text.StartsWith("kms:", StringComparison.OrdinalIgnoreCase) ? text : "kms:" + text;
-        return FromAction(name) ?? throw new InvalidGrantException(
-            $"'{text}' is not a grant operation. Use one of: {string.Join(", ", Enum.GetNames<GrantOperation>())}.");
-    }
-
-    /// <summary>Operations a constrained grant may include although the constraint does not apply to them (as in KMS).</summary>
-    public static bool IgnoresConstraints(GrantOperation op) => op is GrantOperation.DescribeKey or GrantOperation.RetireGrant or GrantOperation.CreateGrant;
 }

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Audit;
 using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Engine.Compliance;

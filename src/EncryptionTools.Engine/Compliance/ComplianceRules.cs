@@ -170,7 +170,7 @@ public static class ComplianceRules
     }
 
     private static bool Matches(string pattern, ComplianceRule rule) =>
-        Access.Wildcard.IsMatch(pattern.Trim(), rule.Id, ignoreCase: true) || Access.Wildcard.IsMatch(pattern.Trim(), rule.Name, ignoreCase: true);
+        Wildcard.IsMatch(pattern.Trim(), rule.Id, ignoreCase: true) || Wildcard.IsMatch(pattern.Trim(), rule.Name, ignoreCase: true);
 }
 
 /// <summary>A bad argument to the compliance engine (a rule id, a severity, a path).</summary>

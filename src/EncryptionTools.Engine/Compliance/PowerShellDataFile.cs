@@ -4,7 +4,7 @@ using System.Text;
 namespace EncryptionTools.Engine.Compliance;
 
 /// <summary>A value read from a PowerShell data file, with the line it starts on (0 when it did not come from a file).</summary>
-public sealed record PsdValue(object? Value, int Line)
+internal sealed record PsdValue(object? Value, int Line)
 {
     /// <summary>A hashtable's entries (keys compare without regard to case, as in PowerShell), in the order written.</summary>
     public IReadOnlyList<KeyValuePair<string, PsdValue>>? Entries => Value as IReadOnlyList<KeyValuePair<string, PsdValue>>;
@@ -19,7 +19,7 @@ public sealed record PsdValue(object? Value, int Line)
 /// Anything else is an error naming the line. Hashtable values are <see cref="PsdValue"/>s: <c>Entries</c> for a hashtable,
 /// <c>Items</c> for an array, else string, long, double, bool or null.
 /// </summary>
-public sealed class PowerShellDataFile
+internal sealed class PowerShellDataFile
 {
     private readonly string _text;
     private readonly string _source;

@@ -62,7 +62,7 @@ public sealed record RemediationCommand(string Command, IReadOnlyList<Remediatio
 }
 
 /// <summary>What fixes a finding: one or more commands, run in order. <see cref="Text"/> is their PowerShell command line.</summary>
-public sealed record Remediation(IReadOnlyList<RemediationCommand> Commands)
+internal sealed record Remediation(IReadOnlyList<RemediationCommand> Commands)
 {
     public Remediation(params RemediationCommand[] commands) : this((IReadOnlyList<RemediationCommand>)commands) { }
 

@@ -97,7 +97,7 @@ public sealed class SourceHasHardLinksException(string path, uint links)
 }
 
 /// <summary>Stable ids of the warnings file operations report beside their results.</summary>
-public static class FileWarningIds
+internal static class FileWarningIds
 {
     /// <summary>A rewrap journal that is a link, not a regular file, not owned by this user, or open to others: ignored and left in place.</summary>
     public const string RewrapJournalNotTrusted = "RewrapJournalNotTrusted";

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Streaming;

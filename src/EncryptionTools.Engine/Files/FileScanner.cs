@@ -4,7 +4,7 @@ using EncryptionTools.Engine.Format;
 namespace EncryptionTools.Engine.Files;
 
 /// <summary>What to scan.</summary>
-public sealed record ScanRequest
+internal sealed record ScanRequest
 {
     /// <summary>Directories (or single files) to scan.</summary>
     public required IReadOnlyList<string> Roots { get; init; }
@@ -26,7 +26,7 @@ public sealed record ScanRequest
 }
 
 /// <summary>One scanned file and what its header says.</summary>
-public sealed record ScanEntry(string Path, string Root, string RelativePath, long Length, SniffResult Sniff)
+internal sealed record ScanEntry(string Path, string Root, string RelativePath, long Length, SniffResult Sniff)
 {
     public MessageKind Kind => Sniff.Kind;
     public ushort? SuiteId => Sniff.SuiteId;
@@ -42,7 +42,7 @@ public sealed record ScanEntry(string Path, string Root, string RelativePath, lo
 /// (<see cref="MessageSniffer"/>), in parallel, keeping enumeration order in the output. Memory stays bounded: files
 /// are classified in chunks as the enumeration produces them. Symbolic links to directories are not followed.
 /// </summary>
-public static class FileScanner
+internal static class FileScanner
 {
     private const int ChunkSize = 2048;
 

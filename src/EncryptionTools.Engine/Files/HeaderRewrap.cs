@@ -8,7 +8,7 @@ using EncryptionTools.Engine.Streaming;
 namespace EncryptionTools.Engine.Files;
 
 /// <summary>What a rewrap should do to a message's encrypted data keys.</summary>
-public sealed record RewrapRequest
+internal sealed record RewrapRequest
 {
     /// <summary>Keyrings that can unwrap the message's data key (any one EDK suffices).</summary>
     public required IReadOnlyList<IKeyring> UnwrapKeyrings { get; init; }
@@ -83,7 +83,7 @@ public sealed record RewrapResult(
 }
 
 /// <summary>What recovery did with one leftover journal.</summary>
-public enum JournalOutcome
+internal enum JournalOutcome
 {
     /// <summary>The header (old, or torn mid-write) was completed to the journal's new header.</summary>
     RolledForward,
@@ -110,7 +110,7 @@ public enum JournalOutcome
 }
 
 /// <summary>What recovery did with one journal; <paramref name="Warning"/> says why one was not applied.</summary>
-public sealed record JournalRecovery(string JournalPath, string TargetPath, JournalOutcome Outcome, EngineWarning? Warning = null);
+internal sealed record JournalRecovery(string JournalPath, string TargetPath, JournalOutcome Outcome, EngineWarning? Warning = null);
 
 /// <summary>
 /// Changes who can open an encrypted file (re-wraps its data key under other keys, adds or removes recipients)
@@ -127,7 +127,7 @@ public sealed record JournalRecovery(string JournalPath, string TargetPath, Jour
 /// </para>
 /// Signed messages (0x0578) are re-signed instead (<see cref="Resign"/>): their signature covers the header.
 /// </summary>
-public static class HeaderRewrap
+internal static class HeaderRewrap
 {
     /// <summary>Journal files end with this; see <see cref="JournalPath"/>.</summary>
     public const string JournalSuffix = RewrapJournal.Suffix;

@@ -3,8 +3,8 @@ namespace EncryptionTools.Engine.Files;
 /// <summary>Turns the platform's I/O exceptions into the engine's typed errors with stable ids.</summary>
 internal static class IoErrors
 {
-    private const int Enospc = 28, Edquot = 122, Eagain = 11;
-    private const int WinDiskFull = 0x70, WinHandleDiskFull = 0x27, WinSharingViolation = 0x20, WinLockViolation = 0x21;
+    private const int Enospc = 28, Edquot = 122;
+    private const int WinDiskFull = 0x70, WinHandleDiskFull = 0x27;
 
     /// <summary>True when the exception (or one it wraps) says the volume or quota is full.</summary>
     public static bool IsDiskFull(Exception? ex)
@@ -23,11 +23,7 @@ internal static class IoErrors
     }
 
     /// <summary>True when the open failed because another handle holds a conflicting lock.</summary>
-    public static bool IsSharingViolation(IOException ex)
-    {
-        var code = ex.HResult & 0xFFFF;
-        return OperatingSystem.IsWindows() ? code is WinSharingViolation or WinLockViolation : code == Eagain;
-    }
+    public static bool IsSharingViolation(IOException ex) => IO.SharingViolation.Is(ex);
 
     /// <summary>A write-side failure: disk full gets its own id, anything else is OutputWriteFailed.</summary>
     public static EncryptionToolsException Write(string path, Exception ex)

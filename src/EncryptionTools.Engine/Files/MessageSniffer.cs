@@ -6,7 +6,7 @@ using Microsoft.Win32.SafeHandles;
 namespace EncryptionTools.Engine.Files;
 
 /// <summary>What the first bytes of a file say it is.</summary>
-public enum MessageKind
+internal enum MessageKind
 {
     /// <summary>Not an AWS Encryption SDK message (including empty files).</summary>
     NotAMessage,
@@ -23,7 +23,7 @@ public enum MessageKind
 }
 
 /// <summary>The classification of one file by its header, read without any key.</summary>
-public sealed record SniffResult(MessageKind Kind, ushort? SuiteId, MessageHeader? Header, string? Detail)
+internal sealed record SniffResult(MessageKind Kind, ushort? SuiteId, MessageHeader? Header, string? Detail)
 {
     /// <summary>The suite's name when the kind names one ("unknown" for ids no SDK defines).</summary>
     public string? SuiteName => SuiteId is { } id ? AlgorithmSuite.Describe(id) : null;
@@ -36,7 +36,7 @@ public sealed record SniffResult(MessageKind Kind, ushort? SuiteId, MessageHeade
 /// Classifies files by their first bytes: cheap (one open and one read of at most a few KiB for nearly every file),
 /// keyless and never throwing for a file's content. A committing header is parsed whole, with the given limits.
 /// </summary>
-public static class MessageSniffer
+internal static class MessageSniffer
 {
     /// <summary>First read: enough for nearly every real header (a few EDKs and a small context) in one call.</summary>
     internal const int PrefixBytes = 4096;

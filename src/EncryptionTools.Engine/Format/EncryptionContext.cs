@@ -141,10 +141,3 @@ public static class EncryptionContext
     private static MessageTamperedException Malformed(string why) =>
         new($"The message's encryption context is malformed: {why}.");
 }
-
-/// <summary>Orders byte arrays as unsigned big-endian strings (the ESDK's sort order for context keys).</summary>
-public sealed class ByteArrayComparer : IComparer<byte[]>
-{
-    public static readonly ByteArrayComparer Instance = new();
-    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
-}

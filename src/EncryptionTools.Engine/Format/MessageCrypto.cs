@@ -8,7 +8,7 @@ namespace EncryptionTools.Engine.Format;
 /// The suite's key schedule and the AAD/IV layouts of message-body-aad.md, built only from the platform's
 /// HKDF and AES-GCM. Kept separate so known-answer tests can pin each value.
 /// </summary>
-public static class MessageCrypto
+internal static class MessageCrypto
 {
     public const uint FinalFrameMarker = 0xFFFFFFFF;
     public static readonly byte[] FrameAadLabel = Encoding.UTF8.GetBytes("AWSKMSEncryptionClient Frame");

@@ -9,7 +9,7 @@ namespace EncryptionTools.Engine.IO;
 /// Reading encrypted files: a header alone, and a source opened for the file route (<see cref="Files.FileProtector"/>),
 /// which alone writes files: whole under their final name after every frame verified, or not at all.
 /// </summary>
-public static class FileCrypto
+internal static class FileCrypto
 {
     private const int ReadBuffer = 128 * 1024;
 
@@ -70,7 +70,7 @@ public static class FileCrypto
         try
         {
             var status = UnixFile.Stat(handle);
-            if (!status.IsRegular) throw new SourceNotRegularFileException(path, Files.SpecialFiles.Describe(status.Type)) { Target = path };
+            if (!status.IsRegular) throw new SourceNotRegularFileException(path, SpecialFiles.Describe(status.Type)) { Target = path };
             if (!UnixFile.TryLock(handle, exclusive: false))
                 throw new EncryptionToolsException(ErrorCatalog.FileInUse,
                     $"The file '{path}' is in use by another process.") { Target = path };

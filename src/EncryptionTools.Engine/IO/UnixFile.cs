@@ -3,30 +3,6 @@ using Microsoft.Win32.SafeHandles;
 
 namespace EncryptionTools.Engine.IO;
 
-/// <summary>The kind of a directory entry, from its mode bits.</summary>
-internal enum UnixFileType
-{
-    Unknown,
-    Regular,
-    Directory,
-    SymbolicLink,
-    CharacterDevice,
-    BlockDevice,
-    Fifo,
-    Socket,
-}
-
-/// <summary>What statx says about a file: enough to check its kind, owner and mode, and to tell it from another file.</summary>
-internal readonly record struct UnixFileStatus(UnixFileType Type, uint Mode, uint Owner, uint Links, ulong Device, ulong Inode, long Length, long ModifiedSeconds, uint ModifiedNanoseconds)
-{
-    public bool IsRegular => Type == UnixFileType.Regular;
-
-    /// <summary>Permission bits only (no type bits).</summary>
-    public uint Permissions => Mode & 0xFFF;
-
-    public DateTime ModifiedUtc => DateTime.UnixEpoch.AddTicks(ModifiedSeconds * TimeSpan.TicksPerSecond + ModifiedNanoseconds / 100);
-}
-
 /// <summary>
 /// The few Linux system calls .NET does not expose: open with O_NOFOLLOW, O_NONBLOCK or O_TMPFILE, statx (type, owner,
 /// links, device and inode), flock and linkat. <see cref="IsSupported"/> is false elsewhere (and on Linux architectures
@@ -150,11 +126,4 @@ internal static class UnixFile
         public static extern int linkat(int olddirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, int newdirfd,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath, int flags);
     }
-}
-
-/// <summary>A failed system call, with its errno.</summary>
-internal sealed class UnixIOException(int errno, string path)
-    : IOException($"'{path}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno)
-{
-    public int Errno { get; } = errno;
 }

@@ -3,39 +3,6 @@ using EncryptionTools.Engine.Keyrings;
 
 namespace EncryptionTools.Engine.Inspection;
 
-/// <summary>One encrypted data key of a message, as a user sees it.</summary>
-public sealed record EncryptedDataKeyInfo(string ProviderId, string KeyName, string Wrapping, int CiphertextLength)
-{
-    /// <summary>Whether the key store was asked who made this EDK, and its answer.</summary>
-    public EdkResolution Resolution { get; init; } = EdkResolution.NotResolved;
-    /// <summary>The store's key id of the key that made this EDK (<see cref="EdkResolution.InStore"/> only).</summary>
-    public string? KeyId { get; init; }
-    /// <summary>The key's aliases in the store, e.g. alias/payroll.</summary>
-    public IReadOnlyList<string> Aliases { get; init; } = [];
-    /// <summary>The key version that wrapped the data key.</summary>
-    public int? Version { get; init; }
-    /// <summary>For <see cref="EdkResolution.Unknown"/>: why (not in this store, store locked, another tool's key).</summary>
-    public string? Note { get; init; }
-
-    /// <summary>How a person names the key: its first alias as Get-EncKey sorts them (else its key id) and version, or the provider id and key name.</summary>
-    public string Label => Resolution == EdkResolution.InStore && KeyId is not null
-        ? (Aliases.Count > 0 ? Aliases.Min(StringComparer.OrdinalIgnoreCase)! : KeyId) + (Version is { } v ? " v" + v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")
-        : UntrustedText.Neutralize(ProviderId + "/" + KeyName);
-
-    public override string ToString() => Label;
-}
-
-/// <summary>How an EDK relates to the key store that Get-EncFileInfo consulted.</summary>
-public enum EdkResolution
-{
-    /// <summary>No store was consulted.</summary>
-    NotResolved,
-    /// <summary>A key of the store made it: <see cref="EncryptedDataKeyInfo.KeyId"/> and version are set.</summary>
-    InStore,
-    /// <summary>No key of the store matches it.</summary>
-    Unknown,
-}
-
 /// <summary>What a message's header says, read without any key. Emitted by Get-EncFileInfo.</summary>
 public sealed class EncryptedFileInfo
 {
@@ -72,8 +39,8 @@ public sealed class EncryptedFileInfo
             IsSigned = header.Suite.IsSigned,
             MessageId = Convert.ToHexString(header.MessageId).ToLowerInvariant(),
             EncryptionContext = Format.EncryptionContext.UserVisible(header.EncryptionContext),
-            EncryptedDataKeys = header.EncryptedDataKeys.Where(e => !Files.HeaderReserve.IsPadding(e)).Select(e => resolve is null ? Describe(e) : resolve(e, Describe(e))).ToList(),
-            HeaderReserve = Files.HeaderReserve.ReservedBytes(header),
+            EncryptedDataKeys = header.EncryptedDataKeys.Where(e => !Format.HeaderReserve.IsPadding(e)).Select(e => resolve is null ? Describe(e) : resolve(e, Describe(e))).ToList(),
+            HeaderReserve = Format.HeaderReserve.ReservedBytes(header),
             FrameLength = header.FrameLength,
             HeaderLength = header.TotalLength,
             FileLength = fileLength,

@@ -10,7 +10,7 @@ namespace EncryptionTools.Engine.Keyrings;
 /// RSA key version under that name too, so the private key's holder decrypts with no -KeyId. The official SDK's raw
 /// RSA keyring reads such EDKs when configured with the same namespace and key name (OAEP-SHA256).
 /// </summary>
-public static class RsaRecipient
+internal static class RsaRecipient
 {
     public const string Namespace = "enctools";
     public const string KeyNamePrefix = "rsa-spki-sha256:";

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security;
 
 namespace EncryptionTools.Engine.Store;
 
@@ -28,7 +27,7 @@ public static class KeyQueries
         {
             foreach (var identifier in identifiers)
             {
-                if (Wildcard.HasWildcards(identifier))
+                if (HasWildcards(identifier))
                 {
                     all ??= store.GetKeys();
                     foreach (var key in all.Where(k => Matches(k, identifier))) Add(key);
@@ -39,13 +38,18 @@ public static class KeyQueries
             }
         }
         return result.Where(k => state is null || k.KeyState == state)
-            .Where(k => tags is null || tags.All(t => k.Tags.TryGetValue(t.Key, out var v) && Wildcard.IsMatch(t.Value, v)))
+            .Where(k => tags is null || tags.All(t => k.Tags.TryGetValue(t.Key, out var v) && Like(t.Value, v)))
             .ToList();
     }
 
+    /// <summary>PowerShell's wildcards (*, ?, [abc], [a-z], backtick escapes), case-insensitive, whole-string.</summary>
+    public static bool Like(string pattern, string text) => Wildcard.IsMatch(pattern, text, WildcardSyntax.PowerShell, ignoreCase: true);
+
+    public static bool HasWildcards(string pattern) => Wildcard.HasWildcards(pattern, WildcardSyntax.PowerShell);
+
     private static bool Matches(EncKey key, string pattern) =>
-        Wildcard.IsMatch(pattern, key.KeyId) || Wildcard.IsMatch(pattern, key.Arn) || key.Aliases.Any(a => Wildcard.IsMatch(pattern, a))
-        || (!pattern.StartsWith(Aliases.Prefix, StringComparison.OrdinalIgnoreCase) && key.Aliases.Any(a => Wildcard.IsMatch(pattern, a[Aliases.Prefix.Length..])));
+        Like(pattern, key.KeyId) || Like(pattern, key.Arn) || key.Aliases.Any(a => Like(pattern, a))
+        || (!pattern.StartsWith(Aliases.Prefix, StringComparison.OrdinalIgnoreCase) && key.Aliases.Any(a => Like(pattern, a[Aliases.Prefix.Length..])));
 
     /// <summary>Aliases whose name matches any pattern (none: all), optionally only those of one key.</summary>
     public static IReadOnlyList<EncKeyAlias> GetAliases(IKeyStoreProvider store, IReadOnlyList<string>? names, string? keyIdentifier = null)
@@ -57,8 +61,8 @@ public static class KeyQueries
             aliases = aliases.Where(a => a.KeyId == keyId).ToList();
         }
         if (names is null || names.Count == 0) return aliases;
-        return aliases.Where(a => names.Any(n => Wildcard.IsMatch(Wildcard.HasWildcards(n) ? n : Aliases.Normalize(n), a.AliasName)
-            || Wildcard.IsMatch(n, a.AliasName[Aliases.Prefix.Length..]))).ToList();
+        return aliases.Where(a => names.Any(n => Like(HasWildcards(n) ? n : Aliases.Normalize(n), a.AliasName)
+            || Like(n, a.AliasName[Aliases.Prefix.Length..]))).ToList();
     }
 
     /// <summary>Tab completion of key parameters: aliases first (more readable), then key ids, each with a tooltip.</summary>
@@ -89,94 +93,5 @@ public static class KeyQueries
             tags[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? ""] =
                 Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
         return tags;
-    }
-}
-
-/// <summary>PowerShell-style wildcards (*, ?, [abc], [a-z], backtick escapes), case-insensitive, whole-string.</summary>
-public static class Wildcard
-{
-    public static bool HasWildcards(string pattern)
-    {
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            if (pattern[i] == '`') { i++; continue; }
-            if (pattern[i] is '*' or '?' or '[') return true;
-        }
-        return false;
-    }
-
-    public static bool IsMatch(string pattern, string text) => Match(pattern, 0, text, 0);
-
-    private static bool Match(string p, int pi, string t, int ti)
-    {
-        while (pi < p.Length)
-        {
-            var c = p[pi];
-            if (c == '*')
-            {
-                while (pi < p.Length && p[pi] == '*') pi++;
-                if (pi == p.Length) return true;
-                for (var k = ti; k <= t.Length; k++)
-                    if (Match(p, pi, t, k)) return true;
-                return false;
-            }
-            if (ti >= t.Length) return false;
-            if (c == '?') { pi++; ti++; continue; }
-            if (c == '[')
-            {
-                var close = p.IndexOf(']', pi + 1);
-                if (close < 0) return false;
-                var set = p[(pi + 1)..close];
-                var ch = char.ToLowerInvariant(t[ti]);
-                var hit = false;
-                for (var i = 0; i < set.Length; i++)
-                {
-                    if (i + 2 < set.Length && set[i + 1] == '-')
-                    {
-                        if (ch >= char.ToLowerInvariant(set[i]) && ch <= char.ToLowerInvariant(set[i + 2])) hit = true;
-                        i += 2;
-                    }
-                    else if (char.ToLowerInvariant(set[i]) == ch) hit = true;
-                }
-                if (!hit) return false;
-                pi = close + 1;
-                ti++;
-                continue;
-            }
-            if (c == '`' && pi + 1 < p.Length) { pi++; c = p[pi]; }
-            if (char.ToLowerInvariant(c) != char.ToLowerInvariant(t[ti])) return false;
-            pi++;
-            ti++;
-        }
-        return ti == t.Length;
-    }
-}
-
-/// <summary>Passwords arrive as SecureString (PowerShell) and leave as a char array the caller clears.</summary>
-public static class Passwords
-{
-    public static char[] ToChars(SecureString secure)
-    {
-        var pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
-        try
-        {
-            var chars = new char[secure.Length];
-            Marshal.Copy(pointer, chars, 0, chars.Length);
-            return chars;
-        }
-        finally { Marshal.ZeroFreeGlobalAllocUnicode(pointer); }
-    }
-
-    public static SecureString FromText(string text)
-    {
-        var secure = new SecureString();
-        foreach (var c in text) secure.AppendChar(c);
-        secure.MakeReadOnly();
-        return secure;
-    }
-
-    public static void Clear(char[]? chars)
-    {
-        if (chars is not null) Array.Clear(chars);
     }
 }

@@ -82,7 +82,7 @@ internal sealed class StoreCall
 /// Writes every store event to the tamper-evident <see cref="AuditLog"/>: principal, host, process, command, action, key
 /// and version, encryption context, file path, result and reason. Never key material (events carry none).
 /// </summary>
-public sealed class AuditLogEventSink(AuditLog log) : IStoreEventSink
+internal sealed class AuditLogEventSink(AuditLog log) : IStoreEventSink
 {
     public AuditLog Log { get; } = log;
 

@@ -59,5 +59,5 @@ public sealed class KeyStateException(string errorId, string keyId, KeyState sta
 }
 
 /// <summary>The store is in password mode and not unlocked, or the password given is wrong.</summary>
-public sealed class KeyStoreLockedException(string errorId, string message)
+internal sealed class KeyStoreLockedException(string errorId, string message)
     : KeyStoreException(errorId, EngineErrorCategory.AuthenticationError, message);

@@ -52,14 +52,14 @@ public sealed record StoreEvent
 }
 
 /// <summary>Discards events.</summary>
-public sealed class NullStoreEventSink : IStoreEventSink
+internal sealed class NullStoreEventSink : IStoreEventSink
 {
     public static readonly NullStoreEventSink Instance = new();
     public void OnEvent(StoreEvent storeEvent) { }
 }
 
 /// <summary>Keeps events in memory (tests, and callers that report them).</summary>
-public sealed class MemoryStoreEventSink : IStoreEventSink
+internal sealed class MemoryStoreEventSink : IStoreEventSink
 {
     private readonly List<StoreEvent> _events = [];
     public IReadOnlyList<StoreEvent> Events { get { lock (_events) return _events.ToArray(); } }

@@ -6,7 +6,7 @@ using EncryptionTools.Engine.Keyrings;
 namespace EncryptionTools.Engine.Streaming;
 
 /// <summary>Options for decryption.</summary>
-public sealed record DecryptOptions
+internal sealed record DecryptOptions
 {
     /// <summary>Pairs the message's encryption context must hold; a mismatch fails before any plaintext is produced.</summary>
     public IReadOnlyDictionary<string, string>? RequiredEncryptionContext { get; init; }
@@ -17,7 +17,7 @@ public sealed record DecryptOptions
 }
 
 /// <summary>What a decryption found.</summary>
-public sealed record DecryptResult(MessageHeader Header, EncryptedDataKey DecryptedWith, long PlaintextLength);
+internal sealed record DecryptResult(MessageHeader Header, EncryptedDataKey DecryptedWith, long PlaintextLength);
 
 /// <summary>
 /// Reads AWS Encryption SDK v2 messages, streaming. Plaintext is written to <c>output</c> frame by frame as each frame
@@ -25,7 +25,7 @@ public sealed record DecryptResult(MessageHeader Header, EncryptedDataKey Decryp
 /// Callers that must not release unauthenticated plaintext write to a private temporary file and publish it only
 /// when this returns (see <see cref="Files.FileProtector"/>).
 /// </summary>
-public static class MessageDecryptor
+internal static class MessageDecryptor
 {
     public static DecryptResult Decrypt(Stream input, Stream output, IReadOnlyList<IKeyring> keyrings, DecryptOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -83,7 +83,7 @@ public static class MessageDecryptor
         var failures = new List<EdkFailure>();
         foreach (var edk in header.EncryptedDataKeys)
         {
-            if (Files.HeaderReserve.IsPadding(edk)) continue; // header slack, not a key: never worth a failure line
+            if (Format.HeaderReserve.IsPadding(edk)) continue; // header slack, not a key: never worth a failure line
             var tried = new List<EdkFailure>();
             foreach (var keyring in keyrings)
             {

@@ -18,10 +18,10 @@ public sealed record EncryptOptions
     /// <summary>Reports plaintext bytes consumed so far.</summary>
     public IProgress<long>? Progress { get; init; }
     /// <summary>
-    /// Header bytes kept free as a padding EDK (<see cref="Files.HeaderReserve"/>) so a later rewrap can rewrite the
+    /// Header bytes kept free as a padding EDK (<see cref="Format.HeaderReserve"/>) so a later rewrap can rewrite the
     /// header in place. 0 (the default here) keeps none: a stream has no file to rewrite in place. The file layer
-    /// (<see cref="Files.FileProtector"/>) applies <see cref="Files.HeaderReserve.ForPlaintextLength"/> instead.
-    /// Values from 1 to <see cref="Files.HeaderReserve.MinimumBytes"/> are rounded up to it.
+    /// (<see cref="Files.FileProtector"/>) applies <see cref="Format.HeaderReserve.ForPlaintextLength"/> instead.
+    /// Values from 1 to <see cref="Format.HeaderReserve.MinimumBytes"/> are rounded up to it.
     /// </summary>
     public int HeaderReserve { get; init; }
     /// <summary>
@@ -40,7 +40,7 @@ public sealed record EncryptOptions
 }
 
 /// <summary>What an encryption wrote.</summary>
-public sealed record EncryptResult(
+internal sealed record EncryptResult(
     byte[] MessageId,
     AlgorithmSuite Suite,
     IReadOnlyDictionary<string, string> EncryptionContext,
@@ -50,7 +50,7 @@ public sealed record EncryptResult(
     long CiphertextLength);
 
 /// <summary>Writes AWS Encryption SDK v2 messages, streaming, with frames encrypted in parallel.</summary>
-public static class MessageEncryptor
+internal static class MessageEncryptor
 {
     /// <summary>Target bytes of plaintext per parallel work item; small frames are grouped to amortize scheduling.</summary>
     internal const int BatchTarget = 1024 * 1024;
@@ -77,7 +77,7 @@ public static class MessageEncryptor
         {
             var edks = new List<EncryptedDataKey>();
             foreach (var keyring in keyrings) edks.AddRange(keyring.Wrap(dataKey, serializedContext));
-            var headerEdks = edks.Concat(Files.HeaderReserve.CreatePadding(Files.HeaderReserve.Normalize(options.HeaderReserve))).ToList();
+            var headerEdks = edks.Concat(Format.HeaderReserve.CreatePadding(Format.HeaderReserve.Normalize(options.HeaderReserve))).ToList();
             if (headerEdks.Count > ushort.MaxValue) throw new ArgumentException("Too many encrypted data keys for one message.");
 
             encryptionKey = MessageCrypto.DeriveEncryptionKey(suite, dataKey, messageId);

@@ -1,3 +1,4 @@
+using EncryptionTools.Engine;
 using EncryptionTools.Engine.Access;
 using FsCheck;
 using FsCheck.Fluent;

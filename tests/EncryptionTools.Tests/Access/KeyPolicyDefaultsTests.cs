@@ -1,4 +1,6 @@
 using EncryptionTools.Engine.Access;
+using EncryptionTools.Engine.Store;
+using EncryptionTools.Tests.Store;
 
 namespace EncryptionTools.Tests.Access;
 
@@ -17,9 +19,23 @@ public class KeyPolicyDefaultsTests
         }).IsAllowed;
 
     [Fact]
+    public void TheStoreWritesTheDefaultPolicyForANewKey()
+    {
+        using var t = new TestStore();
+        var key = t.Store.NewKey(new NewKeyRequest { Alias = "d" });
+        var written = t.Store.GetKeyPolicy(key.KeyId);
+        Assert.True(written.IsDefault);
+        Assert.Equal(KeyPolicies.Default(t.Store.GetStoreInfo().StoreId!, "user:" + KeyPolicies.CurrentUser(), "user:" + KeyPolicies.CurrentUser()), written.Policy);
+        var policy = KeyPolicy.Parse(written.Policy);
+        Assert.Equal(KeyPolicies.DefaultPolicyId, policy.Id);
+        Assert.Equal(KeyPolicy.CurrentVersion, policy.Version);
+        Assert.Equal("user:" + KeyPolicies.CurrentUser(), Assert.Single(Assert.Single(policy.Statements).Principals).ToString());
+    }
+
+    [Fact]
     public void TheDefaultPolicyGivesTheCreatorAndTheOwnerFullControlAndNobodyElseAnything()
     {
-        var policy = KeyPolicies.CreateDefault(Principal.User("alice"), Principal.Uid(1000));
+        var policy = KeyPolicy.Parse(KeyPolicies.Default("store1", "alice", "uid:1000"));
         Assert.Equal(KeyPolicies.DefaultPolicyId, policy.Id);
         var s = Assert.Single(policy.Statements);
         Assert.Equal(KeyPolicies.DefaultStatementSid, s.Sid);
@@ -31,7 +47,7 @@ public class KeyPolicyDefaultsTests
             Assert.True(Allowed(policy, Owner, action), action);
             Assert.False(Allowed(policy, Bob, action), action);
         }
-        Assert.Contains("\"Action\": \"kms:*\"", policy.Text, StringComparison.Ordinal);
+        Assert.Contains("\"Action\":\"kms:*\"", policy.Text, StringComparison.Ordinal);
         Assert.Equal(policy.Text, KeyPolicy.Parse(policy.Text).Text);
         Assert.NotNull(KeyPolicies.CheckLockout(policy, Key, [Owner, Alice]));
     }
@@ -39,9 +55,9 @@ public class KeyPolicyDefaultsTests
     [Fact]
     public void TheDefaultPolicyNamesOnePrincipalOnceWhenTheCreatorIsTheOwner()
     {
-        var policy = KeyPolicies.CreateDefault(Principal.User("owner"), Principal.User("owner"));
+        var policy = KeyPolicy.Parse(KeyPolicies.Default("store1", "owner", "user:owner"));
         Assert.Equal("user:owner", Assert.Single(policy.Statements[0].Principals).ToString());
-        Assert.Contains("\"EncTools\": \"user:owner\"", policy.Text, StringComparison.Ordinal);
+        Assert.Contains("\"EncTools\":\"user:owner\"", policy.Text, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, string> LockingPolicies() => new()

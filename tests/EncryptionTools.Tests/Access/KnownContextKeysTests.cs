@@ -7,7 +7,7 @@ namespace EncryptionTools.Tests.Access;
 /// <summary>The context keys tab completion offers: those the store's policies test and its grants constrain.</summary>
 public class KnownContextKeysTests
 {
-    private static readonly string Me = "user:" + EncryptionTools.Engine.Store.KeyPolicies.CurrentUser();
+    private static readonly string Me = "user:" + EncryptionTools.Engine.Access.KeyPolicies.CurrentUser();
 
     [Fact]
     public void ComeFromPolicyConditionsAndGrantConstraintsOnly()

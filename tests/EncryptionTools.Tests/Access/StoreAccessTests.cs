@@ -14,7 +14,7 @@ namespace EncryptionTools.Tests.Access;
 /// <summary>Policies, grants and the audit log through the store, with a second principal through the test seam.</summary>
 public class StoreAccessTests
 {
-    private static readonly string Me = "user:" + EncryptionTools.Engine.Store.KeyPolicies.CurrentUser();
+    private static readonly string Me = "user:" + EncryptionTools.Engine.Access.KeyPolicies.CurrentUser();
     private static readonly CallerIdentity Bob = new("bob", 5001, groups: [new GroupInfo("staff", 5001)]);
 
     private static Dictionary<string, string> Ctx(string dept) => new(StringComparer.Ordinal) { ["dept"] = dept };

@@ -28,7 +28,7 @@ internal sealed class ComplianceFixture : IDisposable
     public IPrincipalResolver? Resolver { get; set; }
 
     /// <summary>The caller, who creates the store and so owns it: the principal a real administrator's policy names.</summary>
-    public static string Me { get; } = "user:" + EncryptionTools.Engine.Store.KeyPolicies.CurrentUser();
+    public static string Me { get; } = "user:" + EncryptionTools.Engine.Access.KeyPolicies.CurrentUser();
 
     /// <summary>
     /// The statement an administrator's policy keeps: full control for the store owner (the caller), so that the store's

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine;
 using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.IO;

@@ -1,3 +1,4 @@
+using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine;
 using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Inspection;

@@ -1,4 +1,5 @@
 using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Format;
 
 namespace EncryptionTools.Tests.Files;
 

@@ -1,3 +1,4 @@
+using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Tests.Store;

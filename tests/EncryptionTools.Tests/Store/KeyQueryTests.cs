@@ -15,7 +15,7 @@ public class KeyQueryTests
     [InlineData("a`*b", "axb", false)]
     [InlineData("abc", "abcd", false)]
     public void Wildcards_match_like_PowerShell(string pattern, string text, bool expected) =>
-        Assert.Equal(expected, Wildcard.IsMatch(pattern, text));
+        Assert.Equal(expected, KeyQueries.Like(pattern, text));
 
     [Fact]
     public void Get_keys_by_wildcard_exact_identifier_state_and_tag()

@@ -1,4 +1,5 @@
 using System.Text;
+using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Tests.Store;

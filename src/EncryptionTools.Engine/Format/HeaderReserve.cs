@@ -1,11 +1,10 @@
 using System.Text;
-using EncryptionTools.Engine.Format;
 
-namespace EncryptionTools.Engine.Files;
+namespace EncryptionTools.Engine.Format;
 
 /// <summary>
 /// Header slack kept as a padding encrypted data key, so a later rewrap can change the real data keys and rewrite
-/// the header in place without moving the body (see <see cref="HeaderRewrap"/>).
+/// the header in place without moving the body (see Files.HeaderRewrap).
 /// <para>
 /// The padding EDK is a well-formed EDK that no keyring claims: provider id <see cref="ProviderId"/>, provider info
 /// <see cref="ProviderInfo"/> ("pad"), and a ciphertext of zero bytes. Every SDK skips an EDK whose provider it does
@@ -13,7 +12,7 @@ namespace EncryptionTools.Engine.Files;
 /// the JavaScript SDK rejects an EDK with an empty provider info or an empty ciphertext as malformed.
 /// </para>
 /// </summary>
-public static class HeaderReserve
+internal static class HeaderReserve
 {
     /// <summary>The padding EDK's provider id (key namespace). No keyring may use it.</summary>
     public const string ProviderId = "enctools-reserve";

@@ -5,38 +5,6 @@ using EncryptionTools.Engine.Format;
 
 namespace EncryptionTools.Engine.Keyrings;
 
-/// <summary>What a keyring says of one encrypted data key it recognises: the data key, or why not.</summary>
-public readonly record struct UnwrapResult(byte[]? DataKey, EdkFailure? Failure)
-{
-    public static UnwrapResult Success(byte[] dataKey) => new(dataKey, null);
-    public static UnwrapResult Fail(EdkFailure failure) => new(null, failure);
-}
-
-/// <summary>
-/// Wraps and unwraps data keys, as the ESDK's keyring interface does. The key store supplies its own keyring;
-/// the raw keyrings below are the byte layouts the official SDKs read.
-/// </summary>
-public interface IKeyring
-{
-    /// <summary>Wraps the data key; one EDK per wrapping key this keyring holds.</summary>
-    IReadOnlyList<EncryptedDataKey> Wrap(ReadOnlySpan<byte> dataKey, byte[] serializedContext);
-
-    /// <summary>Null when this keyring does not recognise the EDK; otherwise the data key or the reason it failed.</summary>
-    UnwrapResult? TryUnwrap(EncryptedDataKey edk, byte[] serializedContext);
-}
-
-/// <summary>Reads the key name out of an EDK for error messages, whatever keyring wrote it.</summary>
-public static class EdkNames
-{
-    public static string KeyName(EncryptedDataKey edk)
-    {
-        var info = edk.ProviderInfo;
-        var name = RawAesKeyring.TryParseInfo(info, out var keyName, out _) ? keyName : info;
-        try { return new UTF8Encoding(false, true).GetString(name); }
-        catch (DecoderFallbackException) { return Convert.ToHexString(name); }
-    }
-}
-
 /// <summary>
 /// The raw AES keyring's layout (raw-aes-keyring.md): provider id = key namespace; provider info =
 /// key name || tag length in bits (uint32) || IV length (uint32) || IV; ciphertext = wrapped key || tag;
@@ -114,60 +82,4 @@ public sealed class RawAesKeyring : IKeyring, IDisposable
     }
 
     public void Dispose() => CryptographicOperations.ZeroMemory(_wrappingKey);
-}
-
-/// <summary>
-/// The raw RSA keyring's layout (raw-rsa-keyring.md): provider id = key namespace, provider info = key name,
-/// ciphertext = RSA-OAEP(data key). The public key encrypts; the private key, when held, decrypts.
-/// </summary>
-public sealed class RawRsaKeyring : IKeyring, IDisposable
-{
-    private readonly RSA? _publicKey;
-    private readonly RSA? _privateKey;
-    private readonly RSAEncryptionPadding _padding;
-
-    public RawRsaKeyring(string keyNamespace, string keyName, RSA? publicKey, RSA? privateKey, RSAEncryptionPadding? padding = null)
-    {
-        if (publicKey is null && privateKey is null) throw new ArgumentException("An RSA keyring needs a public or a private key.");
-        KeyNamespace = keyNamespace;
-        KeyName = keyName;
-        _publicKey = publicKey;
-        _privateKey = privateKey;
-        _padding = padding ?? RSAEncryptionPadding.OaepSHA256;
-    }
-
-    public string KeyNamespace { get; }
-    public string KeyName { get; }
-
-    public IReadOnlyList<EncryptedDataKey> Wrap(ReadOnlySpan<byte> dataKey, byte[] serializedContext)
-    {
-        var rsa = _publicKey ?? _privateKey!;
-        var ciphertext = rsa.Encrypt(dataKey.ToArray(), _padding);
-        return [new EncryptedDataKey(KeyNamespace, Encoding.UTF8.GetBytes(KeyName), ciphertext)];
-    }
-
-    public UnwrapResult? TryUnwrap(EncryptedDataKey edk, byte[] serializedContext)
-    {
-        if (edk.ProviderId != KeyNamespace || !edk.ProviderInfo.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(KeyName))) return null;
-        if (_privateKey is null)
-            return UnwrapResult.Fail(new EdkFailure(edk.ProviderId, KeyName, EdkFailureKind.KeyUnusable,
-                "only the public key is held; decrypting needs the private key"));
-        try
-        {
-            var dataKey = _privateKey.Decrypt(edk.Ciphertext, _padding);
-            if (dataKey.Length == 32) return UnwrapResult.Success(dataKey);
-            CryptographicOperations.ZeroMemory(dataKey);
-        }
-        catch (CryptographicException)
-        {
-        }
-        return UnwrapResult.Fail(new EdkFailure(edk.ProviderId, KeyName, EdkFailureKind.WrongKey,
-            "the private key did not decrypt this data key (wrong key, or the data key was altered)"));
-    }
-
-    public void Dispose()
-    {
-        _publicKey?.Dispose();
-        _privateKey?.Dispose();
-    }
 }

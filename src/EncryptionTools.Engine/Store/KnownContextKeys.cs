@@ -1,6 +1,6 @@
-using EncryptionTools.Engine.Store;
+using EncryptionTools.Engine.Access;
 
-namespace EncryptionTools.Engine.Access;
+namespace EncryptionTools.Engine.Store;
 
 /// <summary>
 /// Encryption-context keys the store knows of: those its key policies test (kms:EncryptionContext:&lt;key&gt; and

@@ -1,0 +1,7 @@
+namespace EncryptionTools.Engine.Access;
+
+internal enum PolicyEffect
+{
+    Allow,
+    Deny,
+}

@@ -1,0 +1,3 @@
+namespace EncryptionTools.Engine.Store;
+
+public sealed record KeyVersionRef(string KeyId, string Arn, int Version, string KeyNamespace, string KeyName);
