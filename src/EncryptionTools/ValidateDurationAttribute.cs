@@ -7,8 +7,10 @@ namespace EncryptionTools.Module;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class ValidateDurationAttribute(long minimumSeconds, long maximumSeconds) : ValidateArgumentsAttribute
 {
-    public TimeSpan Minimum { get; } = TimeSpan.FromSeconds(minimumSeconds);
-    public TimeSpan Maximum { get; } = TimeSpan.FromSeconds(maximumSeconds);
+    public long MinimumSeconds { get; } = minimumSeconds;
+    public long MaximumSeconds { get; } = maximumSeconds;
+    private TimeSpan Minimum => TimeSpan.FromSeconds(MinimumSeconds);
+    private TimeSpan Maximum => TimeSpan.FromSeconds(MaximumSeconds);
 
     protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
     {

@@ -15,11 +15,11 @@ namespace EncryptionTools.Engine.Compliance;
 public static class ComplianceEngine
 {
     public static ComplianceReport Run(ComplianceRequest request, IComplianceSource source, IProgress<ComplianceProgress>? progress = null,
-        CancellationToken cancellationToken = default, Action<ComplianceFinding>? onFinding = null)
+        Action<ComplianceFinding>? onFinding = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(source);
-        var run = new Runner(request, source, progress, cancellationToken, onFinding);
+        var run = new Runner(request, source, progress, onFinding, cancellationToken);
         return run.Execute();
     }
 
@@ -37,8 +37,8 @@ public static class ComplianceEngine
         /// <summary>The key whose stored policy made the store refuse to list keys (a store written before policies were validated).</summary>
         private (string KeyId, string Problem)? _storedPolicyInvalid;
 
-        public Runner(ComplianceRequest request, IComplianceSource source, IProgress<ComplianceProgress>? progress, CancellationToken cancel,
-            Action<ComplianceFinding>? onFinding)
+        public Runner(ComplianceRequest request, IComplianceSource source, IProgress<ComplianceProgress>? progress,
+            Action<ComplianceFinding>? onFinding, CancellationToken cancel)
         {
             _request = request;
             _source = source;

@@ -121,7 +121,7 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
             var progress = new PipelineProgress(this);
             using (var source = new StoreComplianceSource(KeyStoreProviders.Get(ResolvedStorePath), SystemPrincipalResolver.Instance))
             {
-                report = ComplianceEngine.Run(request, source, progress, CancellationToken, Quiet ? null : f => WriteObject(f));
+                report = ComplianceEngine.Run(request, source, progress, Quiet ? null : f => WriteObject(f), CancellationToken);
             }
             progress.Complete();
             WriteVerbose(report.Summary.ToString());

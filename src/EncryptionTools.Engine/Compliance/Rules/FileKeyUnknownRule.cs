@@ -16,7 +16,7 @@ internal sealed class FileKeyUnknownRule() : FileRule(RuleId, "FileKeyUnknown", 
     {
         if (!file.KeysKnown || file.Known.Count > 0) return;
         var identities = file.Entry.Keys;
-        var first = identities.FirstOrDefault();
+        var first = identities.Count > 0 ? identities[0] : null;
         Remediation remediation;
         if (first is not null && first.ProviderId == LocalKeyStore.DefaultKeyNamespace && KeyIds.TryParseVersionKeyName(first.KeyName, out var keyId, out _))
             remediation = CheckAgainstOtherStore(file.Path, keyId);
