@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# File-level benchmarks of issue 4 (results: docs/performance-files.md).
+# File-level benchmarks (results: docs/performance-files.md).
 #  1. Many small files: N files of 4 KiB encrypted into a new tree by ONE `enctools encrypt -r` process (the same
 #     engine path as Protect-File: FileOperations + FileProtector), minus the cost of a one-file run (process
 #     start, store load), giving the engine's files/s.

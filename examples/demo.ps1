@@ -10,7 +10,7 @@ New-Item -ItemType Directory "$work/hr" -Force | Out-Null
 1..3 | ForEach-Object { Set-Content "$work/hr/payslip-$_.csv" "employee,amount`n$_,$(1000 * $_)" }
 
 # 1. A master key with an alias, rotating yearly.
-$key = New-EncKey -Alias alias/payroll -Description 'Payroll exports' -EnableRotation
+$key = New-EncKey -Alias alias/payroll -Description 'Payroll exports' -RotationEnabled
 # 2. Encrypt the folder, bound to dept=hr; the plaintext is replaced only after the ciphertext verifies.
 Get-ChildItem "$work/hr" -File | Protect-File -KeyId alias/payroll -EncryptionContext @{ dept = 'hr' } -InPlace |
     Format-Table Source, Action, EncryptionContext

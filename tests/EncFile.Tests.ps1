@@ -2,7 +2,7 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
 
 # The file cmdlets end to end: a temporary -StorePath, absolute paths everywhere (no reliance on the process's
-# working directory), and the three pipeline scenarios of issue 4.
+# working directory), and the three pipeline scenarios the file cmdlets promise.
 BeforeAll {
     $modulePath = $env:ENCRYPTIONTOOLS_MODULE ?? (Join-Path $PSScriptRoot '../out/EncryptionTools/EncryptionTools.psd1')
     Import-Module $modulePath -Force

@@ -41,7 +41,4 @@ internal static class AccessArguments
 {
     /// <summary>A hashtable of encryption context pairs; null stays null.</summary>
     public static Dictionary<string, string>? Context(Hashtable? table) => KeyQueries.ToTags(table);
-
-    /// <summary>The object behind a PowerShell wrapper.</summary>
-    public static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 }

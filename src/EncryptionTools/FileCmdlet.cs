@@ -100,7 +100,7 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
         if (table is null) return null;
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in table)
-            result[Unwrap(entry.Key)?.ToString() ?? ""] = Unwrap(entry.Value)?.ToString() ?? "";
+            result[PSObjects.Unwrap(entry.Key)?.ToString() ?? ""] = PSObjects.Unwrap(entry.Value)?.ToString() ?? "";
         return result;
     }
 
@@ -116,7 +116,7 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
         var (files, pems, keys) = (new List<string>(), new List<string>(), new List<string>());
         foreach (var raw in values ?? [])
         {
-            switch (Unwrap(raw))
+            switch (PSObjects.Unwrap(raw))
             {
                 case null:
                     break;
@@ -149,7 +149,6 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
         return (files, pems, keys);
     }
 
-    protected static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 
     /// <summary>One file's outcome of a Protect/Unprotect batch: an object (result or FileInfo), a warning, or an error.</summary>
     protected void WriteOutcome(FileOutcome outcome, bool passThru)

@@ -184,7 +184,7 @@ internal static class CompletionStore
 {
     public static IKeyStoreProvider Open(IDictionary? fakeBoundParameters, string? command = null)
     {
-        var typed = fakeBoundParameters?["StorePath"] is { } value ? (value is PSObject ps ? ps.BaseObject : value) as string : null;
+        var typed = fakeBoundParameters?["StorePath"] is { } value ? PSObjects.Unwrap(value) as string : null;
         if (string.IsNullOrWhiteSpace(typed)) return KeyStoreProviders.Get(null, command);
         return KeyStoreProviders.Get(ResolveAgainstLocation(typed), command);
     }

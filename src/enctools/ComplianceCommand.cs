@@ -74,7 +74,7 @@ public static class ComplianceCommand
                 };
                 ComplianceReport report;
                 using (var source = new StoreComplianceSource(provider, SystemPrincipalResolver.Instance))
-                    report = ComplianceEngine.Run(request, source, Console.IsErrorRedirected ? null : new StderrProgress(), cancellationToken);
+                    report = ComplianceEngine.Run(request, source, Console.IsErrorRedirected ? null : new StderrProgress(), cancellationToken: cancellationToken);
                 if (!Console.IsErrorRedirected) Console.Error.Write("\r\u001b[K");
                 if (r.GetValue(sarif) is { } sarifFile) SarifWriter.WriteFile(report, sarifFile.FullName);
                 if (r.GetValue(json))

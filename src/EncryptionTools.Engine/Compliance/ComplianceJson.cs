@@ -11,6 +11,8 @@ public static class ComplianceJson
     /// </summary>
     public static void WriteCommands(Utf8JsonWriter w, IReadOnlyList<RemediationCommand> commands)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(commands);
         w.WriteStartArray("remediationCommands");
         foreach (var c in commands)
         {

@@ -185,7 +185,7 @@ public sealed record ComplianceProfile
         _ => throw Fail(source, value.Line, field, $"must be a non-empty string, not {Describe(value.Value)}"),
     };
 
-    private static IReadOnlyList<string> Strings(string source, string field, PsdValue value, bool allowEmptyItems)
+    private static List<string> Strings(string source, string field, PsdValue value, bool allowEmptyItems)
     {
         var items = value.Value switch
         {

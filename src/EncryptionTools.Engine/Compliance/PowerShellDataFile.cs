@@ -253,11 +253,11 @@ internal sealed class PowerShellDataFile
         Advance();
         while (_pos < _text.Length && (char.IsLetterOrDigit(Peek()) || Peek() == '_')) _pos++;
         var name = _text[start.._pos];
-        return name.ToLowerInvariant() switch
+        return name switch
         {
-            "$true" => new PsdValue(true, line),
-            "$false" => new PsdValue(false, line),
-            "$null" => new PsdValue(null, line),
+            _ when name.Equals("$true", StringComparison.OrdinalIgnoreCase) => new PsdValue(true, line),
+            _ when name.Equals("$false", StringComparison.OrdinalIgnoreCase) => new PsdValue(false, line),
+            _ when name.Equals("$null", StringComparison.OrdinalIgnoreCase) => new PsdValue(null, line),
             _ => throw Error($"the variable {name} is not allowed in a data file (only $true, $false and $null are)"),
         };
     }

@@ -102,7 +102,7 @@ public static partial class PowerShellQuoting
             sb.Append('\'');
             foreach (var c in text)
             {
-                if (SingleQuotes.Contains(c)) sb.Append(c);
+                if (SingleQuotes.Contains(c, StringComparison.Ordinal)) sb.Append(c);
                 sb.Append(c);
             }
             return sb.Append('\'').ToString();
@@ -110,7 +110,7 @@ public static partial class PowerShellQuoting
         sb.Append('"');
         foreach (var c in text)
         {
-            if (c == '`' || c == '$' || DoubleQuotes.Contains(c)) sb.Append('`').Append(c);
+            if (c == '`' || c == '$' || DoubleQuotes.Contains(c, StringComparison.Ordinal)) sb.Append('`').Append(c);
             else if (UntrustedText.NeedsEscape(c) && !char.IsSurrogate(c)) sb.Append("`u{").Append(((int)c).ToString("X", CultureInfo.InvariantCulture)).Append('}');
             else sb.Append(c);
         }
@@ -123,6 +123,7 @@ public static partial class PowerShellQuoting
     /// <summary>One command line: the command name, then each argument.</summary>
     public static string Render(RemediationCommand command)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (!CommandName().IsMatch(command.Command))
             throw new ArgumentException($"'{command.Command}' is not a command name a remediation may use.", nameof(command));
         var sb = new StringBuilder(command.Command);

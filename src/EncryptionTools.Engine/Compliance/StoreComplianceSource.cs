@@ -67,7 +67,7 @@ public class StoreComplianceSource : IComplianceSource, IDisposable
     }
 
     /// <summary>The store keeps the policy text on the key; keys created without one carry the rendered default policy.</summary>
-    public virtual string GetKeyPolicy(EncKey key) => key.Policy;
+    public virtual string GetKeyPolicy(EncKey key) => (key ?? throw new ArgumentNullException(nameof(key))).Policy;
 
     public IReadOnlyList<Grant>? GetGrants() => OrEmpty(() => ReadGrants(_store), []);
 

@@ -18,6 +18,7 @@ public sealed class GetEncAuditEventCommand : KeyStoreCmdlet
     /// <summary>A key id, ARN or alias (an alias resolves to its key now).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(EncKeyCompleter))]
+    [Alias("Id")]
     public string? KeyId { get; set; }
 
     [Parameter]

@@ -27,8 +27,10 @@ public sealed class NewEncKeyCommand : KeyStoreCmdlet
     [Parameter]
     public SwitchParameter Exportable { get; set; }
 
+    /// <summary>Turns automatic rotation on (off by default). Named as on Set-EncKey and the key's own property; -EnableRotation still binds.</summary>
     [Parameter]
-    public SwitchParameter EnableRotation { get; set; }
+    [Alias("EnableRotation")]
+    public SwitchParameter RotationEnabled { get; set; }
 
     [Parameter]
     [ValidateRange(LocalKeyStore.MinRotationPeriodInDays, LocalKeyStore.MaxRotationPeriodInDays)]
@@ -49,7 +51,7 @@ public sealed class NewEncKeyCommand : KeyStoreCmdlet
             Tags = Tags(Tag),
             Alias = Alias,
             Exportable = Exportable,
-            RotationEnabled = EnableRotation,
+            RotationEnabled = RotationEnabled,
             RotationPeriodInDays = RotationPeriodInDays,
             Policy = Policy,
         })));

@@ -22,6 +22,7 @@ public sealed class ProtectFileCommand : FileTransformCmdlet
     [Parameter(Position = 1)]
     [ArgumentCompleter(typeof(EncKeyCompleter))]
     [ValidateNotNullOrEmpty]
+    [Alias("Id")]
     public string[]? KeyId { get; set; }
 
     /// <summary>RSA public keys: PEM file paths, Export-EncKey -PublicKeyOnly output, or RSA EncKey objects.</summary>

@@ -17,7 +17,7 @@ public sealed class SetEncKeyAliasCommand : KeyStoreCmdlet
     /// <summary>The key the alias will point to.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ArgumentCompleter(typeof(EncKeyCompleter))]
-    [Alias("TargetKeyId")]
+    [Alias("Id", "TargetKeyId")]
     public string KeyId { get; set; } = "";
 
     [Parameter]

@@ -25,6 +25,7 @@ public sealed class SetEncKeyCommand : KeyStoreCmdlet
     [Parameter]
     public string[]? RemoveTag { get; set; }
 
+    /// <summary>Turns automatic rotation on ($true) or off ($false); not given, it stays as it is.</summary>
     [Parameter]
     public bool? RotationEnabled { get; set; }
 

@@ -73,7 +73,7 @@ public sealed class SetEncKeyPolicyCommand : KeyStoreCmdlet
                     throw new PolicyInputException($"-Path matches {files.Count} files; a key has one policy. Name one file.");
                 return File.ReadAllText(files[0]);
             case ObjectSet:
-                return AccessArguments.Unwrap(InputObject) switch
+                return PSObjects.Unwrap(InputObject) switch
                 {
                     null => throw new PolicyInputException("-InputObject is empty."),
                     string s => s,
@@ -87,11 +87,11 @@ public sealed class SetEncKeyPolicyCommand : KeyStoreCmdlet
     }
 
     /// <summary>Hashtables, arrays and PSObjects as plain dictionaries, lists and scalars, for System.Text.Json.</summary>
-    private static object? Plain(object? value) => AccessArguments.Unwrap(value) switch
+    private static object? Plain(object? value) => PSObjects.Unwrap(value) switch
     {
         null => null,
         string s => s,
-        bool or int or long or double or decimal => AccessArguments.Unwrap(value),
+        bool or int or long or double or decimal => PSObjects.Unwrap(value),
         IDictionary d => d.Keys.Cast<object>().ToDictionary(k => Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture) ?? "", k => Plain(d[k])),
         IEnumerable e => e.Cast<object?>().Select(Plain).ToList(),
         PSObject ps => ps.Properties.ToDictionary(p => p.Name, p => Plain(p.Value)),

@@ -17,7 +17,7 @@ namespace EncryptionTools.Module.Commands;
 public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
 {
     // Not a KeyStoreCmdlet: it reads the store only through the compliance engine's data source, and the key-store
-    // cmdlet family (and its tests) stays the set of key cmdlets.
+    // cmdlet family (and its tests) stays the set of key cmdlets.
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
@@ -121,7 +121,7 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
             var progress = new PipelineProgress(this);
             using (var source = new StoreComplianceSource(KeyStoreProviders.Get(ResolvedStorePath), SystemPrincipalResolver.Instance))
             {
-                report = ComplianceEngine.Run(request, source, progress, CancellationToken, Quiet ? null : f => WriteObject(f));
+                report = ComplianceEngine.Run(request, source, progress, Quiet ? null : f => WriteObject(f), CancellationToken);
             }
             progress.Complete();
             WriteVerbose(report.Summary.ToString());
@@ -142,31 +142,31 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
         }
     }
 
-    private ComplianceProfile LoadProfile() => (Profile is PSObject ps ? ps.BaseObject : Profile) switch
+    private ComplianceProfile LoadProfile() => PSObjects.Unwrap(Profile) switch
     {
         null => ComplianceProfile.Default,
         ComplianceProfile p => p,
-        IDictionary table => ComplianceProfile.FromDictionary(Unwrap(table)),
+        IDictionary table => ComplianceProfile.FromDictionary(PlainTable(table)),
         string path => ComplianceProfile.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
         FileInfo file => ComplianceProfile.Load(file.FullName),
         var other => throw new ComplianceArgumentException($"-Profile takes a hashtable or the path of a .psd1 file, not a {other.GetType().Name}."),
     };
 
     /// <summary>PSObject wrappers and switch values become plain values before the engine sees them.</summary>
-    private static Hashtable Unwrap(IDictionary table)
+    private static Hashtable PlainTable(IDictionary table)
     {
         var result = new Hashtable(StringComparer.OrdinalIgnoreCase);
-        foreach (DictionaryEntry e in table) result[e.Key.ToString()!] = UnwrapValue(e.Value);
+        foreach (DictionaryEntry e in table) result[e.Key.ToString()!] = PlainValue(e.Value);
         return result;
     }
 
-    private static object? UnwrapValue(object? value) => value switch
+    private static object? PlainValue(object? value) => value switch
     {
-        PSObject ps => UnwrapValue(ps.BaseObject),
+        PSObject => PlainValue(PSObjects.Unwrap(value)),
         SwitchParameter s => s.IsPresent,
-        IDictionary d => Unwrap(d),
+        IDictionary d => PlainTable(d),
         string s => s,
-        IEnumerable list => list.Cast<object?>().Select(UnwrapValue).ToList(),
+        IEnumerable list => list.Cast<object?>().Select(PlainValue).ToList(),
         _ => value,
     };
 

@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>
-/// Unlocks a password-protected key store for this process until the timeout (default 900 seconds). Runbooks pass
+/// Unlocks a password-protected key store for this process until the timeout (default 15 minutes). Runbooks pass
 /// -Password, or set ENCRYPTIONTOOLS_STORE_PASSWORD and need no unlock at all.
 /// </summary>
 [Cmdlet(VerbsCommon.Unlock, "EncKeyStore", HelpUri = HelpLinks.DocsBase + "Unlock-EncKeyStore.md")]
@@ -15,10 +15,11 @@ public sealed class UnlockEncKeyStoreCommand : KeyStoreCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     public SecureString Password { get; set; } = new();
 
-    /// <summary>Seconds the store stays unlocked in this process.</summary>
+    /// <summary>How long the store stays unlocked in this process: a TimeSpan ('00:15:00') or seconds (900), as before.</summary>
     [Parameter]
-    [ValidateRange(1, 31_536_000)]
-    public int Timeout { get; set; } = (int)LocalKeyStore.DefaultUnlockTimeout.TotalSeconds;
+    [DurationArgument]
+    [ValidateDuration(1, 31_536_000)]
+    public TimeSpan Timeout { get; set; } = LocalKeyStore.DefaultUnlockTimeout;
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -30,7 +31,7 @@ public sealed class UnlockEncKeyStoreCommand : KeyStoreCmdlet
             var chars = Passwords.ToChars(Password);
             try
             {
-                var info = Store.Unlock(chars, TimeSpan.FromSeconds(Timeout));
+                var info = Store.Unlock(chars, Timeout);
                 if (PassThru) WriteObject(info);
             }
             finally { Passwords.Clear(chars); }

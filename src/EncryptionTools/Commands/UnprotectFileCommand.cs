@@ -20,6 +20,7 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
     [Parameter]
     [ArgumentCompleter(typeof(EncKeyCompleter))]
     [ValidateNotNullOrEmpty]
+    [Alias("Id")]
     public string[]? KeyId { get; set; }
 
     [Parameter]

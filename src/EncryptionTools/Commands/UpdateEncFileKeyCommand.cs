@@ -22,6 +22,7 @@ public sealed class UpdateEncFileKeyCommand : FileInputCmdlet
     [Parameter]
     [ArgumentCompleter(typeof(EncKeyCompleter))]
     [ValidateNotNullOrEmpty]
+    [Alias("Id")]
     public string[]? KeyId { get; set; }
 
     [Parameter]

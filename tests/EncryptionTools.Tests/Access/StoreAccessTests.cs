@@ -35,7 +35,7 @@ public class StoreAccessTests
         return File.ReadAllText(output);
     }
 
-    /// <summary>The done-when scenario, step by step, read back from the audit log.</summary>
+    /// <summary>The access-control acceptance scenario, step by step, read back from the audit log.</summary>
     [Fact]
     public void Done_when_scenario_grant_decrypt_with_context_then_revoke_all_audited_and_tamper_evident()
     {

@@ -5,7 +5,7 @@ using EncryptionTools.Engine.Store;
 namespace EncryptionTools.Tests.Compliance;
 
 /// <summary>
-/// The done-when: a tree mixing encrypted and plain files, keys with and without rotation, and a broad policy
+/// The compliance acceptance scenario: a tree mixing encrypted and plain files, keys with and without rotation, and a broad policy
 /// report exactly the expected findings with their remediations; after the remediations are run through the engine, the
 /// -Quiet equivalent (Summary.Compliant) flips to true.
 /// </summary>

@@ -69,7 +69,7 @@ public sealed class EngineBehaviourTests : IDisposable
         var phases = new List<CompliancePhase>();
         using var source = _f.Source();
         var report = ComplianceEngine.Run(new ComplianceRequest { Paths = [_f.Tree], MaxDegreeOfParallelism = 2 }, source,
-            new Files.CallbackProgress<ComplianceProgress>(p => phases.Add(p.Phase)), default, streamed.Add);
+            new Files.CallbackProgress<ComplianceProgress>(p => phases.Add(p.Phase)), streamed.Add);
         Assert.Equal(report.Findings, streamed);
         Assert.Equal(600, report.Summary.FilesScanned);
         Assert.Equal(600, report.Summary.CountByRule[ComplianceRules.FileNotEncrypted]);
@@ -87,7 +87,7 @@ public sealed class EngineBehaviourTests : IDisposable
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         using var source = _f.Source();
-        Assert.ThrowsAny<OperationCanceledException>(() => ComplianceEngine.Run(new ComplianceRequest { Paths = [_f.Tree] }, source, null, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => ComplianceEngine.Run(new ComplianceRequest { Paths = [_f.Tree] }, source, cancellationToken: cts.Token));
     }
 
     [Fact]

@@ -3,13 +3,15 @@ using System.Text;
 using System.Text.RegularExpressions;
 using EncryptionTools.Engine.Access;
 using EncryptionTools.Engine.Compliance;
+using EncryptionTools.Engine.Compliance.Rules;
 using EncryptionTools.Tests.Module;
 
 namespace EncryptionTools.Tests.Compliance;
 
 /// <summary>
-/// Every remediation the engine can emit (each template of <see cref="ComplianceRemediations"/>, rendered by reflection
-/// with sample arguments) and every rule's help names real cmdlets and real parameters of the compiled module.
+/// Every remediation the engine can emit (each template of <see cref="ComplianceRemediations"/> and of every rule class
+/// of <see cref="ComplianceRuleRegistry"/>, rendered by reflection with sample arguments) and every rule's help names
+/// real cmdlets and real parameters of the compiled module.
 /// </summary>
 public class RemediationCmdletTests
 {
@@ -18,8 +20,11 @@ public class RemediationCmdletTests
 
     private static readonly Regex CmdletName = new(@"^[A-Z][a-z]+-[A-Z][A-Za-z]+$", RegexOptions.CultureInvariant);
 
-    private static IReadOnlyList<string> TemplateNames { get; } = typeof(ComplianceRemediations)
-        .GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.ReturnType == typeof(Remediation)).Select(m => m.Name).ToList();
+    private static IReadOnlyList<MethodInfo> TemplateMethods { get; } = ComplianceRuleRegistry.Create().Select(r => r.GetType())
+        .Prepend(typeof(ComplianceRemediations))
+        .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly)).Where(m => m.ReturnType == typeof(Remediation)).ToList();
+
+    private static IReadOnlyList<string> TemplateNames { get; } = TemplateMethods.Select(m => m.DeclaringType!.Name + "." + m.Name).ToList();
 
     public static TheoryData<string> Templates() => [.. TemplateNames];
 
@@ -34,7 +39,7 @@ public class RemediationCmdletTests
     [MemberData(nameof(Templates))]
     public void NamesRealCmdletsAndParameters(string template)
     {
-        var method = typeof(ComplianceRemediations).GetMethod(template, BindingFlags.Public | BindingFlags.Static)!;
+        var method = TemplateMethods.Single(m => m.DeclaringType!.Name + "." + m.Name == template);
         var renderings = Render(method).ToList();
         Assert.NotEmpty(renderings);
         foreach (var remediation in renderings)

@@ -11,7 +11,7 @@ namespace EncryptionTools.Tests.Edges;
 /// </summary>
 public class HostileHeaderCliTests(ITestOutputHelper log)
 {
-    /// <summary>Peak RSS allowed: the 64 MiB for the shipped (Native AOT) CLI; the IL build also carries the JIT.</summary>
+    /// <summary>Peak RSS allowed: the required 64 MiB for the shipped (Native AOT) CLI; the IL build also carries the JIT.</summary>
     private static long BudgetKiB => CliProcess.Native is null ? 160 * 1024 : 64 * 1024;
 
     // The store is made once per test, beside the files; "nothing left behind" is checked for everything else.

@@ -1,12 +1,17 @@
 using System.Management.Automation;
 using System.Reflection;
+using System.Text.RegularExpressions;
+using EncryptionTools.Engine.Store;
 using EncryptionTools.HelpGen;
+using EncryptionTools.Module;
 
 namespace EncryptionTools.Tests.Module;
 
 /// <summary>
-/// House rules every cmdlet must keep, found by reflection on the compiled classes: approved verbs, one cmdlet per
-/// file named VerbNounCommand, [OutputType], ShouldProcess where it writes, -Path beside -LiteralPath, and help.
+/// House rules every cmdlet must keep, found by reflection on the compiled classes: approved verbs (PowerShell's own),
+/// one cmdlet per file named VerbNounCommand, [OutputType], HelpUri, ShouldProcess where it writes (and only there),
+/// -Path beside -LiteralPath, -KeyId with its Id alias and key completion, -StorePath on store cmdlets, and help.
+/// The module's one convention suite.
 /// </summary>
 public class CmdletConventionTests
 {
@@ -23,8 +28,79 @@ public class CmdletConventionTests
         return data;
     }
 
+    /// <summary>The store cmdlets: they use the store and bind keys from the pipeline (the file cmdlets bind files; Module/FileCmdletTests).</summary>
+    private static readonly Type[] StoreCmdlets = [.. ModuleLayout.Cmdlets.Values
+        .Where(t => t.IsSubclassOf(typeof(KeyStoreCmdlet)) && (!t.IsSubclassOf(typeof(FileCmdlet)) || t == typeof(EncryptionTools.Module.Commands.InvokeEncKeyRotationCommand)))
+        .OrderBy(t => t.Name, StringComparer.Ordinal)];
+
+    /// <summary>Cmdlets that destroy or expose something, or change who may do what: -Confirm asks by default.</summary>
+    private static readonly string[] HighImpact =
+        ["Remove-EncKey", "Invoke-EncKeyRotation", "Export-EncKey", "Set-EncKeyStore", "Set-EncKeyPolicy", "Revoke-EncKeyAccess"];
+
+    public static TheoryData<string> StoreCmdletNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var type in StoreCmdlets) data.Add(ModuleLayout.Name(type));
+        return data;
+    }
+
     [Fact]
     public void ThereAreCmdlets() => Assert.NotEmpty(ModuleLayout.Cmdlets);
+
+    [Fact]
+    public void EveryStoreCmdletExists()
+    {
+        string[] expected =
+        [
+            "New-EncKey", "Get-EncKey", "Set-EncKey", "Enable-EncKey", "Disable-EncKey", "Remove-EncKey", "Restore-EncKey",
+            "New-EncKeyAlias", "Get-EncKeyAlias", "Set-EncKeyAlias", "Remove-EncKeyAlias", "Invoke-EncKeyRotation", "Get-EncKeyRotation",
+            "Import-EncKey", "Export-EncKey", "Unlock-EncKeyStore", "Lock-EncKeyStore", "Get-EncKeyStore", "Set-EncKeyStore",
+            "Get-EncKeyPolicy", "Set-EncKeyPolicy", "Test-EncKeyAccess", "Grant-EncKeyAccess", "Get-EncKeyGrant", "Revoke-EncKeyAccess",
+            "Remove-EncKeyGrant", "Get-EncAuditEvent", "Test-EncAuditLog",
+            "Backup-EncKeyStore", "Restore-EncKeyStore",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), StoreCmdlets.Select(ModuleLayout.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreCmdletNames))]
+    public void StoreCmdletsTakeAStorePathAndHaveAPesterDescribe(string name)
+    {
+        var type = ModuleLayout.Cmdlets[name];
+        Assert.NotNull(ModuleLayout.Attribute<ParameterAttribute>(type.GetProperty("StorePath")!));
+        var pester = Directory.GetFiles(Path.Combine(ModuleLayout.RepoRoot, "tests"), "*.Tests.ps1").Select(File.ReadAllText);
+        Assert.Contains(pester, text => text.Contains($"Describe '{name}'", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(CmdletNames))]
+    public void KeyIdHasTheIdAliasAndCompletesKeys(string name)
+    {
+        var keyId = ModuleLayout.Parameters(ModuleLayout.Cmdlets[name]).FirstOrDefault(p => p.Name == "KeyId");
+        if (keyId is null) return;
+        Assert.Contains("Id", ModuleLayout.StringArgs(ModuleLayout.Attribute<AliasAttribute>(keyId)));
+        Assert.Equal(typeof(EncKeyCompleter), ModuleLayout.Attribute<ArgumentCompleterAttribute>(keyId)?.ConstructorArguments[0].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreCmdletNames))]
+    public void StoreCmdletsBindKeyObjectsFromThePipelineByKeyId(string name)
+    {
+        var keyId = ModuleLayout.Cmdlets[name].GetProperty("KeyId");
+        if (keyId is null || name == "Set-EncKeyAlias") return; // there -KeyId is the new target, given explicitly
+        Assert.Contains(ModuleLayout.Attributes<ParameterAttribute>(keyId), p => ModuleLayout.Named(p, "ValueFromPipelineByPropertyName") is true);
+    }
+
+    [Fact]
+    public void KeyObjectsBindBecauseTheyHaveAKeyIdAndConvertToIt()
+    {
+        using var t = new Store.TestStore();
+        var key = t.Store.NewKey(new NewKeyRequest());
+        Assert.Equal(key.KeyId, key.ToString()); // -KeyId $key, coerced to string
+        Assert.NotNull(typeof(EncKeyAlias).GetProperty("KeyId"));
+        Assert.NotNull(typeof(EncKeyExport).GetProperty("KeyNamespace")); // Export | Import binds by property name
+        Assert.NotNull(typeof(EncKeyExport).GetProperty("KeyMaterialBase64"));
+    }
 
     [Theory]
     [MemberData(nameof(CmdletNames))]
@@ -62,12 +138,14 @@ public class CmdletConventionTests
 
     [Theory]
     [MemberData(nameof(CmdletNames))]
-    public void SupportsShouldProcessWhenItWrites(string name)
+    public void SupportsShouldProcessWhenItWritesAndOnlyThen(string name)
     {
         var type = ModuleLayout.Cmdlets[name];
-        if (ReadOnlyVerbs.Contains(ModuleLayout.Verb(type)) || InMemoryOnly.Contains(name)) return;
-        Assert.True(ModuleLayout.Named(ModuleLayout.Attribute<CmdletAttribute>(type)!, "SupportsShouldProcess") is true,
-            $"{name} changes state and must declare SupportsShouldProcess.");
+        var cmdlet = ModuleLayout.Attribute<CmdletAttribute>(type)!;
+        var writes = !ReadOnlyVerbs.Contains(ModuleLayout.Verb(type)) && !InMemoryOnly.Contains(name);
+        Assert.True(writes == ModuleLayout.Named(cmdlet, "SupportsShouldProcess") is true,
+            writes ? $"{name} changes state and must declare SupportsShouldProcess." : $"{name} changes nothing and must not offer -WhatIf/-Confirm.");
+        if (HighImpact.Contains(name)) Assert.Equal((int)ConfirmImpact.High, ModuleLayout.Named(cmdlet, "ConfirmImpact"));
     }
 
     [Theory]
@@ -88,6 +166,11 @@ public class CmdletConventionTests
     {
         var page = Path.Combine(ModuleLayout.RepoRoot, "docs", name + ".md");
         Assert.True(File.Exists(page), $"{name} has no docs page {page}.");
+        var text = File.ReadAllText(page);
+        Assert.Contains("external help file: EncryptionTools.dll-Help.xml", text, StringComparison.Ordinal);
+        Assert.Contains("Module Name: EncryptionTools", text, StringComparison.Ordinal);
+        foreach (var section in new[] { "## SYNOPSIS", "## SYNTAX", "## DESCRIPTION", "## EXAMPLES", "## PARAMETERS", "## INPUTS", "## OUTPUTS", "## NOTES", "## RELATED LINKS" })
+            Assert.Matches(new Regex("^" + Regex.Escape(section) + "\\s*$", RegexOptions.Multiline), text);
         var help = MarkdownHelpParser.ParseCommandPage(page);
         Assert.False(string.IsNullOrWhiteSpace(help.Synopsis));
         Assert.True(help.Examples.Count >= 2, $"{name} needs at least two examples.");
@@ -135,7 +218,7 @@ public class CmdletConventionTests
         }
     }
 
-    /// <summary>The approved verbs of PowerShell (Get-Verb), from the Verbs* classes of the reference assembly.</summary>
+    /// <summary>The approved verbs of PowerShell (Get-Verb), from PowerShell's own Verbs* classes.</summary>
     private static readonly HashSet<string> ApprovedVerbs = new[]
         {
             typeof(VerbsCommon), typeof(VerbsCommunications), typeof(VerbsData), typeof(VerbsDiagnostic),

@@ -4,7 +4,7 @@ using EncryptionTools.Module;
 
 namespace EncryptionTools.Tests.Module;
 
-/// <summary>The rules of the file cmdlets (issue 4), beside the house rules every cmdlet keeps (CmdletConventionTests).</summary>
+/// <summary>The rules of the file cmdlets, beside the house rules every cmdlet keeps (CmdletConventionTests).</summary>
 public class FileCmdletTests
 {
     public static TheoryData<string> FileCmdlets() => new() { "Protect-File", "Unprotect-File", "Update-EncFileKey", "Get-EncFileInfo", "Invoke-EncKeyRotation" };

@@ -12,6 +12,7 @@ public class ManifestTests
         Assert.DoesNotContain(exported, e => e.Contains('*'));
         Assert.Equal(ModuleLayout.Cmdlets.Keys.Order(StringComparer.OrdinalIgnoreCase), exported.Order(StringComparer.OrdinalIgnoreCase));
         Assert.Equal(exported.Count, exported.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(exported.Order(StringComparer.OrdinalIgnoreCase), exported); // sorted, so a new cmdlet has one place
     }
 
     [Theory]
