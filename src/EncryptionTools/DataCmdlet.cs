@@ -58,7 +58,7 @@ public abstract class DataCmdlet : FileCmdlet
 
     /// <summary>An input these cmdlets do not take: a per-item error that names its type, never its value.</summary>
     protected void WriteInvalidInput(object? value, string expected) =>
-        WriteEngineError(new EncryptionToolsException(DataErrorIds.InvalidDataInput, EngineErrorCategory.InvalidArgument,
+        WriteEngineError(new EncryptionToolsException(ErrorCatalog.InvalidDataInput,
             $"{MyInvocation.MyCommand.Name} does not take {(value is null ? "a null input" : "a " + value.GetType().Name)}: give {expected}."), null);
 
     /// <summary>Base64 text, bytes, or an object with a CiphertextBlob (New-EncDataKey's output): the message's bytes, or null after an error.</summary>

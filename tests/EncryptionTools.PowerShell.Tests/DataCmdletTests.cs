@@ -42,6 +42,23 @@ public sealed class DataCmdletTests(ModuleRunspace ps)
     }
 
     [Fact]
+    public void SignedWritesSuite0578AndRoundTrips()
+    {
+        using var box = new Sandbox();
+        var r = ps.Run("""
+            $ErrorActionPreference = 'Stop'
+            New-EncKey -Alias alias/app -StorePath $store | Out-Null
+            $signed = 'p@ss' | Protect-EncData -KeyId alias/app -Signed -AsByteArray -StorePath $store
+            $plain = 'p@ss' | Protect-EncData -KeyId alias/app -AsByteArray -StorePath $store
+            '{0:X2}{1:X2}' -f $signed[1], $signed[2]
+            '{0:X2}{1:X2}' -f $plain[1], $plain[2]
+            Unprotect-EncData -InputObject $signed -StorePath $store
+            """, Vars(box));
+        r.AssertNoErrors();
+        Assert.Equal(["0578", "0478", "p@ss"], r.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
     public void TenMebibytesRoundTripThroughInputObject()
     {
         using var box = new Sandbox();

@@ -41,6 +41,12 @@ public static class ErrorCatalog
         "The message's encryption context lacks a pair that was required (-ExpectedEncryptionContext, --expect-context).");
     public static readonly ErrorDefinition NoDecryptableKey = Add(MessageFamily, "NoDecryptableKey", EngineErrorCategory.PermissionDenied, CliExitCodes.AccessDenied,
         "None of the message's encrypted data keys could be decrypted with the keys allowed; each is listed with its reason.");
+    public static readonly ErrorDefinition InvalidDataInput = Add(MessageFamily, "InvalidDataInput", EngineErrorCategory.InvalidArgument, CliExitCodes.Usage,
+        "An input the data cmdlets do not take (not a string, SecureString or bytes), or text that is not valid Unicode.");
+    public static readonly ErrorDefinition DataNotText = Add(MessageFamily, "DataNotText", EngineErrorCategory.InvalidData, CliExitCodes.InvalidData,
+        "Decrypted data asked for as text is not UTF-8.");
+    public static readonly ErrorDefinition DataTooLongForSecureString = Add(MessageFamily, "DataTooLongForSecureString", EngineErrorCategory.InvalidOperation, CliExitCodes.Failure,
+        "Decrypted text is longer than a SecureString holds.");
 
     // Files
     public static readonly ErrorDefinition SourceNotFound = Add(FileFamily, "SourceNotFound", EngineErrorCategory.ObjectNotFound, CliExitCodes.NotFound,

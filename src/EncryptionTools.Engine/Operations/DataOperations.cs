@@ -34,20 +34,23 @@ public sealed class DataOperations(FileOperations session)
     /// <summary>A data key is 256 bits, as the suite's.</summary>
     public const int DataKeyLength = 32;
 
+    /// <summary>Encrypt writes signed messages (suite 0x0578, ECDSA P-384), as <see cref="EncryptOptions.Signed"/>; data keys are never signed.</summary>
+    public bool Signed { get; set; }
+
     /// <summary>Resolves the keys once, so a key that cannot be used fails before any input is read.</summary>
     public void ResolveKeys(FileKeys keys) => session.EncryptKeyrings(keys);
 
     /// <summary>KMS Encrypt: the plaintext as a standard message under <paramref name="keys"/>, checked as kms:Encrypt on each store key.</summary>
     public byte[] Encrypt(Stream plaintext, FileKeys keys, IReadOnlyDictionary<string, string>? context, CancellationToken cancellationToken = default) =>
-        Encrypt(plaintext, keys, context, KmsActions.Encrypt, cancellationToken).Message;
+        Encrypt(plaintext, keys, context, KmsActions.Encrypt, cancellationToken, Signed).Message;
 
     private (byte[] Message, IReadOnlyList<IKeyring> Keyrings) Encrypt(Stream plaintext, FileKeys keys, IReadOnlyDictionary<string, string>? context,
-        string action, CancellationToken cancellationToken)
+        string action, CancellationToken cancellationToken, bool signed = false)
     {
         var keyrings = session.EncryptKeyrings(keys);
         Serve(keyrings, new StoreFileContext { WrapAction = action });
         using var output = new MemoryStream();
-        MessageEncryptor.Encrypt(plaintext, output, keyrings, new EncryptOptions { EncryptionContext = context ?? EncryptionContext.Empty }, cancellationToken);
+        MessageEncryptor.Encrypt(plaintext, output, keyrings, new EncryptOptions { EncryptionContext = context ?? EncryptionContext.Empty, Signed = signed }, cancellationToken);
         session.FlushAuditRecords();
         return (output.ToArray(), keyrings);
     }
@@ -192,7 +195,7 @@ public sealed class DataOperations(FileOperations session)
             catch (EncoderFallbackException ex)
             {
                 CryptographicOperations.ZeroMemory(bytes);
-                throw new EncryptionToolsException(DataErrorIds.InvalidDataInput, EngineErrorCategory.InvalidArgument,
+                throw new EncryptionToolsException(ErrorCatalog.InvalidDataInput,
                     "The SecureString is not valid Unicode text (it holds an unpaired surrogate).", ex);
             }
             return bytes;
@@ -214,7 +217,7 @@ public sealed class DataOperations(FileOperations session)
         try { count = StrictUtf8.GetCharCount(utf8); }
         catch (DecoderFallbackException ex) { throw NotText(ex); }
         if (count > MaxSecureStringLength)
-            throw new EncryptionToolsException(DataErrorIds.DataTooLongForSecureString, EngineErrorCategory.InvalidOperation,
+            throw new EncryptionToolsException(ErrorCatalog.DataTooLongForSecureString,
                 $"The plaintext is {count} characters long; a SecureString holds at most {MaxSecureStringLength}. Use -AsByteArray.");
         var chars = GC.AllocateArray<char>(Math.Max(1, count), pinned: true);
         try
@@ -251,7 +254,7 @@ public sealed class DataOperations(FileOperations session)
         catch (EncoderFallbackException ex)
         {
             CryptographicOperations.ZeroMemory(bytes);
-            throw new EncryptionToolsException(DataErrorIds.InvalidDataInput, EngineErrorCategory.InvalidArgument,
+            throw new EncryptionToolsException(ErrorCatalog.InvalidDataInput,
                 "The string is not valid Unicode text (it holds an unpaired surrogate); give its bytes instead.", ex);
         }
     }
@@ -272,17 +275,8 @@ public sealed class DataOperations(FileOperations session)
     }
 
     private static EncryptionToolsException NotText(Exception inner) =>
-        new(DataErrorIds.DataNotText, EngineErrorCategory.InvalidData,
+        new(ErrorCatalog.DataNotText,
             "The decrypted data is not UTF-8 text, so it cannot be returned as a string; use -AsByteArray.", inner);
 }
 
 /// <summary>Error ids of the data plane (the module and the CLI map them as every engine error).</summary>
-public static class DataErrorIds
-{
-    /// <summary>An input the data cmdlets do not take (not a string, SecureString or bytes), or text that is not Unicode.</summary>
-    public const string InvalidDataInput = "InvalidDataInput";
-    /// <summary>Decrypted bytes asked for as text that are not UTF-8.</summary>
-    public const string DataNotText = "DataNotText";
-    /// <summary>Decrypted text longer than a SecureString holds.</summary>
-    public const string DataTooLongForSecureString = "DataTooLongForSecureString";
-}

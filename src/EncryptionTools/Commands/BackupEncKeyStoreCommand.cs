@@ -52,7 +52,7 @@ public sealed class BackupEncKeyStoreCommand : KeyStoreCmdlet
         if (Password is null && RecipientPublicKey is null)
         {
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -Password, -RecipientPublicKey or both: a backup is always encrypted."),
-                "EncKeyStoreBackupProtectionMissing", ErrorCategory.InvalidArgument, null));
+                ErrorCatalog.StoreBackupProtectionMissing.Id, ErrorCategory.InvalidArgument, null));
         }
         var literal = ParameterSetName == LiteralPathSet;
         var destination = ResolveFileSystemPaths([literal ? LiteralPath : Path], literal, mustExist: false).FirstOrDefault();

@@ -42,6 +42,10 @@ public sealed class ProtectEncDataCommand : DataCmdlet
     [Parameter]
     public SwitchParameter AsByteArray { get; set; }
 
+    /// <summary>Write a signed message (suite 0x0578, ECDSA P-384), as Protect-File -Signed.</summary>
+    [Parameter]
+    public SwitchParameter Signed { get; set; }
+
     private FileKeys? _keys;
     private IReadOnlyDictionary<string, string>? _context;
 
@@ -86,6 +90,7 @@ public sealed class ProtectEncDataCommand : DataCmdlet
         ForItem(target, () =>
         {
             using var input = new MemoryStream(plaintext, 0, length, writable: false);
+            Data.Signed = Signed.IsPresent;
             WriteMessage(Data.Encrypt(input, _keys!, _context, CancellationToken), AsByteArray);
         });
     }
@@ -105,7 +110,7 @@ public sealed class ProtectEncDataCommand : DataCmdlet
         }
         catch (PSArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidRecipientPublicKey", ErrorCategory.InvalidArgument, RecipientPublicKey));
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorCatalog.InvalidRecipientPublicKey.Id, ErrorCategory.InvalidArgument, RecipientPublicKey));
         }
         catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)
         {

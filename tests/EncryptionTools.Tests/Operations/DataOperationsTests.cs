@@ -93,11 +93,11 @@ public class DataOperationsTests
     public void Data_that_is_not_text_or_too_long_for_a_SecureString_is_refused_clearly()
     {
         var notText = Assert.Throws<EncryptionToolsException>(() => DataOperations.ToText([0xC3, 0x28]));
-        Assert.Equal(DataErrorIds.DataNotText, notText.ErrorId);
-        Assert.Equal(DataErrorIds.DataNotText, Assert.Throws<EncryptionToolsException>(() => DataOperations.ToSecureString([0xFF])).ErrorId);
+        Assert.Equal(ErrorCatalog.DataNotText.Id, notText.ErrorId);
+        Assert.Equal(ErrorCatalog.DataNotText.Id, Assert.Throws<EncryptionToolsException>(() => DataOperations.ToSecureString([0xFF])).ErrorId);
         var tooLong = Assert.Throws<EncryptionToolsException>(() => DataOperations.ToSecureString(new byte[DataOperations.MaxSecureStringLength + 1]));
-        Assert.Equal(DataErrorIds.DataTooLongForSecureString, tooLong.ErrorId);
-        Assert.Equal(DataErrorIds.InvalidDataInput, Assert.Throws<EncryptionToolsException>(() => DataOperations.Utf8Of("a\uD800", out _)).ErrorId);
+        Assert.Equal(ErrorCatalog.DataTooLongForSecureString.Id, tooLong.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidDataInput.Id, Assert.Throws<EncryptionToolsException>(() => DataOperations.Utf8Of("a\uD800", out _)).ErrorId);
         var notBase64 = Assert.Throws<NotAnEncryptedMessageException>(() => DataOperations.FromBase64("p@ss is not base64!"));
         Assert.DoesNotContain("p@ss", notBase64.Message, StringComparison.Ordinal); // the input is never echoed
     }
