@@ -14,7 +14,8 @@ namespace EncryptionTools.Engine.Store;
 /// A facade over its parts: <see cref="StoreRepository"/> (files, cache, locked mutation), <see cref="RootKeyProtection"/>,
 /// <see cref="StoreAuditTrail"/>, <see cref="Authorization"/> (caller, policies, access checks), <see cref="KeyResolver"/>,
 /// <see cref="KeyRecordMapping"/>, <see cref="KeyLifecycle"/>, <see cref="KeyReader"/>, <see cref="KeyAliases"/>,
-/// <see cref="KeyGrants"/>, <see cref="KeyringFactory"/> and <see cref="StoreAdministration"/>.
+/// <see cref="KeyGrants"/>, <see cref="KeyringFactory"/>, <see cref="StoreAdministration"/>, <see cref="KeyTransferOperations"/>
+/// and <see cref="StoreBackupOperations"/>.
 /// Disposing it wipes every key buffer it holds; a use after that still works from the files but keeps nothing.
 /// </remarks>
 public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
@@ -49,6 +50,8 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
     private readonly KeyAliases _aliases;
     private readonly KeyGrants _grants;
     private readonly KeyringFactory _keyrings;
+    private readonly KeyTransferOperations _transfer;
+    private readonly StoreBackupOperations _backup;
 
     public LocalKeyStore(string location, LocalKeyStoreOptions? options = null)
     {
@@ -66,6 +69,8 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         _aliases = new KeyAliases(_audit, repository, resolver, _authorization);
         _grants = new KeyGrants(_store, _audit, repository, resolver, _authorization);
         _keyrings = new KeyringFactory(_store, repository, _cache, resolver, _authorization, _lifecycle);
+        _transfer = new KeyTransferOperations(_store, repository, resolver, mapping, _authorization);
+        _backup = new StoreBackupOperations(_store, protection, repository, _audit, _cache, _authorization, _administration);
     }
 
     public string Location => _store.Location;

@@ -203,7 +203,7 @@ public class KeyTransferTests
         Prop.ForAll(chars.ArrayOf().Select(a => new string(a)).ToArbitrary(), text =>
         {
             var ex = Record.Exception(() => EncKeyPackage.Parse(text));
-            return ex is KeyStoreException { ErrorId: StoreErrorIds.KeyPackageInvalid };
+            return ex is KeyStoreException k && k.ErrorId == StoreErrorIds.KeyPackageInvalid;
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(300));
     }
 
@@ -214,7 +214,7 @@ public class KeyTransferTests
         Prop.ForAll(Gen.Choose(0, json.Length - 1).ToArbitrary(), at =>
         {
             var ex = Record.Exception(() => EncKeyPackage.Parse(json[..at] + json[(at + 1)..]));
-            return ex is null or KeyStoreException { ErrorId: StoreErrorIds.KeyPackageInvalid };
+            return ex is null || (ex is KeyStoreException k && k.ErrorId == StoreErrorIds.KeyPackageInvalid);
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(200));
     }
 
