@@ -23,7 +23,7 @@ public abstract class DataCmdlet : FileCmdlet
     /// <summary>Sorts one pipeline record: a lone byte joins the gathered run; anything else ends it, then is handled.</summary>
     protected void Accept(object? input)
     {
-        var value = Unwrap(input);
+        var value = PSObjects.Unwrap(input);
         if (value is byte b)
         {
             (_gathered ??= new SecretBuffer()).WriteByte(b);
@@ -78,7 +78,7 @@ public abstract class DataCmdlet : FileCmdlet
             case EncDataKey key:
                 return key.CiphertextBlob;
         }
-        if (original is PSObject ps && Unwrap(ps.Properties["CiphertextBlob"]?.Value) is byte[] blob) return blob;
+        if (original is PSObject ps && PSObjects.Unwrap(ps.Properties["CiphertextBlob"]?.Value) is byte[] blob) return blob;
         WriteInvalidInput(value, "base64 text or the bytes of a message (Protect-EncData's output)");
         return null;
     }

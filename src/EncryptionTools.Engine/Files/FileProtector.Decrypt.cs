@@ -1,3 +1,4 @@
+using EncryptionTools.Engine.Format;
 using System.Security.Cryptography;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Keyrings;

@@ -4,7 +4,7 @@ namespace EncryptionTools.Engine.Format;
 /// The committing algorithm suites of message format v2 that we accept. Every other suite is refused by name,
 /// so a user learns why (non-committing, v1) rather than seeing a parse error.
 /// </summary>
-internal sealed class AlgorithmSuite
+public sealed class AlgorithmSuite
 {
     public const ushort CommitKeyId = 0x0478;
     public const ushort CommitKeyEcdsaP384Id = 0x0578;

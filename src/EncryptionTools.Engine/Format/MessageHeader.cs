@@ -7,7 +7,7 @@ namespace EncryptionTools.Engine.Format;
 /// The v2 header (message-header.md, "Header Body Version 2.0" and "Header Authentication Version 2.0").
 /// <see cref="BodyBytes"/> keeps the exact bytes read or written: authentication is over them, not a re-serialization.
 /// </summary>
-internal sealed class MessageHeader
+public sealed class MessageHeader
 {
     public const byte Version2 = 0x02;
     public const byte ContentTypeFramed = 0x02;

@@ -9,7 +9,7 @@ namespace EncryptionTools.Engine.IO;
 /// destination, flushed to disk, then renamed into place. A writer holds an exclusive lock on its temporary
 /// file, so a later run can tell the leftovers of a killed process from live work and remove them.
 /// </summary>
-internal sealed class AtomicFile : IDisposable
+public sealed class AtomicFile : IDisposable
 {
     /// <summary>Temporary files end with this, and start with a dot so they stay out of listings.</summary>
     public const string TempSuffix = ".etpart";

@@ -278,5 +278,3 @@ public sealed class DataOperations(FileOperations session)
         new(ErrorCatalog.DataNotText,
             "The decrypted data is not UTF-8 text, so it cannot be returned as a string; use -AsByteArray.", inner);
 }
-
-/// <summary>Error ids of the data plane (the module and the CLI map them as every engine error).</summary>

@@ -1,3 +1,4 @@
+using EncryptionTools.Engine.Access;
 using System.Security.Cryptography;
 
 namespace EncryptionTools.Engine.Store;

@@ -1,3 +1,5 @@
+using EncryptionTools.Engine.Access;
+
 namespace EncryptionTools.Engine.Store;
 
 /// <summary>The public objects made from the sealed records: keys, aliases and policies as the cmdlets show them.</summary>

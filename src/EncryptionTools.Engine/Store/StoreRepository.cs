@@ -1,3 +1,4 @@
+using EncryptionTools.Engine.Access;
 using System.Security.Cryptography;
 using System.Text.Json;
 using EncryptionTools.Engine.Audit;

@@ -17,7 +17,7 @@ internal sealed record DecryptOptions
 }
 
 /// <summary>What a decryption found.</summary>
-internal sealed record DecryptResult(MessageHeader Header, EncryptedDataKey DecryptedWith, long PlaintextLength);
+public sealed record DecryptResult(MessageHeader Header, EncryptedDataKey DecryptedWith, long PlaintextLength);
 
 /// <summary>
 /// Reads AWS Encryption SDK v2 messages, streaming. Plaintext is written to <c>output</c> frame by frame as each frame

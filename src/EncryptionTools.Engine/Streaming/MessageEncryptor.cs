@@ -40,7 +40,7 @@ public sealed record EncryptOptions
 }
 
 /// <summary>What an encryption wrote.</summary>
-internal sealed record EncryptResult(
+public sealed record EncryptResult(
     byte[] MessageId,
     AlgorithmSuite Suite,
     IReadOnlyDictionary<string, string> EncryptionContext,

@@ -16,7 +16,7 @@ namespace EncryptionTools.Tests.Operations;
 /// <summary>The in-memory data plane on a real temporary store: the same engine, keyrings, checks and audit as files.</summary>
 public class DataOperationsTests
 {
-    private static readonly string Me = "user:" + EncryptionTools.Engine.Store.KeyPolicies.CurrentUser();
+    private static readonly string Me = "user:" + EncryptionTools.Engine.Access.KeyPolicies.CurrentUser();
 
     private static Dictionary<string, string> Ctx(string app) => new(StringComparer.Ordinal) { ["app"] = app };
 

@@ -12,7 +12,7 @@ namespace EncryptionTools.Tests.Store;
 /// <summary>Keys that move whole (export every version, import the same key) and whole-store backup and restore.</summary>
 public class KeyTransferTests
 {
-    private static readonly string Me = "user:" + EncryptionTools.Engine.Store.KeyPolicies.CurrentUser();
+    private static readonly string Me = "user:" + EncryptionTools.Engine.Access.KeyPolicies.CurrentUser();
 
     /// <summary>A key rotated twice, with a message encrypted under each of its three versions.</summary>
     private static (EncKey Key, List<(byte[] Plain, byte[] Message)> Files) RotatedTwice(TestStore t, bool exportable = true)
