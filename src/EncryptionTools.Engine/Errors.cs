@@ -137,7 +137,7 @@ public sealed class DestinationExistsException(string path)
 
 /// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
 internal sealed class SourceNotRegularFileException(string path, string kind)
-    : EncryptionToolsException("SourceNotRegularFile", EngineErrorCategory.InvalidArgument,
+    : EncryptionToolsException(ErrorCatalog.SourceNotRegularFile,
         $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
 {
     public string Path { get; } = path;
@@ -145,7 +145,7 @@ internal sealed class SourceNotRegularFileException(string path, string kind)
 
 /// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
 internal sealed class DestinationNotRegularFileException(string path, string kind)
-    : EncryptionToolsException("DestinationNotRegularFile", EngineErrorCategory.InvalidArgument,
+    : EncryptionToolsException(ErrorCatalog.DestinationNotRegularFile,
         $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
 {
     public string Path { get; } = path;

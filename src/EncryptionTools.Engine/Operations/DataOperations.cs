@@ -119,7 +119,7 @@ public sealed class DataOperations(FileOperations session)
         MessageHeader header;
         using (var input = new MemoryStream(message, writable: false)) header = MessageHeader.Read(input, limits);
         if (header.Suite.IsSigned)
-            throw new EncryptionToolsException("RewrapSignedMessage", EngineErrorCategory.InvalidOperation,
+            throw new EncryptionToolsException(ErrorCatalog.RewrapSignedMessage,
                 "The message is signed (algorithm suite 0x0578, ECDSA P-384). Its signature covers the header, so its keys cannot change " +
                 "without the original signer, whose private key is not kept by anyone. Decrypt it and encrypt it again to change its keys.");
         var source = session.DecryptKeyring(sourceKeyIds);

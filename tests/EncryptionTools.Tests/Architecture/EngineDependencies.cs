@@ -24,7 +24,8 @@ internal static class EngineDependencies
     {
         var ns = type.Namespace ?? "";
         if (ns == Root) return "";
-        return ns.StartsWith(Root + ".", StringComparison.Ordinal) ? ns[(Root.Length + 1)..] : ns;
+        // A sub-folder (Compliance.Rules) belongs to its folder's layer.
+        return ns.StartsWith(Root + ".", StringComparison.Ordinal) ? ns[(Root.Length + 1)..].Split('.')[0] : ns;
     }
 
     /// <summary>A type the engine's source declares (not one the compiler generated, such as regex or collection-expression helpers).</summary>
