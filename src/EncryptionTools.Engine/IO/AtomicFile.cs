@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using EncryptionTools.Engine.Files;
 
 namespace EncryptionTools.Engine.IO;
 

@@ -1,7 +1,4 @@
-using EncryptionTools.Engine.Files;
 using EncryptionTools.Engine.Format;
-using EncryptionTools.Engine.Keyrings;
-using EncryptionTools.Engine.Streaming;
 
 namespace EncryptionTools.Engine.IO;
 
