@@ -13,9 +13,8 @@ internal static class KeyPolicies
     /// account full access): one statement allowing kms:* on the key to its creator and the store owner, named as policy
     /// principals (a bare name becomes "user:&lt;name&gt;"), each once. The store writes exactly this text.
     /// </summary>
-    public static string Default(string storeId, string creator, string owner)
+    public static string Default(string creator, string owner)
     {
-        _ = storeId;
         var principals = new[] { creator, owner }.Where(n => !string.IsNullOrEmpty(n))
             .Select(n => n.Contains(':', StringComparison.Ordinal) ? n : "user:" + n).Distinct(StringComparer.Ordinal).ToArray();
         var policy = new JsonObject

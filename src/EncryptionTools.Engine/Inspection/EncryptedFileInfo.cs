@@ -28,7 +28,7 @@ public sealed class EncryptedFileInfo
     /// <summary>Reads the header; <paramref name="resolve"/> (e.g. a key store lookup) may annotate each real EDK.</summary>
     public static EncryptedFileInfo Read(string path, MessageLimits? limits, Func<EncryptedDataKey, EncryptedDataKeyInfo, EncryptedDataKeyInfo>? resolve)
     {
-        var header = IO.FileCrypto.ReadHeader(path, limits);
+        var header = Files.FileCrypto.ReadHeader(path, limits);
         var fileLength = new FileInfo(path).Length;
         return new EncryptedFileInfo
         {

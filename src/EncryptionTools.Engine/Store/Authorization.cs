@@ -47,7 +47,7 @@ internal sealed class Authorization(StoreContext store, StoreAuditTrail audit, S
     {
         try
         {
-            return KeyPolicy.Parse(key.Policy ?? KeyPolicies.Default(doc.StoreId, key.Creator, doc.Owner));
+            return KeyPolicy.Parse(key.Policy ?? KeyPolicies.Default(key.Creator, doc.Owner));
         }
         catch (InvalidKeyPolicyException ex)
         {

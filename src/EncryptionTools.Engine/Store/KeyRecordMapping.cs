@@ -30,7 +30,7 @@ internal sealed class KeyRecordMapping(StoreContext store)
         Exportable = key.Exportable,
         KeyNamespace = key.KeyNamespace,
         KeyName = key.Current.KeyName,
-        Policy = key.Policy ?? KeyPolicies.Default(doc.StoreId, key.Creator, doc.Owner),
+        Policy = key.Policy ?? KeyPolicies.Default(key.Creator, doc.Owner),
         StoreId = doc.StoreId,
         StoreLocation = store.Location,
         Versions = key.Versions.Select(v => new EncKeyVersion(key.KeyId, v.Version, key.KeyNamespace, v.KeyName, v.CreationDate,

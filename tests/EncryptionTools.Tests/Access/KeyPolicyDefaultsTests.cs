@@ -25,7 +25,7 @@ public class KeyPolicyDefaultsTests
         var key = t.Store.NewKey(new NewKeyRequest { Alias = "d" });
         var written = t.Store.GetKeyPolicy(key.KeyId);
         Assert.True(written.IsDefault);
-        Assert.Equal(KeyPolicies.Default(t.Store.GetStoreInfo().StoreId!, "user:" + KeyPolicies.CurrentUser(), "user:" + KeyPolicies.CurrentUser()), written.Policy);
+        Assert.Equal(KeyPolicies.Default("user:" + KeyPolicies.CurrentUser(), "user:" + KeyPolicies.CurrentUser()), written.Policy);
         var policy = KeyPolicy.Parse(written.Policy);
         Assert.Equal(KeyPolicies.DefaultPolicyId, policy.Id);
         Assert.Equal(KeyPolicy.CurrentVersion, policy.Version);
@@ -35,7 +35,7 @@ public class KeyPolicyDefaultsTests
     [Fact]
     public void TheDefaultPolicyGivesTheCreatorAndTheOwnerFullControlAndNobodyElseAnything()
     {
-        var policy = KeyPolicy.Parse(KeyPolicies.Default("store1", "alice", "uid:1000"));
+        var policy = KeyPolicy.Parse(KeyPolicies.Default("alice", "uid:1000"));
         Assert.Equal(KeyPolicies.DefaultPolicyId, policy.Id);
         var s = Assert.Single(policy.Statements);
         Assert.Equal(KeyPolicies.DefaultStatementSid, s.Sid);
@@ -55,7 +55,7 @@ public class KeyPolicyDefaultsTests
     [Fact]
     public void TheDefaultPolicyNamesOnePrincipalOnceWhenTheCreatorIsTheOwner()
     {
-        var policy = KeyPolicy.Parse(KeyPolicies.Default("store1", "owner", "user:owner"));
+        var policy = KeyPolicy.Parse(KeyPolicies.Default("owner", "user:owner"));
         Assert.Equal("user:owner", Assert.Single(policy.Statements[0].Principals).ToString());
         Assert.Contains("\"EncTools\":\"user:owner\"", policy.Text, StringComparison.Ordinal);
     }

@@ -8,6 +8,7 @@ using EncryptionTools.Engine.Store;
 using EncryptionTools.Engine.Streaming;
 using EncryptionTools.Tests.Store;
 using EncryptionTools.Tests.Files;
+using EncryptionTools.Engine.Files;
 
 namespace EncryptionTools.Tests.Access;
 

@@ -32,8 +32,6 @@ public class LayeringTests
     /// </summary>
     private static readonly IReadOnlyDictionary<string, string[]> Pending = new Dictionary<string, string[]>
     {
-        // Reads a message header from a file for the Files layer and the CLI; it belongs in Files.
-        ["EncryptionTools.Engine.IO.FileCrypto"] = ["Format"],
     };
 
     [Fact]

@@ -249,7 +249,7 @@ public sealed class AuditLogTests : IDisposable
         const string plaintext = "Quarterly payroll, strictly confidential: 4242-SECRET";
         var log = Log();
         // What the store records around real operations with that key: decisions, failures, context and paths.
-        var policy = KeyPolicy.Parse(KeyPolicies.Default("store1", "alice", "alice"));
+        var policy = KeyPolicy.Parse(KeyPolicies.Default("alice", "alice"));
         var caller = new CallerIdentity("mallory", 1666);
         var decision = AccessEvaluator.Evaluate(new AccessRequest
         {

@@ -6,6 +6,7 @@ using EncryptionTools.Engine.Format;
 using EncryptionTools.Engine.IO;
 using EncryptionTools.Engine.Streaming;
 using EncryptionTools.Tests.Files;
+using EncryptionTools.Engine.Files;
 
 namespace EncryptionTools.Tests.Engine;
 

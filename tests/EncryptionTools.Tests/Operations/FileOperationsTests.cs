@@ -301,7 +301,7 @@ public class FileOperationsTests
         Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/a"] }, Options() with { Signed = true }).Single().Succeeded);
         var cipher = plain + ".enc";
         Assert.True(ops.Describe(cipher).IsSigned);
-        var keyBefore = EncryptionTools.Engine.IO.FileCrypto.ReadHeader(cipher).EncryptionContext["aws-crypto-public-key"];
+        var keyBefore = EncryptionTools.Engine.Files.FileCrypto.ReadHeader(cipher).EncryptionContext["aws-crypto-public-key"];
         ts.Store.RotateKey(a.KeyId);
         ops.InvalidateKeyrings();
 
@@ -312,7 +312,7 @@ public class FileOperationsTests
         Assert.True(info.IsSigned);
         // alias/a's EDK was bound to the old signing key's context: it was wrapped again, under a's newest version.
         Assert.Equal(["alias/a v2", "alias/b v1"], info.EncryptedDataKeys.Select(k => $"{k.Aliases[0]} v{k.Version}").Order());
-        Assert.NotEqual(keyBefore, EncryptionTools.Engine.IO.FileCrypto.ReadHeader(cipher).EncryptionContext["aws-crypto-public-key"]);
+        Assert.NotEqual(keyBefore, EncryptionTools.Engine.Files.FileCrypto.ReadHeader(cipher).EncryptionContext["aws-crypto-public-key"]);
         foreach (var only in new[] { "alias/a", "alias/b" })
         {
             File.Delete(plain);

@@ -5,6 +5,7 @@ using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Store;
 using EncryptionTools.Tests.Engine;
 using EncryptionTools.Tests.Files;
+using EncryptionTools.Engine.Files;
 
 namespace EncryptionTools.Tests.Store;
 

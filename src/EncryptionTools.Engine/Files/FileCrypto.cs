@@ -1,9 +1,10 @@
 using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.IO;
 
-namespace EncryptionTools.Engine.IO;
+namespace EncryptionTools.Engine.Files;
 
 /// <summary>
-/// Reading encrypted files: a header alone, and a source opened for the file route (<see cref="Files.FileProtector"/>),
+/// Reading encrypted files: a header alone, and a source opened for the file route (<see cref="FileProtector"/>),
 /// which alone writes files: whole under their final name after every frame verified, or not at all.
 /// </summary>
 internal static class FileCrypto
