@@ -51,19 +51,19 @@ public class EncryptionToolsException : Exception
 }
 
 /// <summary>The input is not an AWS Encryption SDK message at all.</summary>
-public sealed class NotAnEncryptedMessageException(string message)
+internal sealed class NotAnEncryptedMessageException(string message)
     : EncryptionToolsException(ErrorCatalog.NotAnEncryptedMessage, message);
 
 /// <summary>A real message, but in a format or algorithm suite we refuse (v1, non-committing, unframed).</summary>
-public sealed class UnsupportedMessageFormatException(string message)
+internal sealed class UnsupportedMessageFormatException(string message)
     : EncryptionToolsException(ErrorCatalog.UnsupportedMessageFormat, message);
 
 /// <summary>The message ends before its final frame or footer.</summary>
-public sealed class MessageTruncatedException(string message)
+internal sealed class MessageTruncatedException(string message)
     : EncryptionToolsException(ErrorCatalog.MessageTruncated, message);
 
 /// <summary>Authentication failed: the header, a frame, the commitment or the signature does not verify.</summary>
-public sealed class MessageTamperedException(string message, Exception? inner = null)
+internal sealed class MessageTamperedException(string message, Exception? inner = null)
     : EncryptionToolsException(ErrorCatalog.MessageTampered, message, inner);
 
 /// <summary>A length or count in the message exceeds what the caller allows (a hostile header cannot make us allocate).</summary>
@@ -124,7 +124,7 @@ public enum EdkFailureKind
 }
 
 /// <summary>Writing the output failed; nothing was left under the final name.</summary>
-public sealed class OutputWriteException(string message, Exception? inner = null)
+internal sealed class OutputWriteException(string message, Exception? inner = null)
     : EncryptionToolsException(ErrorCatalog.OutputWriteFailed, message, inner);
 
 /// <summary>The destination exists and overwriting was not allowed.</summary>
@@ -155,7 +155,7 @@ internal sealed class DestinationNotRegularFileException(string path, string kin
 /// Two sources of one batch map to the same destination (e.g. same-named files from different directories piped into
 /// one -Destination directory). Refused even with Force: the second would silently replace the first's output.
 /// </summary>
-public sealed class DestinationClashException(string source, string destination)
+internal sealed class DestinationClashException(string source, string destination)
     : EncryptionToolsException(ErrorCatalog.DestinationClash,
         $"'{source}' would be written to '{destination}', which another file of this command already writes. Nothing was written for it; " +
         "give the files different destinations (e.g. one command per directory, or -Recurse on the common directory to keep the tree).")

@@ -32,7 +32,7 @@ internal sealed class InvalidKeyPolicyException : EncryptionToolsException
 }
 
 /// <summary>A principal string does not follow the documented grammar (user:, uid:, group:, gid:, sid:, or *).</summary>
-public sealed class InvalidPrincipalException(string text, string reason)
+internal sealed class InvalidPrincipalException(string text, string reason)
     : EncryptionToolsException(ErrorCatalog.InvalidPrincipal,
         $"'{text}' is not a valid principal: {reason}. Use user:<name>, uid:<n>, group:<name>, gid:<n>, sid:<S-1-...>, or *.")
 {
@@ -40,22 +40,22 @@ public sealed class InvalidPrincipalException(string text, string reason)
 }
 
 /// <summary>The new key policy would leave no principal able to change it again (kms:PutKeyPolicy).</summary>
-public sealed class KeyPolicyLockoutException(string message)
+internal sealed class KeyPolicyLockoutException(string message)
     : EncryptionToolsException(ErrorCatalog.KeyPolicyLockout, message);
 
 /// <summary>The caller may not perform an action on a key. <see cref="Decision"/> says why.</summary>
-public sealed class AccessDeniedException(AccessDecision decision)
+internal sealed class AccessDeniedException(AccessDecision decision)
     : EncryptionToolsException(ErrorCatalog.AccessDenied, decision.Reason)
 {
     public AccessDecision Decision { get; } = decision;
 }
 
 /// <summary>A grant request is not valid (bad operations, both constraints, an empty constraint, a bad name...).</summary>
-public sealed class InvalidGrantException(string message)
+internal sealed class InvalidGrantException(string message)
     : EncryptionToolsException(ErrorCatalog.InvalidGrant, message);
 
 /// <summary>No grant with that id exists on that key.</summary>
-public sealed class GrantNotFoundException(string grantId, string? keyId)
+internal sealed class GrantNotFoundException(string grantId, string? keyId)
     : EncryptionToolsException(ErrorCatalog.GrantNotFound,
         keyId is null ? $"No grant with id '{grantId}' exists." : $"No grant with id '{grantId}' exists on key '{keyId}'.")
 {
@@ -63,5 +63,5 @@ public sealed class GrantNotFoundException(string grantId, string? keyId)
 }
 
 /// <summary>A stored grant list or other access data does not parse.</summary>
-public sealed class InvalidAccessDataException(string message, Exception? inner = null)
+internal sealed class InvalidAccessDataException(string message, Exception? inner = null)
     : EncryptionToolsException(ErrorCatalog.InvalidAccessData, message, inner);

@@ -1,13 +1,13 @@
 namespace EncryptionTools.Engine.Audit;
 
 /// <summary>Another process held the audit log's lock for longer than the timeout.</summary>
-public sealed class AuditLogLockedException(string message)
+internal sealed class AuditLogLockedException(string message)
     : EncryptionToolsException(ErrorCatalog.AuditLogLocked, message);
 
 /// <summary>An entry cannot be recorded as given (a required field is empty, or a field is too long).</summary>
-public sealed class InvalidAuditEntryException(string message)
+internal sealed class InvalidAuditEntryException(string message)
     : EncryptionToolsException(ErrorCatalog.InvalidAuditEntry, message);
 
 /// <summary>The log or its head could not be written.</summary>
-public sealed class AuditLogWriteException(string message, Exception? inner = null)
+internal sealed class AuditLogWriteException(string message, Exception? inner = null)
     : EncryptionToolsException(ErrorCatalog.AuditLogWriteFailed, message, inner);

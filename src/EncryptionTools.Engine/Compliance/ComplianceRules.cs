@@ -108,7 +108,7 @@ public sealed class ComplianceArgumentException(string message)
     : EncryptionToolsException(ErrorCatalog.ComplianceInvalidArgument, message);
 
 /// <summary>A compliance profile that does not parse or names an unknown or mistyped field; the message names the field (and line).</summary>
-public sealed class ComplianceProfileException(string message, string? field = null, int? line = null)
+internal sealed class ComplianceProfileException(string message, string? field = null, int? line = null)
     : EncryptionToolsException(ErrorCatalog.ComplianceProfileInvalid, message)
 {
     public string? Field { get; } = field;

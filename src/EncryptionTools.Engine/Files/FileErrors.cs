@@ -4,7 +4,7 @@ namespace EncryptionTools.Engine.Files;
 /// The source file changed while it was being read (its length or last-write time differs before and after, or it
 /// grew past the length it had when the operation began). Nothing was written under the destination name.
 /// </summary>
-public sealed class SourceChangedException(string path, string detail)
+internal sealed class SourceChangedException(string path, string detail)
     : EncryptionToolsException(ErrorCatalog.SourceChanged,
         $"The file '{path}' changed while it was being read ({detail}); nothing was written. Run the operation again once the file is no longer being modified.")
 {
@@ -12,7 +12,7 @@ public sealed class SourceChangedException(string path, string detail)
 }
 
 /// <summary>An in-place operation on a read-only file: refused before anything is written, the file is untouched.</summary>
-public sealed class SourceReadOnlyException(string path)
+internal sealed class SourceReadOnlyException(string path)
     : EncryptionToolsException(ErrorCatalog.SourceReadOnly,
         $"The file '{path}' is read-only, so it cannot be replaced in place; it was left untouched. " +
         "Make it writable, or write the result to another file with -Destination or -Suffix.")
@@ -21,11 +21,11 @@ public sealed class SourceReadOnlyException(string path)
 }
 
 /// <summary>The destination arguments do not make sense for the inputs (e.g. several files to one file, a directory without -Recurse).</summary>
-public sealed class InvalidDestinationException(string message)
+internal sealed class InvalidDestinationException(string message)
     : EncryptionToolsException(ErrorCatalog.InvalidDestination, message);
 
 /// <summary>The encrypted temporary file did not decrypt back to the bytes that were read: the original is left untouched.</summary>
-public sealed class InPlaceVerificationException(string path, string detail, Exception? inner = null)
+internal sealed class InPlaceVerificationException(string path, string detail, Exception? inner = null)
     : EncryptionToolsException(ErrorCatalog.InPlaceVerificationFailed,
         $"The encrypted copy of '{path}' did not verify ({detail}); the original file was left untouched.", inner)
 {
@@ -33,7 +33,7 @@ public sealed class InPlaceVerificationException(string path, string detail, Exc
 }
 
 /// <summary>The volume ran out of space while writing; the partial output was removed.</summary>
-public sealed class OutputDiskFullException(string path, Exception? inner = null)
+internal sealed class OutputDiskFullException(string path, Exception? inner = null)
     : EncryptionToolsException(ErrorCatalog.OutputDiskFull,
         $"There is not enough free space to write '{path}'; the partial output was removed and the source is untouched.", inner)
 {
@@ -44,7 +44,7 @@ public sealed class OutputDiskFullException(string path, Exception? inner = null
 /// A signed message (suite 0x0578) that a rewrap cannot re-sign as asked: re-signing puts a fresh signing key into the
 /// encryption context, so every data key bound to that context must be wrapped again, and the whole file is rewritten.
 /// </summary>
-public sealed class SignedMessageRewrapException(string path, string reason)
+internal sealed class SignedMessageRewrapException(string path, string reason)
     : EncryptionToolsException(ErrorCatalog.RewrapSignedMessage,
         $"The file '{path}' is a signed message (algorithm suite 0x0578, ECDSA P-384) and was not rewrapped: {reason} " +
         "Nothing was changed. To change its keys regardless, decrypt it and encrypt it again (Unprotect-File, then Protect-File -Signed).")
@@ -53,7 +53,7 @@ public sealed class SignedMessageRewrapException(string path, string reason)
 }
 
 /// <summary>A rewrap would leave the message with no encrypted data key that anyone could decrypt.</summary>
-public sealed class RewrapNoRecipientsException(string path)
+internal sealed class RewrapNoRecipientsException(string path)
     : EncryptionToolsException(ErrorCatalog.RewrapNoRecipients,
         $"Rewrapping '{path}' as asked would leave it with no key that can decrypt it; nothing was changed. Add a key, or remove fewer.")
 {
@@ -61,34 +61,20 @@ public sealed class RewrapNoRecipientsException(string path)
 }
 
 /// <summary>The new header does not fit in the old one's space and a full rewrite was not allowed.</summary>
-public sealed class RewrapNoRoomException(string path, int needed, int available)
+internal sealed class RewrapNoRoomException(string path, int needed, int available)
     : EncryptionToolsException(ErrorCatalog.RewrapNoRoom,
         $"The new header of '{path}' needs {needed} bytes but the file has room for {available}; a full rewrite was not allowed, so nothing was changed.")
 {
     public string Path { get; } = path;
 }
 
-/// <summary>A source that is not a regular file (a device, FIFO or socket): refused before it is opened for reading, so nothing blocks.</summary>
-public sealed class SourceNotRegularFileException(string path, string kind)
-    : EncryptionToolsException(ErrorCatalog.SourceNotRegularFile,
-        $"'{path}' is a {kind}, not a regular file; only regular files are encrypted or decrypted. Nothing was read or written.")
-{
-    public string Path { get; } = path;
-}
 
-/// <summary>A destination that exists and is not a regular file (a device, FIFO or socket): never replaced, even with -Force.</summary>
-public sealed class DestinationNotRegularFileException(string path, string kind)
-    : EncryptionToolsException(ErrorCatalog.DestinationNotRegularFile,
-        $"The destination '{path}' is a {kind}, not a regular file; it is never replaced, even with -Force. Write to a regular file instead.")
-{
-    public string Path { get; } = path;
-}
 
 /// <summary>
 /// In-place encryption of a file with other hard links: the new ciphertext replaces this name only, and the plaintext
 /// stays readable under every other name. Refused unless forced.
 /// </summary>
-public sealed class SourceHasHardLinksException(string path, uint links)
+internal sealed class SourceHasHardLinksException(string path, uint links)
     : EncryptionToolsException(ErrorCatalog.SourceHasHardLinks,
         $"'{path}' has {links - 1} other hard link(s): encrypting it in place would replace this name only and leave the plaintext readable under the others. " +
         "Nothing was changed. Remove the other links first, write the result to another file, or use -Force (--force) to encrypt this name anyway.")

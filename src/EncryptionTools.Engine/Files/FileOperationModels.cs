@@ -155,4 +155,4 @@ public sealed record FileProgress(
     long OverallBytesTotal);
 
 /// <summary>One planned file: where it goes, or why it cannot.</summary>
-public sealed record FilePlanItem(string Source, string? Destination, long Length, bool FoundByRecursion, EncryptionToolsException? Error);
+internal sealed record FilePlanItem(string Source, string? Destination, long Length, bool FoundByRecursion, EncryptionToolsException? Error);

@@ -161,7 +161,7 @@ public sealed class AtomicFile : IDisposable
             // Without overwrite, .NET links then unlinks on Unix, so an existing file is never replaced by a race.
             MoveIntoPlace();
             _committed = true;
-            Stream.Dispose();
+            CloseStream();
             FsyncDirectory(Path.GetDirectoryName(_finalPath)!);
         }
         catch (IOException ex) when (!_overwrite && Path.Exists(_finalPath) && !_committed)
@@ -186,7 +186,7 @@ public sealed class AtomicFile : IDisposable
             if (finalMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(Stream.SafeFileHandle, mode);
             MoveIntoPlace(); // still open and locked: see Commit
             _committed = true;
-            Stream.Dispose();
+            CloseStream();
         }
         catch (IOException ex) when (!_overwrite && Path.Exists(_finalPath) && !_committed)
         {
@@ -223,11 +223,18 @@ public sealed class AtomicFile : IDisposable
         return errors;
     }
 
+    /// <summary>Closes the output, its lock dropped first (see <see cref="UnixFile.Unlock"/>).</summary>
+    private void CloseStream()
+    {
+        if (UnixFile.IsSupported && !Stream.SafeFileHandle.IsClosed) UnixFile.Unlock(Stream.SafeFileHandle);
+        Stream.Dispose();
+    }
+
     /// <summary>Not committed: the temporary file goes, and nothing appears under the final name.</summary>
     public void Dispose()
     {
         if (_committed) return;
-        try { Stream.Dispose(); } catch (IOException) { /* a full disk can fail the final flush; the file goes anyway */ }
+        try { CloseStream(); } catch (IOException) { /* a full disk can fail the final flush; the file goes anyway */ }
         if (_unnamed) return; // closing it freed it: it never had a name
         try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

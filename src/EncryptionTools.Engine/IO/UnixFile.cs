@@ -71,6 +71,17 @@ internal static class UnixFile
 
     public static uint EffectiveUserId => Native.geteuid();
 
+    /// <summary>
+    /// Drops this open file's flock. Closing drops it too, but only once every descriptor of the open file is closed:
+    /// a child forked meanwhile (by any thread of this process) holds a copy until it execs, and a reader would see the
+    /// file as in use for that long.
+    /// </summary>
+    public static void Unlock(SafeFileHandle handle)
+    {
+        const int LockUn = 8;
+        _ = Native.flock((int)handle.DangerousGetHandle(), LockUn);
+    }
+
     /// <summary>flock(2) without waiting; false when another process holds a conflicting lock.</summary>
     public static bool TryLock(SafeFileHandle handle, bool exclusive)
     {

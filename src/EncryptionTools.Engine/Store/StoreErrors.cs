@@ -1,7 +1,7 @@
 namespace EncryptionTools.Engine.Store;
 
 /// <summary>The key store's ids, as named in <see cref="ErrorCatalog"/> (which holds their categories and exit codes).</summary>
-public static class StoreErrorIds
+internal static class StoreErrorIds
 {
     public static readonly string KeyNotFound = ErrorCatalog.KeyNotFound.Id;
     public static readonly string KeyDisabled = ErrorCatalog.KeyDisabled.Id;
@@ -44,14 +44,14 @@ public class KeyStoreException : EncryptionToolsException
 }
 
 /// <summary>No key answers to the identifier.</summary>
-public sealed class KeyNotFoundInStoreException(string identifier, string message)
+internal sealed class KeyNotFoundInStoreException(string identifier, string message)
     : KeyStoreException(ErrorCatalog.KeyNotFound, message)
 {
     public string Identifier { get; } = identifier;
 }
 
 /// <summary>The key exists but its state forbids the operation (Disabled, PendingDeletion, or a refused transition).</summary>
-public sealed class KeyStateException(string errorId, string keyId, KeyState state, string message)
+internal sealed class KeyStateException(string errorId, string keyId, KeyState state, string message)
     : KeyStoreException(errorId, EngineErrorCategory.ResourceUnavailable, message)
 {
     public string KeyId { get; } = keyId;
