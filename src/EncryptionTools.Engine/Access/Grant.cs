@@ -64,6 +64,6 @@ public sealed partial class Grant
         return operations;
     }
 
-    [GeneratedRegex("^[a-zA-Z0-9:/_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z0-9:/_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NameRx();
 }

@@ -32,6 +32,6 @@ internal sealed partial record KeyArn(string StoreId, string KeyId)
 
     public override string ToString() => $"{Prefix}{Region}:{StoreId}:key/{KeyId}";
 
-    [GeneratedRegex(@"^arn:enctools:kms:local:([A-Za-z0-9._-]+):key/([A-Za-z0-9._-]+)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^arn:enctools:kms:local:([A-Za-z0-9._-]+):key/([A-Za-z0-9._-]+)\z", RegexOptions.CultureInvariant)]
     private static partial Regex ArnRx();
 }

@@ -117,9 +117,9 @@ public sealed partial record Principal
         return "S" + value[1..];
     }
 
-    [GeneratedRegex("^(?:0|[1-9][0-9]{0,9})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?:0|[1-9][0-9]{0,9})\\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdRx();
 
-    [GeneratedRegex("^[sS]-1-([0-9]{1,15})(-[0-9]{1,10})+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[sS]-1-([0-9]{1,15})(-[0-9]{1,10})+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SidRx();
 }

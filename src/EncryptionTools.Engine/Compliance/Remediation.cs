@@ -151,15 +151,15 @@ public static partial class PowerShellQuoting
         return sb.ToString();
     }
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_/-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_/-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex BareWord();
 
-    [GeneratedRegex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Guid();
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]*(-[A-Za-z][A-Za-z0-9]*)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]*(-[A-Za-z][A-Za-z0-9]*)?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex CommandName();
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ParameterName();
 }

@@ -13,7 +13,7 @@ public static partial class Aliases
     public const string AwsReservedPrefix = "alias/aws/";
     public const int MaxLength = 256;
 
-    [GeneratedRegex("^alias/[A-Za-z0-9/_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^alias/[A-Za-z0-9/_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 
     /// <summary>Adds the alias/ prefix when missing ("backup" → "alias/backup").</summary>
