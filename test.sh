@@ -11,7 +11,36 @@ if [ ! -d tests/interop/node_modules ] || [ tests/interop/package-lock.json -nt 
 fi
 
 rm -rf TestResults
+mkdir -p TestResults
 status=0
+
+# The AWS KMS tests (xunit and Pester) talk to a KMS-API endpoint on loopback: moto's server (Python moto 5.2.1, with
+# tests/kms/kms_server.py adding the key-state and key-policy checks AWS makes; elsewhere `pip install "moto[server]"`)
+# on a free port, stopped when this script ends. An endpoint given in ENCTOOLS_TEST_KMS_ENDPOINT is used as it is.
+kms_pid=""
+stop_kms() { if [ -n "$kms_pid" ]; then kill "$kms_pid" 2>/dev/null || true; wait "$kms_pid" 2>/dev/null || true; fi; }
+trap stop_kms EXIT
+if [ -z "${ENCTOOLS_TEST_KMS_ENDPOINT:-}" ]; then
+  for _ in 1 2 3; do
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    python3 tests/kms/kms_server.py -H 127.0.0.1 -p "$port" >TestResults/kms-server.log 2>&1 &
+    kms_pid=$!
+    for _ in $(seq 1 100); do
+      if python3 -c "import urllib.request, sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/data.json', timeout=1)" 2>/dev/null; then
+        export ENCTOOLS_TEST_KMS_ENDPOINT="http://127.0.0.1:$port"; break 2
+      fi
+      kill -0 "$kms_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    stop_kms; kms_pid=""
+  done
+  if [ -z "${ENCTOOLS_TEST_KMS_ENDPOINT:-}" ]; then
+    echo "test.sh: error: the local KMS endpoint (tests/kms/kms_server.py, moto) did not start; see TestResults/kms-server.log" >&2
+    status=1
+  else
+    echo "test.sh: local KMS endpoint at $ENCTOOLS_TEST_KMS_ENDPOINT (moto)"
+  fi
+fi
 dotnet test EncryptionTools.sln -c Release --nologo \
   --logger "trx;LogFilePrefix=xunit" --results-directory TestResults "$@" || status=$?
 

@@ -20,6 +20,7 @@ public static class ErrorCatalog
     public const string AccessFamily = "Key policies and grants";
     public const string AuditFamily = "Audit log";
     public const string ComplianceFamily = "Compliance";
+    public const string KmsFamily = "AWS KMS";
     public const string GeneralFamily = "Paths, arguments and the rest";
 
     // Encrypted messages
@@ -195,6 +196,34 @@ public static class ErrorCatalog
         "A bad argument to the compliance check (a rule id, a severity, a path).");
     public static readonly ErrorDefinition ComplianceProfileInvalid = Add(ComplianceFamily, "ComplianceProfileInvalid", EngineErrorCategory.InvalidArgument, CliExitCodes.Usage,
         "A compliance profile does not parse or names an unknown or mistyped field; the message names the field and line.");
+
+    // AWS KMS
+    public static readonly ErrorDefinition KmsUnavailable = Add(KmsFamily, "KmsUnavailable", EngineErrorCategory.ResourceUnavailable, CliExitCodes.Failure,
+        "AWS KMS support is not loaded in this process: a KMS key was named, but the module's kms folder or the CLI's KMS support is missing or failed to load; the message says why.");
+    public static readonly ErrorDefinition KmsInvalidKeyIdentifier = Add(KmsFamily, "KmsInvalidKeyIdentifier", EngineErrorCategory.InvalidArgument, CliExitCodes.Usage,
+        "A KMS key is named in a form that is not accepted: only key ARNs and alias ARNs (arn:aws:kms:region:account:key/id or alias/name), or a discovery filter without a partition or account.");
+    public static readonly ErrorDefinition KmsEndpointUnreachable = Add(KmsFamily, "KmsEndpointUnreachable", EngineErrorCategory.ResourceUnavailable, CliExitCodes.Failure,
+        "The AWS KMS endpoint could not be reached within the bounded retry time; the message names the endpoint. Nothing was written.");
+    public static readonly ErrorDefinition KmsCredentialsMissing = Add(KmsFamily, "KmsCredentialsMissing", EngineErrorCategory.AuthenticationError, CliExitCodes.AccessDenied,
+        "No AWS credentials or region were found in the AWS SDK's standard chain (environment, profiles, SSO, instance metadata), or KMS rejected them as invalid.");
+    public static readonly ErrorDefinition KmsAccessDenied = Add(KmsFamily, "KmsAccessDenied", EngineErrorCategory.PermissionDenied, CliExitCodes.AccessDenied,
+        "AWS KMS denied the call (IAM or key policy); the message gives the key ARN, the operation and KMS's request id.");
+    public static readonly ErrorDefinition KmsKeyNotFound = Add(KmsFamily, "KmsKeyNotFound", EngineErrorCategory.ObjectNotFound, CliExitCodes.NotFound,
+        "AWS KMS has no such key or alias in that account and region.");
+    public static readonly ErrorDefinition KmsKeyDisabled = Add(KmsFamily, "KmsKeyDisabled", EngineErrorCategory.ResourceUnavailable, CliExitCodes.AccessDenied,
+        "The AWS KMS key is disabled.");
+    public static readonly ErrorDefinition KmsKeyInvalidState = Add(KmsFamily, "KmsKeyInvalidState", EngineErrorCategory.ResourceUnavailable, CliExitCodes.AccessDenied,
+        "The AWS KMS key is in a state that forbids the use (pending deletion, pending import, unavailable).");
+    public static readonly ErrorDefinition KmsInvalidCiphertext = Add(KmsFamily, "KmsInvalidCiphertext", EngineErrorCategory.SecurityError, CliExitCodes.InvalidData,
+        "AWS KMS refused an encrypted data key: the encryption context differs from the one it was made with, or the key blob was altered.");
+    public static readonly ErrorDefinition KmsKeyNotAllowed = Add(KmsFamily, "KmsKeyNotAllowed", EngineErrorCategory.PermissionDenied, CliExitCodes.AccessDenied,
+        "Strict decryption: the file's AWS KMS key is not one the caller allowed (name it with -KeyId or --key, list it in ENCTOOLS_KMS_KEY_IDS, or opt into discovery with an account filter); KMS was not called.");
+    public static readonly ErrorDefinition KmsKeyMismatch = Add(KmsFamily, "KmsKeyMismatch", EngineErrorCategory.SecurityError, CliExitCodes.InvalidData,
+        "AWS KMS reports that a key other than the one the encrypted data key names did the decryption; the result was discarded.");
+    public static readonly ErrorDefinition KmsThrottled = Add(KmsFamily, "KmsThrottled", EngineErrorCategory.ResourceUnavailable, CliExitCodes.Failure,
+        "AWS KMS kept throttling the calls (ThrottlingException) beyond the bounded retry time; try again later or lower the request rate.");
+    public static readonly ErrorDefinition KmsRequestFailed = Add(KmsFamily, "KmsRequestFailed", EngineErrorCategory.ResourceUnavailable, CliExitCodes.Failure,
+        "Any other AWS KMS error; the message gives KMS's error code and request id.");
 
     // Paths, arguments and the rest
     public static readonly ErrorDefinition PathNotFound = Add(GeneralFamily, "PathNotFound", EngineErrorCategory.ObjectNotFound, CliExitCodes.NotFound,

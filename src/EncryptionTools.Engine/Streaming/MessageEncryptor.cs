@@ -70,13 +70,22 @@ internal static class MessageEncryptor
         if (signer is not null) context[Format.EncryptionContext.PublicKeyField] = EcPoint.CompressedPublicKeyBase64(signer);
         var serializedContext = Format.EncryptionContext.Serialize(context);
 
-        var dataKey = RandomNumberGenerator.GetBytes(suite.KeyLength);
+        // A first keyring that can make the data key (AWS KMS GenerateDataKey) makes it, as the ESDK's generator keyring does.
+        var edks = new List<EncryptedDataKey>();
+        byte[] dataKey;
+        var generator = keyrings[0] as IDataKeyGenerator;
+        if (generator is not null)
+        {
+            var generated = generator.Generate(suite.KeyLength, serializedContext);
+            (dataKey, edks) = (generated.DataKey, [.. generated.Edks]);
+        }
+        else dataKey = RandomNumberGenerator.GetBytes(suite.KeyLength);
         var messageId = RandomNumberGenerator.GetBytes(suite.MessageIdLength);
         byte[]? encryptionKey = null;
         try
         {
-            var edks = new List<EncryptedDataKey>();
-            foreach (var keyring in keyrings) edks.AddRange(keyring.Wrap(dataKey, serializedContext));
+            if (dataKey.Length != suite.KeyLength) throw new CryptographicException("The generated data key has the wrong length.");
+            foreach (var keyring in generator is not null ? keyrings.Skip(1) : keyrings) edks.AddRange(keyring.Wrap(dataKey, serializedContext));
             var headerEdks = edks.Concat(Format.HeaderReserve.CreatePadding(Format.HeaderReserve.Normalize(options.HeaderReserve))).ToList();
             if (headerEdks.Count > ushort.MaxValue) throw new ArgumentException("Too many encrypted data keys for one message.");
 
