@@ -109,7 +109,11 @@ internal sealed class NoDecryptableKeyException : EncryptionToolsException
 }
 
 /// <summary>Why one encrypted data key could not be decrypted.</summary>
-public sealed record EdkFailure(string ProviderId, string KeyName, EdkFailureKind Kind, string Reason);
+public sealed record EdkFailure(string ProviderId, string KeyName, EdkFailureKind Kind, string Reason)
+{
+    /// <summary>The catalog id of the failure when it has a precise one (a KMS error: KmsAccessDenied, KmsKeyDisabled, ...).</summary>
+    public string? ErrorId { get; init; }
+}
 
 public enum EdkFailureKind
 {

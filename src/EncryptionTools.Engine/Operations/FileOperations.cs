@@ -36,6 +36,9 @@ public sealed partial class FileOperations(IKeyStoreProvider? store) : IDisposab
     /// <summary>The key store; an operation that needs it fails when the session has none.</summary>
     public IKeyStoreProvider Store => store ?? throw new InvalidOperationException("This file operation needs a key store, and the session has none.");
 
+    /// <summary>The keys outside the process a decryption may call when the caller named none (strict), and discovery.</summary>
+    public ExternalKeyOptions ExternalKeys { get; set; } = ExternalKeyOptions.FromEnvironment();
+
     /// <summary>Whether the session has a key store (the CLI's raw --key-file keys alone have none).</summary>
     public bool HasStore => store is not null;
 

@@ -19,6 +19,26 @@ public sealed record FileKeys
     public bool HasRecipients => RecipientPemFiles.Count > 0 || RecipientPems.Count > 0;
 }
 
+/// <summary>
+/// Which keys held outside the process (AWS KMS) a decryption may call: <see cref="AllowedKeys"/> (key or alias ARNs,
+/// strict) when the caller named none with -KeyId, and, as an explicit opt-in, <see cref="Discovery"/>.
+/// </summary>
+public sealed record ExternalKeyOptions
+{
+    /// <summary>The environment variable that lists allowed KMS key ARNs for runbooks (comma or whitespace separated).</summary>
+    public const string AllowedKeysVariable = "ENCTOOLS_KMS_KEY_IDS";
+
+    public IReadOnlyList<string> AllowedKeys { get; init; } = [];
+    public Keyrings.DiscoveryFilter? Discovery { get; init; }
+
+    /// <summary>The allowed keys from <see cref="AllowedKeysVariable"/>; no discovery.</summary>
+    public static ExternalKeyOptions FromEnvironment() => new()
+    {
+        AllowedKeys = (Environment.GetEnvironmentVariable(AllowedKeysVariable) ?? "")
+            .Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries),
+    };
+}
+
 /// <summary>What Update-EncFileKey / <c>enctools rewrap</c> should do to one file's recipients.</summary>
 public sealed record RewrapSettings
 {
