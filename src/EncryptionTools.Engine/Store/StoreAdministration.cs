@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EncryptionTools.Engine.Audit;
+using EncryptionTools.Engine.Keyrings;
 
 namespace EncryptionTools.Engine.Store;
 
@@ -189,9 +190,11 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
         return GetStoreInfo();
     }
 
-    /// <summary>Whether the store's KMS wrap is already under the key named (as given, or the key ARN it resolved to).</summary>
+    /// <summary>Whether the store's KMS wrap is already under the key ARN named. An alias is always re-wrapped: it may
+    /// name another key now, and naming it again is how the store follows it.</summary>
     private static bool SameKmsKey(StoreDescriptor descriptor, string keyId) =>
-        descriptor.AwsKms is { } wrap && (string.Equals(wrap.KeyId, keyId, StringComparison.Ordinal) || string.Equals(wrap.KeyArn, keyId, StringComparison.Ordinal));
+        descriptor.AwsKms is { } wrap && AwsKmsArn.TryParse(keyId, out var arn) && !arn.IsAlias
+        && string.Equals(wrap.KeyId, keyId, StringComparison.Ordinal) && (wrap.KeyArn is null || string.Equals(wrap.KeyArn, keyId, StringComparison.Ordinal));
 
     /// <summary>A protection as the audit log records it: the KMS key ARN is no secret (CloudTrail names it too).</summary>
     private static string Describe(StoreProtection mode, string? kmsKeyId) => mode == StoreProtection.AwsKms ? $"{mode} ({kmsKeyId})" : mode.ToString();

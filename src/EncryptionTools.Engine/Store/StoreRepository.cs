@@ -298,6 +298,8 @@ internal sealed class StoreRepository(StoreContext store, RootKeyProtection prot
         try
         {
             var descriptor = protection.BuildDescriptor(storeId, now, root, mode, password, iterations, kmsKeyId);
+            // A KMS key that encrypts but will not decrypt for this identity must not leave a half-made store behind.
+            if (mode == StoreProtection.AwsKms) protection.VerifyRecoverable(StoreDescriptor.Parse(descriptor.Serialize(), store.Location), root);
             LocalKeyStore.CrashPoint?.Invoke("init-root-written");
             var doc = new StoreDocument { StoreId = storeId, CreationDate = now, LastModifiedDate = now,
                 Owner = StoreCall.CurrentScope.Value?.Principal ?? "user:" + KeyPolicies.CurrentUser(),
