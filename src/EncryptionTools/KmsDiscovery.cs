@@ -28,12 +28,12 @@ internal static class KmsDiscovery
         {
             if (account.Length != 12 || !account.All(char.IsAsciiDigit))
                 throw new EncryptionToolsException(ErrorCatalog.KmsInvalidKeyIdentifier,
-                    $"'{UntrustedText.Neutralize(account, 64)}' is not an AWS account id (twelve digits).") { Target = account };
+                    $"-KmsDiscoveryAccountId: '{UntrustedText.Neutralize(account, 64)}' is not an AWS account id (twelve digits).") { Target = account };
         }
         var name = string.IsNullOrWhiteSpace(partition) ? DefaultPartition : partition.Trim();
         if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             throw new EncryptionToolsException(ErrorCatalog.KmsInvalidKeyIdentifier,
-                $"'{UntrustedText.Neutralize(name, 64)}' is not an AWS partition (aws, aws-cn, aws-us-gov, ...).") { Target = name };
+                $"-KmsDiscoveryPartition: '{UntrustedText.Neutralize(name, 64)}' is not an AWS partition (aws, aws-cn, aws-us-gov, ...).") { Target = name };
         return new DiscoveryFilter(name, accounts.Distinct(StringComparer.Ordinal).ToList());
     }
 }
