@@ -375,4 +375,34 @@ public class KmsStoreTests
             KmsKeyId = "arn:aws:kms:us-east-1:123456789012:alias/store" }));
         AssertUnchanged(before, t);
     }
+
+    [Fact]
+    public void A_KMS_store_whose_key_is_lost_comes_back_from_a_password_backup_under_another_KMS_key()
+    {
+        var lost = Kms.CreateKey();
+        var replacement = Kms.CreateKey();
+        using var t = NewKmsStore(lost);
+        var id = t.Store.NewKey(new NewKeyRequest { Alias = "alias/kept" }).KeyId;
+        var enc = Encrypt(t, "alias/kept", "kept.txt", "survives the KMS key");
+        var backup = new MemoryStream();
+        t.Store.Backup(backup, new StoreBackupProtection { Password = "offline-backup-1".ToCharArray(), PasswordIterations = 1000 });
+
+        Kms.ScheduleDeletion(lost); // the store's own KMS key is gone
+        KmsFails("KmsKeyInvalidState", () => Fresh(t).GetKeys());
+
+        using var restored = new TestStore(passwordIterations: 1000);
+        backup.Position = 0;
+        var info = restored.Store.Restore(backup, new StoreRestoreRequest
+        {
+            Password = "offline-backup-1".ToCharArray(),
+            Protection = new ProtectionChange { KmsKeyId = replacement },
+        });
+        Assert.Equal(StoreProtection.AwsKms, info.Protection);
+        Assert.Equal(replacement, info.KmsKeyArn);
+        var store = Fresh(restored);
+        Assert.Equal([id], KeyIds(store));
+        Assert.Equal("survives the KMS key", Decrypt(store, enc));
+        Assert.True(store.VerifyAuditLog().IsValid);
+        Assert.False(File.Exists(restored.File("root.key")));
+    }
 }
