@@ -105,6 +105,41 @@ public sealed class KmsIsolationTests
         AssertTwoCores(Loaded(json));
     }
 
+    [Fact]
+    public void AModuleCopiedWithoutItsKmsFolderRefusesKmsKeysWithKmsUnavailableAndKeepsLocalKeys()
+    {
+        using var box = new Sandbox();
+        var copy = Path.Combine(box.Root, "module");
+        var source = Path.GetDirectoryName(ModuleRunspace.ModulePath)!;
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (relative.StartsWith("kms" + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, relative))!);
+            File.Copy(file, Path.Combine(copy, relative));
+        }
+        var result = KmsChildPwsh.Run(Snapshot + $$"""
+
+            Import-Module '{{Path.Combine(copy, "EncryptionTools.psd1")}}'
+            $store = Join-Path $root store
+            New-EncKey -StorePath $store -Alias alias/local | Out-Null
+            Set-Content -LiteralPath (Join-Path $root a.txt) -Value 'x'
+            $e = try { Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId 'arn:aws:kms:us-east-1:123456789012:alias/any', alias/local -StorePath $store -ErrorAction Stop; $null } catch { $_ }
+            Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId alias/local -StorePath $store | Out-Null
+            [pscustomobject] @{
+                Id = $e.FullyQualifiedErrorId; Category = $e.CategoryInfo.Category.ToString(); Message = $e.Exception.Message
+                Local = Test-Path -LiteralPath (Join-Path $root a.txt.enc)
+                Loaded = Get-Loaded
+            } | ConvertTo-Json -Depth 4 -Compress
+            """, box.Root, import: false);
+        var json = result.Json();
+        Assert.StartsWith("KmsUnavailable,", json.GetProperty("Id").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ResourceUnavailable", json.GetProperty("Category").GetString());
+        Assert.Contains(Path.Combine(copy, "kms"), json.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.True(json.GetProperty("Local").GetBoolean());
+        Assert.DoesNotContain(Loaded(json), a => a.Name.StartsWith("AWSSDK", StringComparison.Ordinal) || a.Name == "EncryptionTools.Kms");
+    }
+
     /// <summary>The other AWSSDK.Core in the default context; ours (and the KMS client, and our keyring) only in EncryptionTools.Kms.</summary>
     private static void AssertTwoCores(IReadOnlyList<LoadedAssembly> loaded)
     {
