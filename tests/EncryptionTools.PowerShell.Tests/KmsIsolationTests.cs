@@ -39,10 +39,20 @@ public sealed class KmsIsolationTests
             Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId alias/local -StorePath $store | Out-Null
             Get-EncFileInfo -LiteralPath (Join-Path $root a.txt.enc) -StorePath $store | Out-Null
             Unprotect-File -LiteralPath (Join-Path $root a.txt.enc) -Destination (Join-Path $root b.txt) -StorePath $store | Out-Null
-            [pscustomobject] @{ Loaded = Get-Loaded; Text = (Get-Content -LiteralPath (Join-Path $root b.txt) -Raw).Trim() } | ConvertTo-Json -Depth 4 -Compress
+            $loaded = Get-Loaded
+            $registered = @([EncryptionTools.Engine.Keyrings.KeyringProviders]::Registered)
+            Remove-Module EncryptionTools
+            $afterRemove = @([EncryptionTools.Engine.Keyrings.KeyringProviders]::Registered)
+            [pscustomobject] @{
+                Loaded = $loaded; Registered = $registered; AfterRemove = $afterRemove
+                Text = (Get-Content -LiteralPath (Join-Path $root b.txt) -Raw).Trim()
+            } | ConvertTo-Json -Depth 4 -Compress
             """, box.Root);
         var json = result.Json();
         Assert.Equal("local only", json.GetProperty("Text").GetString());
+        // Registered at import (nothing loaded for it), unregistered by Remove-Module.
+        Assert.Equal(["aws-kms"], json.GetProperty("Registered").EnumerateArray().Select(e => e.GetString()));
+        Assert.Empty(json.GetProperty("AfterRemove").EnumerateArray());
         var loaded = Loaded(json);
         Assert.Contains(loaded, a => a.Name == "EncryptionTools");
         Assert.DoesNotContain(loaded, a => a.Name.StartsWith("AWSSDK", StringComparison.Ordinal) || a.Name == "EncryptionTools.Kms");

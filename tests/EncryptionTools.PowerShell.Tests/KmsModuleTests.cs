@@ -30,6 +30,22 @@ public sealed class KmsModuleTests
     }
 
     [Fact]
+    public void RemovingTheModuleFromAnotherRunspaceKeepsKmsKeysRoutedInThisOne()
+    {
+        using (var runspace = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace(System.Management.Automation.Runspaces.InitialSessionState.CreateDefault2()))
+        {
+            runspace.Open();
+            using var other = System.Management.Automation.PowerShell.Create();
+            other.Runspace = runspace;
+            other.AddScript("param($m) Import-Module $m; Remove-Module EncryptionTools").AddArgument(ModuleRunspace.ModulePath).Invoke();
+            Assert.False(other.HadErrors, string.Join("; ", other.Streams.Error));
+        }
+        var r = _ps.Run("[EncryptionTools.Engine.Keyrings.KeyringProviders]::Registered");
+        r.AssertNoErrors();
+        Assert.Contains("aws-kms", r.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
     public void KmsSupportLoadsIntoAContextOfItsOwnNamedEncryptionToolsKms()
     {
         using var box = new Sandbox();
