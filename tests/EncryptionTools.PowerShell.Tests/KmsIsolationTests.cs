@@ -67,7 +67,7 @@ public sealed class KmsIsolationTests
         var result = KmsChildPwsh.Run(Snapshot + $$"""
 
             Add-Type -LiteralPath '{{OtherAwsSdkCore}}'
-            $region = [Amazon.Runtime.AWSConfigs]::AWSRegion
+            $region = [Amazon.AWSConfigs]::AWSRegion
             Import-Module '{{ModuleRunspace.ModulePath}}'
             Set-Content -LiteralPath (Join-Path $root a.txt) -Value 'both cores'
             Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId '{{key}}' | Out-Null
@@ -96,9 +96,9 @@ public sealed class KmsIsolationTests
             Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId '{{key}}' | Out-Null
             Add-Type -LiteralPath '{{OtherAwsSdkCore}}'
             # A type of the other SDK, used: resolved from its own assembly, not ours.
-            [Amazon.Runtime.AWSConfigs]::AWSRegion = 'eu-west-1'
-            $otherType = [Amazon.Runtime.AWSConfigs].Assembly.Location
-            $otherRegion = [Amazon.Runtime.AWSConfigs]::AWSRegion
+            [Amazon.AWSConfigs]::AWSRegion = 'eu-west-1'
+            $otherType = [Amazon.AWSConfigs].Assembly.Location
+            $otherRegion = [Amazon.AWSConfigs]::AWSRegion
             # Ours still works beside it (its own region from the environment, not the other SDK's static setting).
             Unprotect-File -LiteralPath (Join-Path $root a.txt.enc) -KeyId '{{key}}' -Destination (Join-Path $root b.txt) | Out-Null
             [pscustomobject] @{
