@@ -127,7 +127,7 @@ Describe 'Protect-File and Unprotect-File with AWS KMS keys' {
         $plain = New-Plain 'should.txt'
         Protect-File -LiteralPath $plain -KeyId $kmsKey -StorePath $store | Out-Null
         "$plain.enc" | Should -BeEncrypted
-        $plain | Should -Not -Exist
+        $plain | Should -Not -BeEncrypted   # the plaintext beside it, kept (no -InPlace)
     }
 }
 

@@ -39,10 +39,20 @@ public sealed class KmsIsolationTests
             Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId alias/local -StorePath $store | Out-Null
             Get-EncFileInfo -LiteralPath (Join-Path $root a.txt.enc) -StorePath $store | Out-Null
             Unprotect-File -LiteralPath (Join-Path $root a.txt.enc) -Destination (Join-Path $root b.txt) -StorePath $store | Out-Null
-            [pscustomobject] @{ Loaded = Get-Loaded; Text = (Get-Content -LiteralPath (Join-Path $root b.txt) -Raw).Trim() } | ConvertTo-Json -Depth 4 -Compress
+            $loaded = Get-Loaded
+            $registered = @([EncryptionTools.Engine.Keyrings.KeyringProviders]::Registered)
+            Remove-Module EncryptionTools
+            $afterRemove = @([EncryptionTools.Engine.Keyrings.KeyringProviders]::Registered)
+            [pscustomobject] @{
+                Loaded = $loaded; Registered = $registered; AfterRemove = $afterRemove
+                Text = (Get-Content -LiteralPath (Join-Path $root b.txt) -Raw).Trim()
+            } | ConvertTo-Json -Depth 4 -Compress
             """, box.Root);
         var json = result.Json();
         Assert.Equal("local only", json.GetProperty("Text").GetString());
+        // Registered at import (nothing loaded for it), unregistered by Remove-Module.
+        Assert.Equal(["aws-kms"], json.GetProperty("Registered").EnumerateArray().Select(e => e.GetString()));
+        Assert.Empty(json.GetProperty("AfterRemove").EnumerateArray());
         var loaded = Loaded(json);
         Assert.Contains(loaded, a => a.Name == "EncryptionTools");
         Assert.DoesNotContain(loaded, a => a.Name.StartsWith("AWSSDK", StringComparison.Ordinal) || a.Name == "EncryptionTools.Kms");
@@ -57,7 +67,7 @@ public sealed class KmsIsolationTests
         var result = KmsChildPwsh.Run(Snapshot + $$"""
 
             Add-Type -LiteralPath '{{OtherAwsSdkCore}}'
-            $region = [Amazon.Runtime.AWSConfigs]::AWSRegion
+            $region = [Amazon.AWSConfigs]::AWSRegion
             Import-Module '{{ModuleRunspace.ModulePath}}'
             Set-Content -LiteralPath (Join-Path $root a.txt) -Value 'both cores'
             Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId '{{key}}' | Out-Null
@@ -86,9 +96,9 @@ public sealed class KmsIsolationTests
             Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId '{{key}}' | Out-Null
             Add-Type -LiteralPath '{{OtherAwsSdkCore}}'
             # A type of the other SDK, used: resolved from its own assembly, not ours.
-            [Amazon.Runtime.AWSConfigs]::AWSRegion = 'eu-west-1'
-            $otherType = [Amazon.Runtime.AWSConfigs].Assembly.Location
-            $otherRegion = [Amazon.Runtime.AWSConfigs]::AWSRegion
+            [Amazon.AWSConfigs]::AWSRegion = 'eu-west-1'
+            $otherType = [Amazon.AWSConfigs].Assembly.Location
+            $otherRegion = [Amazon.AWSConfigs]::AWSRegion
             # Ours still works beside it (its own region from the environment, not the other SDK's static setting).
             Unprotect-File -LiteralPath (Join-Path $root a.txt.enc) -KeyId '{{key}}' -Destination (Join-Path $root b.txt) | Out-Null
             [pscustomobject] @{
@@ -103,6 +113,41 @@ public sealed class KmsIsolationTests
         Assert.Equal(Path.GetFullPath(OtherAwsSdkCore), json.GetProperty("OtherType").GetString());
         Assert.Equal("eu-west-1", json.GetProperty("OtherRegion").GetString());
         AssertTwoCores(Loaded(json));
+    }
+
+    [Fact]
+    public void AModuleCopiedWithoutItsKmsFolderRefusesKmsKeysWithKmsUnavailableAndKeepsLocalKeys()
+    {
+        using var box = new Sandbox();
+        var copy = Path.Combine(box.Root, "module");
+        var source = Path.GetDirectoryName(ModuleRunspace.ModulePath)!;
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (relative.StartsWith("kms" + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, relative))!);
+            File.Copy(file, Path.Combine(copy, relative));
+        }
+        var result = KmsChildPwsh.Run(Snapshot + $$"""
+
+            Import-Module '{{Path.Combine(copy, "EncryptionTools.psd1")}}'
+            $store = Join-Path $root store
+            New-EncKey -StorePath $store -Alias alias/local | Out-Null
+            Set-Content -LiteralPath (Join-Path $root a.txt) -Value 'x'
+            $e = try { Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId 'arn:aws:kms:us-east-1:123456789012:alias/any', alias/local -StorePath $store -ErrorAction Stop; $null } catch { $_ }
+            Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId alias/local -StorePath $store | Out-Null
+            [pscustomobject] @{
+                Id = $e.FullyQualifiedErrorId; Category = $e.CategoryInfo.Category.ToString(); Message = $e.Exception.Message
+                Local = Test-Path -LiteralPath (Join-Path $root a.txt.enc)
+                Loaded = Get-Loaded
+            } | ConvertTo-Json -Depth 4 -Compress
+            """, box.Root, import: false);
+        var json = result.Json();
+        Assert.StartsWith("KmsUnavailable,", json.GetProperty("Id").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ResourceUnavailable", json.GetProperty("Category").GetString());
+        Assert.Contains(Path.Combine(copy, "kms"), json.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.True(json.GetProperty("Local").GetBoolean());
+        Assert.DoesNotContain(Loaded(json), a => a.Name.StartsWith("AWSSDK", StringComparison.Ordinal) || a.Name == "EncryptionTools.Kms");
     }
 
     /// <summary>The other AWSSDK.Core in the default context; ours (and the KMS client, and our keyring) only in EncryptionTools.Kms.</summary>
