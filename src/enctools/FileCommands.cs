@@ -162,7 +162,9 @@ internal static class FileCommands
                 };
                 var results = new List<object>();
                 var code = ExitCodes.Ok;
-                ops.DecryptKeyring(); // opens the store: timed apart from the header work
+                // Opens the store, timed apart from the header work; a rewrap between AWS KMS keys alone needs none.
+                var named = (settings.ReplaceWithKeyIds ?? []).Concat(settings.AddKeyIds).Concat(settings.RemoveKeyIds).ToList();
+                if (!KmsSupport.AllExternal(named) || settings.AddRecipientPemFiles.Count > 0 || settings.RemoveRecipientPemFiles.Count > 0) ops.DecryptKeyring();
                 CliContext.Timing("store-open", watch);
                 watch.Restart();
                 foreach (var outcome in ops.Rewrap(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))
