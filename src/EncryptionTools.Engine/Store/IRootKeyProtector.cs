@@ -23,5 +23,5 @@ internal interface IRootKeyProtector
 }
 
 /// <summary>What the user gave a protection: the new password and its PBKDF2 iteration count (password mode), the KMS
-/// key ARN or alias ARN (AwsKms mode).</summary>
-internal readonly record struct RootKeySecret(char[]? Password, int? Iterations, string? KmsKeyId = null);
+/// key ARN or alias ARN (AwsKms mode), and where the KMS calls made for it are reported (for the audit log).</summary>
+internal readonly record struct RootKeySecret(char[]? Password, int? Iterations, string? KmsKeyId = null, Keyrings.IKeyUseSink? KmsUses = null);

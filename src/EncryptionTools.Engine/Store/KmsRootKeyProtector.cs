@@ -46,6 +46,7 @@ internal sealed class KmsRootKeyProtector(StoreContext store) : IRootKeyProtecto
         try { blob = provider.WrapSecret(keyId, root, Context(descriptor.StoreId), uses); }
         catch (Exception ex) when (Surfaced(ex, keyId, "encrypt the root key of", out var surfaced)) { throw surfaced; }
         descriptor.AwsKms = new StoreDescriptor.AwsKmsWrap { KeyId = keyId, KeyArn = ResolvedKeyArn(provider, keyId, uses), WrappedKey = blob };
+        if (secret.KmsUses is { } sink) foreach (var use in uses.Items) sink.Record(use);
     }
 
     public byte[] Recover(StoreDescriptor descriptor)
@@ -68,7 +69,7 @@ internal sealed class KmsRootKeyProtector(StoreContext store) : IRootKeyProtecto
     }
 
     /// <summary>The root key from KMS now (kms:Decrypt), checked against the descriptor; kept nowhere (the caller zeroes it).</summary>
-    public byte[] Unwrap(StoreDescriptor descriptor)
+    public byte[] Unwrap(StoreDescriptor descriptor, IKeyUseSink? sink = null)
     {
         var wrap = descriptor.AwsKms;
         if (wrap is null || wrap.WrappedKey.Length == 0 || !AwsKmsArn.TryParse(wrap.KeyArn ?? wrap.KeyId, out _))
@@ -78,7 +79,7 @@ internal sealed class KmsRootKeyProtector(StoreContext store) : IRootKeyProtecto
         var keyArn = wrap.KeyArn ?? wrap.KeyId;
         var provider = Provider(keyArn);
         byte[] root;
-        try { root = provider.UnwrapSecret(keyArn, wrap.WrappedKey, Context(descriptor.StoreId), null); }
+        try { root = provider.UnwrapSecret(keyArn, wrap.WrappedKey, Context(descriptor.StoreId), sink); }
         catch (Exception ex) when (Surfaced(ex, keyArn, "decrypt the root key of", out var surfaced)) { throw surfaced; }
         // KMS authenticated the blob under this store's context: a root key that does not match the descriptor means the
         // descriptor itself was altered, which is what StoreCorrupt says.
@@ -86,9 +87,11 @@ internal sealed class KmsRootKeyProtector(StoreContext store) : IRootKeyProtecto
     }
 
     /// <summary>Calls kms:Decrypt on the descriptor as it will be written: one KMS cannot open is never committed.</summary>
-    public void VerifyRecoverable(StoreDescriptor parsed, byte[] root)
+    public void VerifyRecoverable(StoreDescriptor parsed, byte[] root) => VerifyRecoverable(parsed, root, null);
+
+    public void VerifyRecoverable(StoreDescriptor parsed, byte[] root, IKeyUseSink? sink)
     {
-        var back = Unwrap(parsed);
+        var back = Unwrap(parsed, sink);
         var same = CryptographicOperations.FixedTimeEquals(back, root);
         CryptographicOperations.ZeroMemory(back);
         if (!same) throw new InvalidOperationException("AWS KMS did not give the root key back.");

@@ -46,10 +46,10 @@ internal sealed class RootKeyProtection
 
     /// <summary>Builds the descriptor for a root key under a protection mode; writes root.key first in File mode.</summary>
     public StoreDescriptor BuildDescriptor(string storeId, DateTimeOffset created, byte[] root, StoreProtection mode, char[]? password, int? iterations,
-        string? kmsKeyId = null)
+        string? kmsKeyId = null, Keyrings.IKeyUseSink? kmsUses = null)
     {
         var descriptor = new StoreDescriptor { StoreId = storeId, CreationDate = created, Protection = mode, RootKeyCheck = StoreFiles.RootKeyCheck(root) };
-        if (_protectors.TryGetValue(mode, out var protector)) protector.Protect(descriptor, root, new RootKeySecret(password, iterations, kmsKeyId));
+        if (_protectors.TryGetValue(mode, out var protector)) protector.Protect(descriptor, root, new RootKeySecret(password, iterations, kmsKeyId, kmsUses));
         return descriptor;
     }
 

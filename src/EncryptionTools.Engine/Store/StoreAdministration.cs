@@ -148,15 +148,23 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
                     // document is re-sealed.
                     var doc = repository.LoadDocument(descriptor, root, fresh: true);
                     var operation = target == descriptor.Protection && target == StoreProtection.Password ? "StorePasswordChanged" : "StoreProtectionChanged";
-                    StoreEvent[] recorded = [new StoreEvent { Time = store.Now, Operation = operation, StoreLocation = store.Location, StoreId = descriptor.StoreId,
-                        Detail = $"{Describe(descriptor.Protection, descriptor.AwsKms?.KeyId)} -> {Describe(target, kmsKeyId)}, new root key" }];
+                    var recorded = new List<StoreEvent> { new StoreEvent { Time = store.Now, Operation = operation, StoreLocation = store.Location, StoreId = descriptor.StoreId,
+                        Detail = $"{Describe(descriptor.Protection, descriptor.AwsKms?.KeyId)} -> {Describe(target, kmsKeyId)}, new root key" } };
                     newRoot = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
                     StoreDescriptor? replacement = null;
                     if (target == StoreProtection.AwsKms)
                     {
                         // KMS first: a key KMS refuses (denied, disabled, unreachable) changes nothing, not even the log.
-                        replacement = protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, null, null, kmsKeyId);
-                        protection.VerifyRecoverable(StoreDescriptor.Parse(replacement.Serialize(), store.Location), newRoot);
+                        var uses = new KmsCalls();
+                        replacement = protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, null, null, kmsKeyId, uses);
+                        protection.Kms.VerifyRecoverable(StoreDescriptor.Parse(replacement.Serialize(), store.Location), newRoot, uses);
+                        // Each KMS call of the wrap, with its request id, to match CloudTrail.
+                        recorded.AddRange(uses.Items.Select(use => new StoreEvent
+                        {
+                            Time = store.Now, Operation = use.Operation == "kms:Decrypt" ? "KeyUsedToDecrypt" : "KeyUsedToEncrypt", StoreLocation = store.Location,
+                            StoreId = descriptor.StoreId, KeyId = use.KeyIdentifier, Action = use.Operation, Succeeded = use.Succeeded, RequestId = use.RequestId,
+                            Detail = $"{use.ProviderId}: the store's root key",
+                        }));
                     }
                     audit.RecordAhead(doc, recorded, changed: true); // the change is in the log before it is made
                     replacement ??= protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, newPassword,
@@ -195,6 +203,12 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
     private static bool SameKmsKey(StoreDescriptor descriptor, string keyId) =>
         descriptor.AwsKms is { } wrap && AwsKmsArn.TryParse(keyId, out var arn) && !arn.IsAlias
         && string.Equals(wrap.KeyId, keyId, StringComparison.Ordinal) && (wrap.KeyArn is null || string.Equals(wrap.KeyArn, keyId, StringComparison.Ordinal));
+
+    private sealed class KmsCalls : IKeyUseSink
+    {
+        public List<ExternalKeyUse> Items { get; } = [];
+        public void Record(ExternalKeyUse use) { lock (Items) Items.Add(use); }
+    }
 
     /// <summary>A protection as the audit log records it: the KMS key ARN is no secret (CloudTrail names it too).</summary>
     private static string Describe(StoreProtection mode, string? kmsKeyId) => mode == StoreProtection.AwsKms ? $"{mode} ({kmsKeyId})" : mode.ToString();

@@ -14,6 +14,7 @@ namespace EncryptionTools.Tests.Kms;
 /// with a different home directory and only the AWS settings in its environment; run as root, it runs as another user
 /// (nobody) who owns the copy, as a second machine's account would.
 /// </summary>
+[Collection(KmsProviderCollection.Name)]
 public class KmsStoreCopyTests
 {
     private static readonly KmsEndpoint Kms = KmsTestProvider.Register();

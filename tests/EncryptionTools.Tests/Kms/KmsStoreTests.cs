@@ -16,6 +16,7 @@ namespace EncryptionTools.Tests.Kms;
 /// (bound to the store id), every open asks KMS (or uses the root key KMS gave this process), a protection change to,
 /// from or between KMS keys keeps every key and the audit chain, and a KMS refusal is reported as what it is.
 /// </summary>
+[Collection(KmsProviderCollection.Name)]
 public class KmsStoreTests
 {
     private static readonly KmsEndpoint Kms = KmsTestProvider.Register();
@@ -151,6 +152,10 @@ public class KmsStoreTests
         t.Store.SetProtection(new ProtectionChange { Protection = StoreProtection.AwsKms, KmsKeyId = a });
         Check(StoreProtection.AwsKms, a);
         var underA = File.ReadAllBytes(t.File("store.json"));
+        // The wrap's KMS calls are in the audit log with their request ids (to match CloudTrail).
+        var calls = Fresh(t).QueryAudit().Where(e => e.Action is "kms:Encrypt" or "kms:Decrypt" && e.KeyId == a).ToList();
+        Assert.Contains(calls, e => e.Action == "kms:Encrypt" && !string.IsNullOrEmpty(e.RequestId));
+        Assert.Contains(calls, e => e.Action == "kms:Decrypt" && !string.IsNullOrEmpty(e.RequestId));
 
         t.Store.SetProtection(new ProtectionChange { Protection = StoreProtection.Password, NewPassword = "pw-1".ToCharArray() });
         Check(StoreProtection.Password, null);
