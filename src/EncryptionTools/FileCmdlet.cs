@@ -22,7 +22,33 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
     private FileOperations? _session;
     private bool _progressShown;
 
-    protected FileOperations Session => _session ??= new FileOperations(Store);
+    protected FileOperations Session => _session ??= CreateSession();
+
+    /// <summary>AWS KMS discovery for this invocation (set by the cmdlets that decrypt, from their parameters); null: strict only.</summary>
+    private Engine.Keyrings.DiscoveryFilter? _kmsDiscovery;
+
+    private FileOperations CreateSession()
+    {
+        var session = new FileOperations(Store);
+        if (_kmsDiscovery is not null) session.ExternalKeys = ExternalKeyOptions.FromEnvironment() with { Discovery = _kmsDiscovery };
+        return session;
+    }
+
+    /// <summary>
+    /// Validates -KmsDiscoveryAccountId and -KmsDiscoveryPartition (BeginProcessing: before any input is read) and makes
+    /// the invocation's decryptions use discovery; a bad filter stops the cmdlet with KmsInvalidKeyIdentifier.
+    /// </summary>
+    protected void UseKmsDiscovery(string[]? accountIds, string? partition)
+    {
+        try
+        {
+            _kmsDiscovery = KmsDiscovery.From(accountIds, partition, IsBound("KmsDiscoveryPartition"));
+        }
+        catch (EncryptionToolsException ex)
+        {
+            Terminate(ex, ex.Target);
+        }
+    }
 
     /// <summary>Runs a batch on a worker thread, writing progress here; returns the items as they come.</summary>
     protected IEnumerable<TItem> RunBatch<TItem, TProgress>(Func<IProgress<TProgress>, CancellationToken, IEnumerable<TItem>> work,

@@ -8,14 +8,27 @@ namespace EncryptionTools.PowerShell.Tests;
 /// aliases they name, the files and directories they read (./hr, ./payroll.xlsx.enc, /srv/share, ...), a second store at
 /// /srv/keys (password-protected), an old store to move a key from, and the inputs the Pester and runbook snippets take as
 /// variables ($store, $file, $enc, $plain, $exportFile, $exportDir, $password). Absolute paths in an example
-/// (/srv, /etc, /var, /old, /new) are taken to mean the same path under the example's sandbox directory.
+/// (/srv, /etc, /var, /old, /new) are taken to mean the same path under the example's sandbox directory. AWS KMS keys
+/// (aliases arn:aws:kms:us-east-1:123456789012:alias/payroll, alias/finance, alias/store-root) live on the local KMS
+/// endpoint, whose settings (AWS_ENDPOINT_URL_KMS, test credentials, us-east-1) are in the environment; ./kms holds files
+/// encrypted under alias/payroll there.
 /// </summary>
 public sealed class ExampleFixture : IDisposable
 {
     public const string StorePassword = "Fixture-store-pass-1";
 
+    /// <summary>
+    /// The AWS KMS aliases the examples name, as arn:aws:kms:us-east-1:123456789012:alias/NAME: each points at a new key
+    /// of the local KMS endpoint (the endpoint picks key ids, so examples name aliases; an alias left by an earlier run
+    /// against the same endpoint is moved).
+    /// </summary>
+    public static readonly string[] KmsAliases = ["payroll", "finance", "store-root"];
+
     public ExampleFixture()
     {
+        // The examples reach KMS through the AWS SDK's standard chain: the endpoint's settings in this process's environment.
+        var kms = KmsTestEndpoint.Instance.UseInThisProcess();
+        foreach (var alias in KmsAliases) kms.SetAlias(kms.CreateKey("docs example key " + alias), alias);
         Template = Path.Combine(Path.GetTempPath(), "et-docs-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Template);
         using var runspace = RunspaceFactory.CreateRunspace(Session(pester: false));
@@ -154,6 +167,10 @@ public sealed class ExampleFixture : IDisposable
         New-EncKey -StorePath "$root/srv/keys" -Alias alias/backup -EnableRotation | Out-Null
         Set-EncKeyStore -StorePath "$root/srv/keys" -Protection Password -Password $password -Confirm:$false | Out-Null
         Lock-EncKeyStore -StorePath "$root/srv/keys" | Out-Null
+
+        # Files an AWS KMS key protects (the local KMS endpoint, through the environment's AWS settings).
+        Write-Files "$root/kms" 'q1.csv', 'q2.csv'
+        Get-ChildItem "$root/kms" -File | ForEach-Object { Protect $_.FullName 'arn:aws:kms:us-east-1:123456789012:alias/payroll'; Rename-Item $_.FullName ($_.Name + '.enc') }
 
         # The store a key moves from (Import-EncKey example 2).
         New-EncKey -StorePath "$root/old/store" -Alias alias/reports -Exportable | Out-Null

@@ -1,8 +1,8 @@
 namespace EncryptionTools.Engine.Store;
 
 /// <summary>
-/// One way of keeping a store's 32-byte root key: a file beside the store, DPAPI, or a password. Another protection
-/// (a KMS key wrapping the root key, say) is one more implementation plus its <see cref="StoreProtection"/> value and
+/// One way of keeping a store's 32-byte root key: a file beside the store, DPAPI, a password, or an AWS KMS key. Another
+/// protection (another key service) is one more implementation plus its <see cref="StoreProtection"/> value and
 /// its part of the descriptor; <see cref="RootKeyProtection"/> chooses the implementation by the descriptor's mode.
 /// </summary>
 internal interface IRootKeyProtector
@@ -22,5 +22,6 @@ internal interface IRootKeyProtector
     void VerifyRecoverable(StoreDescriptor parsed, byte[] root);
 }
 
-/// <summary>What the user gave a protection: the new password and its PBKDF2 iteration count (password mode only).</summary>
-internal readonly record struct RootKeySecret(char[]? Password, int? Iterations);
+/// <summary>What the user gave a protection: the new password and its PBKDF2 iteration count (password mode), the KMS
+/// key ARN or alias ARN (AwsKms mode), and where the KMS calls made for it are reported (for the audit log).</summary>
+internal readonly record struct RootKeySecret(char[]? Password, int? Iterations, string? KmsKeyId = null, Keyrings.IKeyUseSink? KmsUses = null);

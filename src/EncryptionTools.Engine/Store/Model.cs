@@ -24,6 +24,9 @@ public enum StoreProtection
     Dpapi,
     /// <summary>Wrapped with a key derived from a password (PBKDF2-HMAC-SHA512); needs Unlock-EncKeyStore.</summary>
     Password,
+    /// <summary>Wrapped by an AWS KMS key (kms:Encrypt, bound to the store id by the encryption context): any machine
+    /// whose AWS identity may call kms:Decrypt on that key opens a copy of the store, with no key file and no password.</summary>
+    AwsKms,
 }
 
 public enum RotationType { Automatic, OnDemand }
@@ -129,10 +132,15 @@ public sealed record EncKeyStoreInfo
     public bool Exists { get; init; }
     public string? StoreId { get; init; }
     public StoreProtection? Protection { get; init; }
-    /// <summary>Password mode: whether this process holds the unlocked root key now.</summary>
+    /// <summary>Password mode: whether this process holds the unlocked root key now. AwsKms mode: whether it holds the
+    /// root key KMS gave (until <see cref="UnlockedUntil"/>); when false, the next use calls kms:Decrypt. Other modes: true.</summary>
     public bool IsUnlocked { get; init; }
     public DateTimeOffset? UnlockedUntil { get; init; }
     public int? PasswordIterations { get; init; }
+    /// <summary>AwsKms mode: the KMS key (key ARN or alias ARN) as it was given when the protection was set.</summary>
+    public string? KmsKeyId { get; init; }
+    /// <summary>AwsKms mode: the key ARN KMS reported for the wrap (the key an alias pointed to then); the root key is unwrapped with it.</summary>
+    public string? KmsKeyArn { get; init; }
     public int SchemaVersion { get; init; }
     /// <summary>Null when the store is locked (password mode) or does not exist.</summary>
     public int? KeyCount { get; init; }

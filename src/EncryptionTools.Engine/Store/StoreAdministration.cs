@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EncryptionTools.Engine.Audit;
+using EncryptionTools.Engine.Keyrings;
 
 namespace EncryptionTools.Engine.Store;
 
@@ -30,8 +31,8 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
             }
             finally { CryptographicOperations.ZeroMemory(root); }
         }
-        var isPassword = descriptor.Protection == StoreProtection.Password;
-        var until = isPassword ? UnlockedRootKeys.Expiry(store.Location, store.Now) : null;
+        var keeps = RootKeyProtection.KeepsRootKey(descriptor.Protection);
+        var until = keeps ? UnlockedRootKeys.Expiry(store.Location, store.Now) : null;
         return new EncKeyStoreInfo
         {
             Location = store.Location,
@@ -40,9 +41,11 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
             Exists = true,
             StoreId = descriptor.StoreId,
             Protection = descriptor.Protection,
-            IsUnlocked = !isPassword || until is not null,
+            IsUnlocked = !keeps || until is not null,
             UnlockedUntil = until,
             PasswordIterations = descriptor.Password?.Iterations,
+            KmsKeyId = descriptor.AwsKms?.KeyId is { } kmsKeyId ? UntrustedText.Neutralize(kmsKeyId, 2048) : null,
+            KmsKeyArn = descriptor.AwsKms?.KeyArn is { } kmsKeyArn ? UntrustedText.Neutralize(kmsKeyArn, 2048) : null,
             SchemaVersion = StoreSchema.CurrentDataVersion,
             KeyCount = keys,
             AliasCount = aliases,
@@ -88,13 +91,14 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
         if (repository.ReadDescriptor() is not null) throw store.StoreExists();
         try
         {
+            RootKeyProtection.ModeOf(change, RootKeyProtection.DefaultProtection()); // a bad KMS key id creates no directory
             using (repository.AcquireWriteLock(create: true))
             {
                 if (repository.ReadDescriptor() is not null) throw store.StoreExists();
-                var mode = change.Protection ?? (change.NewPassword is not null ? StoreProtection.Password : RootKeyProtection.DefaultProtection());
+                var mode = RootKeyProtection.ModeOf(change, RootKeyProtection.DefaultProtection());
                 if (mode == StoreProtection.Password && (change.NewPassword is null || change.NewPassword.Length == 0))
                     throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection needs a password (-Password).");
-                repository.InitializeLocked(mode, change.NewPassword, change.PasswordIterations);
+                repository.InitializeLocked(mode, change.NewPassword, change.PasswordIterations, change.KmsKeyId);
             }
         }
         catch (EncryptionToolsException ex)
@@ -109,62 +113,105 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
     {
         using var scope = authorization.Enter();
         if (repository.ReadDescriptor() is null) throw store.StoreMissing();
-        using (repository.AcquireWriteLock())
+        try
         {
-            var descriptor = repository.ReadDescriptor() ?? throw store.StoreMissing();
-            var target = change.Protection ?? (change.NewPassword is not null ? StoreProtection.Password : descriptor.Protection);
-            byte[] root;
-            if (descriptor.Protection == StoreProtection.Password)
+            using (repository.AcquireWriteLock())
             {
-                if (change.CurrentPassword is null || change.CurrentPassword.Length == 0)
-                    throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired,
-                        $"The key store '{store.Location}' is protected by a password: changing or removing its protection needs the current password (-CurrentPassword).");
-                root = protection.Password.Unwrap(descriptor, change.CurrentPassword, "StoreProtectionChange");
+                var descriptor = repository.ReadDescriptor() ?? throw store.StoreMissing();
+                var target = change.Protection ?? (change.KmsKeyId is not null ? StoreProtection.AwsKms
+                    : change.NewPassword is not null ? StoreProtection.Password : descriptor.Protection);
+                // AwsKms on a store that has it already: the same key unless another is named.
+                var kmsKeyId = change.KmsKeyId ?? (target == StoreProtection.AwsKms ? descriptor.AwsKms?.KeyId : null);
+                RootKeyProtection.ModeOf(change with { Protection = target, KmsKeyId = kmsKeyId }, target);
+                byte[] root;
+                if (descriptor.Protection == StoreProtection.Password)
+                {
+                    if (change.CurrentPassword is null || change.CurrentPassword.Length == 0)
+                        throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired,
+                            $"The key store '{store.Location}' is protected by a password: changing or removing its protection needs the current password (-CurrentPassword).");
+                    root = protection.Password.Unwrap(descriptor, change.CurrentPassword, "StoreProtectionChange");
+                }
+                else
+                {
+                    root = protection.GetRootKey(descriptor);
+                }
+                byte[]? newRoot = null;
+                try
+                {
+                    if (target == descriptor.Protection && target != StoreProtection.Password && !(target == StoreProtection.AwsKms && !SameKmsKey(descriptor, kmsKeyId!)))
+                        return GetStoreInfo(); // nothing to change
+                    if (target == StoreProtection.Password && change.NewPassword is null && change.PasswordIterations is null)
+                        throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection needs a new password (-Password).");
+                    var newPassword = change.NewPassword ?? (target == StoreProtection.Password ? change.CurrentPassword : null);
+                    // Every change takes a new root key, so a copy of the old root.key, of store.json with the old
+                    // password, or of the old KMS wrap opens nothing any more. The keys and the audit key stay: the
+                    // document is re-sealed.
+                    var doc = repository.LoadDocument(descriptor, root, fresh: true);
+                    var operation = target == descriptor.Protection && target == StoreProtection.Password ? "StorePasswordChanged" : "StoreProtectionChanged";
+                    var recorded = new List<StoreEvent> { new StoreEvent { Time = store.Now, Operation = operation, StoreLocation = store.Location, StoreId = descriptor.StoreId,
+                        Detail = $"{Describe(descriptor.Protection, descriptor.AwsKms?.KeyId)} -> {Describe(target, kmsKeyId)}, new root key" } };
+                    newRoot = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
+                    StoreDescriptor? replacement = null;
+                    if (target == StoreProtection.AwsKms)
+                    {
+                        // KMS first: a key KMS refuses (denied, disabled, unreachable) changes nothing, not even the log.
+                        var uses = new KmsCalls();
+                        replacement = protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, null, null, kmsKeyId, uses);
+                        protection.Kms.VerifyRecoverable(StoreDescriptor.Parse(replacement.Serialize(), store.Location), newRoot, uses);
+                        // Each KMS call of the wrap, with its request id, to match CloudTrail.
+                        recorded.AddRange(uses.Items.Select(use => new StoreEvent
+                        {
+                            Time = store.Now, Operation = use.Operation == "kms:Decrypt" ? "KeyUsedToDecrypt" : "KeyUsedToEncrypt", StoreLocation = store.Location,
+                            StoreId = descriptor.StoreId, KeyId = use.KeyIdentifier, Action = use.Operation, Succeeded = use.Succeeded, RequestId = use.RequestId,
+                            Detail = $"{use.ProviderId}: the store's root key",
+                        }));
+                    }
+                    audit.RecordAhead(doc, recorded, changed: true); // the change is in the log before it is made
+                    replacement ??= protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, newPassword,
+                        change.PasswordIterations ?? descriptor.Password?.Iterations);
+                    // The commit point: from here the store opens with the new root key, and the data (still sealed under
+                    // the previous one) through the previous root key that this descriptor carries until the re-seal.
+                    replacement.PreviousRoot = StoreFiles.WrapPreviousRoot(root, newRoot, descriptor.StoreId);
+                    repository.CommitDescriptor(replacement, newRoot);
+                    LocalKeyStore.CrashPoint?.Invoke("rekey-descriptor-written");
+                    repository.Save(replacement, doc, newRoot);
+                    LocalKeyStore.CrashPoint?.Invoke("rekey-data-written");
+                    replacement.PreviousRoot = null;
+                    repository.CommitDescriptor(replacement, newRoot);
+                    if (target != StoreProtection.File) protection.File.Destroy(); // only now that the new descriptor is durable
+                    if (RootKeyProtection.KeepsRootKey(target)) UnlockedRootKeys.Put(store.Location, descriptor.StoreId, newRoot, store.Now + LocalKeyStore.DefaultUnlockTimeout);
+                    else UnlockedRootKeys.Remove(store.Location);
+                    audit.SendToSink(recorded);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(root);
+                    if (newRoot is not null) CryptographicOperations.ZeroMemory(newRoot);
+                }
             }
-            else
-            {
-                root = protection.GetRootKey(descriptor);
-            }
-            byte[]? newRoot = null;
-            try
-            {
-                if (target == descriptor.Protection && target != StoreProtection.Password)
-                    return GetStoreInfo(); // nothing to change
-                if (target == StoreProtection.Password && change.NewPassword is null && change.PasswordIterations is null)
-                    throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection needs a new password (-Password).");
-                var newPassword = change.NewPassword ?? (target == StoreProtection.Password ? change.CurrentPassword : null);
-                // Every change takes a new root key, so a copy of the old root.key, or of store.json with the old
-                // password, opens nothing any more. The keys and the audit key stay: the document is re-sealed.
-                var doc = repository.LoadDocument(descriptor, root, fresh: true);
-                var operation = target == descriptor.Protection ? "StorePasswordChanged" : "StoreProtectionChanged";
-                StoreEvent[] recorded = [new StoreEvent { Time = store.Now, Operation = operation, StoreLocation = store.Location, StoreId = descriptor.StoreId,
-                    Detail = $"{descriptor.Protection} -> {target}, new root key" }];
-                audit.RecordAhead(doc, recorded, changed: true); // the change is in the log before it is made
-                newRoot = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
-                var replacement = protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, newPassword,
-                    change.PasswordIterations ?? descriptor.Password?.Iterations);
-                // The commit point: from here the store opens with the new root key, and the data (still sealed under
-                // the previous one) through the previous root key that this descriptor carries until the re-seal.
-                replacement.PreviousRoot = StoreFiles.WrapPreviousRoot(root, newRoot, descriptor.StoreId);
-                repository.CommitDescriptor(replacement, newRoot);
-                LocalKeyStore.CrashPoint?.Invoke("rekey-descriptor-written");
-                repository.Save(replacement, doc, newRoot);
-                LocalKeyStore.CrashPoint?.Invoke("rekey-data-written");
-                replacement.PreviousRoot = null;
-                repository.CommitDescriptor(replacement, newRoot);
-                if (target != StoreProtection.File) protection.File.Destroy();
-                if (target == StoreProtection.Password) UnlockedRootKeys.Put(store.Location, descriptor.StoreId, newRoot, store.Now + LocalKeyStore.DefaultUnlockTimeout);
-                else UnlockedRootKeys.Remove(store.Location);
-                audit.SendToSink(recorded);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(root);
-                if (newRoot is not null) CryptographicOperations.ZeroMemory(newRoot);
-            }
+        }
+        catch (EncryptionToolsException ex) when (ErrorCatalog.Find(ex.ErrorId)?.Family == ErrorCatalog.KmsFamily)
+        {
+            audit.EmitFailure("StoreProtectionChanged", ex);
+            throw;
         }
         return GetStoreInfo();
     }
+
+    /// <summary>Whether the store's KMS wrap is already under the key ARN named. An alias is always re-wrapped: it may
+    /// name another key now, and naming it again is how the store follows it.</summary>
+    private static bool SameKmsKey(StoreDescriptor descriptor, string keyId) =>
+        descriptor.AwsKms is { } wrap && AwsKmsArn.TryParse(keyId, out var arn) && !arn.IsAlias
+        && string.Equals(wrap.KeyId, keyId, StringComparison.Ordinal) && (wrap.KeyArn is null || string.Equals(wrap.KeyArn, keyId, StringComparison.Ordinal));
+
+    private sealed class KmsCalls : IKeyUseSink
+    {
+        public List<ExternalKeyUse> Items { get; } = [];
+        public void Record(ExternalKeyUse use) { lock (Items) Items.Add(use); }
+    }
+
+    /// <summary>A protection as the audit log records it: the KMS key ARN is no secret (CloudTrail names it too).</summary>
+    private static string Describe(StoreProtection mode, string? kmsKeyId) => mode == StoreProtection.AwsKms ? $"{mode} ({kmsKeyId})" : mode.ToString();
 
     /// <summary>
     /// Test-EncAuditLog: verifies the chain, the records' HMACs and the head. Reading the evidence is not itself recorded,

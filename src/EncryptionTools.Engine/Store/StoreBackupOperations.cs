@@ -99,7 +99,7 @@ internal sealed class StoreBackupOperations(StoreContext store, RootKeyProtectio
         {
             if (doc.StoreId != payload.StoreId) throw StoreBackupFormat.Invalid("The backup's document belongs to another store than the backup names.");
             var protection = request.Protection;
-            var mode = protection.Protection ?? (protection.NewPassword is not null ? StoreProtection.Password : RootKeyProtection.DefaultProtection());
+            var mode = RootKeyProtection.ModeOf(protection, RootKeyProtection.DefaultProtection());
             if (mode == StoreProtection.Password && (protection.NewPassword is null || protection.NewPassword.Length == 0))
                 throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection of the restored store needs a password (-StorePassword).");
             using (repository.AcquireWriteLock(create: true))
@@ -119,7 +119,7 @@ internal sealed class StoreBackupOperations(StoreContext store, RootKeyProtectio
                 var root = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
                 try
                 {
-                    var descriptor = rootKeys.BuildDescriptor(doc.StoreId, doc.CreationDate, root, mode, protection.NewPassword, protection.PasswordIterations);
+                    var descriptor = rootKeys.BuildDescriptor(doc.StoreId, doc.CreationDate, root, mode, protection.NewPassword, protection.PasswordIterations, protection.KmsKeyId);
                     audit.RememberAuditKey(doc);
                     audit.NoteAnchor(doc);
                     StoreEvent[] restored = [new StoreEvent { Time = store.Now, Operation = "StoreRestored", Action = "StoreRestored", StoreLocation = store.Location,
@@ -129,7 +129,7 @@ internal sealed class StoreBackupOperations(StoreContext store, RootKeyProtectio
                     repository.CommitDescriptor(descriptor, root);
                     File.Delete(store.InitMarkerPath);
                     AtomicFile.FsyncDirectory(store.Location);
-                    if (mode == StoreProtection.Password) UnlockedRootKeys.Put(store.Location, doc.StoreId, root, store.Now + LocalKeyStore.DefaultUnlockTimeout);
+                    if (RootKeyProtection.KeepsRootKey(mode)) UnlockedRootKeys.Put(store.Location, doc.StoreId, root, store.Now + LocalKeyStore.DefaultUnlockTimeout);
                     audit.SendToSink(restored);
                 }
                 finally { CryptographicOperations.ZeroMemory(root); }

@@ -143,8 +143,8 @@ internal sealed class DeletedKeyRecord
 /// <summary>Schema versions and the migrations between them.</summary>
 internal static class StoreSchema
 {
-    /// <summary>The descriptor's (store.json) schema.</summary>
-    public const int CurrentDescriptorVersion = 1;
+    /// <summary>The descriptor's (store.json) schema: 2 adds AwsKms protection (a descriptor in another mode is still written as 1).</summary>
+    public const int CurrentDescriptorVersion = 2;
     /// <summary>The encrypted data's (keys.dat) schema; it is also authenticated (in the AAD).</summary>
     public const int CurrentDataVersion = 1;
 

@@ -24,6 +24,7 @@ internal sealed class StoreDescriptor
     public string RootKeyCheck { get; set; } = "";
     public DpapiWrap? Dpapi { get; set; }
     public PasswordWrap? Password { get; set; }
+    public AwsKmsWrap? AwsKms { get; set; }
     /// <summary>
     /// Present only while the root key is being replaced: the previous root key, wrapped under the new one, so the data
     /// file still opens if a crash comes after this descriptor and before the data is re-sealed. Removed right after.
@@ -54,9 +55,29 @@ internal sealed class StoreDescriptor
         public byte[] WrappedKey { get; set; } = [];
     }
 
+    /// <summary>
+    /// AwsKms mode: the root key as KMS encrypted it (kms:Encrypt, encryption context <see cref="KmsRootKeyProtector.StoreIdContextKey"/>
+    /// = the store id). Names the key and holds KMS's ciphertext blob only: nothing here opens without KMS.
+    /// </summary>
+    public sealed class AwsKmsWrap
+    {
+        /// <summary>The key ARN or alias ARN as the user gave it.</summary>
+        public string KeyId { get; set; } = "";
+        /// <summary>The key ARN KMS reported for the wrap (an alias resolved then); the root key is unwrapped with it.</summary>
+        public string? KeyArn { get; set; }
+        /// <summary>KMS's ciphertext blob (base64 in the file).</summary>
+        public byte[] WrappedKey { get; set; } = [];
+    }
+
     private static readonly JsonTypeInfo<StoreDescriptor> Json = StoreSchema.TypeInfo<StoreDescriptor>(new(StoreSchema.Json) { WriteIndented = true });
 
-    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    /// <summary>Written as schema 1 unless it needs 2 (AwsKms protection), so a module that predates AwsKms still opens the
+    /// other stores and refuses a KMS-protected one as too new rather than as corrupt.</summary>
+    public byte[] Serialize()
+    {
+        SchemaVersion = Protection == StoreProtection.AwsKms ? StoreSchema.CurrentDescriptorVersion : 1;
+        return JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    }
 
     public static StoreDescriptor Parse(byte[] utf8, string location)
     {

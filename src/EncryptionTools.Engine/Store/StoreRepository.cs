@@ -281,7 +281,7 @@ internal sealed class StoreRepository(StoreContext store, RootKeyProtection prot
     /// Creates the store under the writer lock. A marker file exists for the whole creation and the descriptor is
     /// written last, so a crash leaves either no store (re-created next time) or a whole one.
     /// </summary>
-    public StoreDescriptor InitializeLocked(StoreProtection mode, char[]? password, int? iterations)
+    public StoreDescriptor InitializeLocked(StoreProtection mode, char[]? password, int? iterations, string? kmsKeyId = null)
     {
         if (File.Exists(store.DataPath) && !File.Exists(store.InitMarkerPath))
             throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData,
@@ -297,7 +297,9 @@ internal sealed class StoreRepository(StoreContext store, RootKeyProtection prot
         var root = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
         try
         {
-            var descriptor = protection.BuildDescriptor(storeId, now, root, mode, password, iterations);
+            var descriptor = protection.BuildDescriptor(storeId, now, root, mode, password, iterations, kmsKeyId);
+            // A KMS key that encrypts but will not decrypt for this identity must not leave a half-made store behind.
+            if (mode == StoreProtection.AwsKms) protection.VerifyRecoverable(StoreDescriptor.Parse(descriptor.Serialize(), store.Location), root);
             LocalKeyStore.CrashPoint?.Invoke("init-root-written");
             var doc = new StoreDocument { StoreId = storeId, CreationDate = now, LastModifiedDate = now,
                 Owner = StoreCall.CurrentScope.Value?.Principal ?? "user:" + KeyPolicies.CurrentUser(),
@@ -313,7 +315,7 @@ internal sealed class StoreRepository(StoreContext store, RootKeyProtection prot
             CommitDescriptor(descriptor, root);
             File.Delete(store.InitMarkerPath);
             AtomicFile.FsyncDirectory(store.Location);
-            if (mode == StoreProtection.Password) UnlockedRootKeys.Put(store.Location, storeId, root, now + LocalKeyStore.DefaultUnlockTimeout);
+            if (RootKeyProtection.KeepsRootKey(mode)) UnlockedRootKeys.Put(store.Location, storeId, root, now + LocalKeyStore.DefaultUnlockTimeout);
             audit.SendToSink(created);
             return descriptor;
         }

@@ -3,7 +3,8 @@ using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Module.Commands;
 
-/// <summary>Describes the key store: location and where it came from, protection, lock state, counts.</summary>
+/// <summary>Describes the key store: location and where it came from, protection (and the AWS KMS key of an AwsKms
+/// store), lock state, counts.</summary>
 [Cmdlet(VerbsCommon.Get, "EncKeyStore", HelpUri = HelpLinks.DocsBase + "Get-EncKeyStore.md")]
 [OutputType(typeof(EncKeyStoreInfo))]
 public sealed class GetEncKeyStoreCommand : KeyStoreCmdlet

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Security;
 using EncryptionTools.Engine;
+using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Module.Commands;
@@ -30,8 +31,9 @@ public sealed class NewEncKeyStoreCommand : EncryptionToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? LiteralPath { get; set; }
 
-    /// <summary>File (root.key beside the store, the default on Linux and macOS), Dpapi (Windows, the default there) or
-    /// Password (the root key wrapped under a password; -Password is then required).</summary>
+    /// <summary>File (root.key beside the store, the default on Linux and macOS), Dpapi (Windows, the default there),
+    /// Password (the root key wrapped under a password; -Password is then required) or AwsKms (the root key wrapped by an
+    /// AWS KMS key; -KmsKeyId is then required).</summary>
     [Parameter]
     public StoreProtection? Protection { get; set; }
 
@@ -43,11 +45,23 @@ public sealed class NewEncKeyStoreCommand : EncryptionToolsCmdlet
     [ValidateRange(600_000, LocalKeyStore.MaxPasswordIterations)]
     public int? PasswordIterations { get; set; }
 
+    /// <summary>The AWS KMS key (key ARN or alias ARN) that wraps the root key; implies -Protection AwsKms.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KmsKeyId { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (KmsKeyId is not null && !AwsKmsArn.TryParse(KmsKeyId.Trim(), out _))
+        {
+            WriteEngineError(new EncryptionToolsException(ErrorCatalog.KmsInvalidKeyIdentifier,
+                $"-KmsKeyId '{KmsKeyId}' is not an AWS KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id> or ...:alias/<name>)."), KmsKeyId);
+            return;
+        }
         foreach (var location in Locations())
         {
-            var what = $"Create a key store protected by {Protection ?? (Password is not null ? StoreProtection.Password : DefaultProtection)}";
+            var mode = Protection ?? (KmsKeyId is not null ? StoreProtection.AwsKms : Password is not null ? StoreProtection.Password : DefaultProtection);
+            var what = $"Create a key store protected by {mode}{(KmsKeyId is null ? "" : " key " + KmsKeyId.Trim())}";
             if (!ShouldProcess(location ?? StoreLocation.Resolve(null), what)) continue;
             var store = KeyStoreProviders.Get(location, MyInvocation.MyCommand.Name);
             var password = Password is null ? null : Passwords.ToChars(Password);
@@ -58,6 +72,7 @@ public sealed class NewEncKeyStoreCommand : EncryptionToolsCmdlet
                     Protection = Protection,
                     NewPassword = password,
                     PasswordIterations = PasswordIterations,
+                    KmsKeyId = KmsKeyId?.Trim(),
                 }));
             }
             catch (Exception ex) when (ex is EncryptionToolsException or IOException or UnauthorizedAccessException)

@@ -1,13 +1,15 @@
 using System.Management.Automation;
 using System.Security;
+using EncryptionTools.Engine;
+using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Engine.Store;
 
 namespace EncryptionTools.Module.Commands;
 
 /// <summary>
-/// Sets how the store's root key is protected (File, Dpapi, Password) and sets, changes or removes the password.
-/// Every change generates a new root key and re-seals the store under it (no key is lost; an old copy of the
-/// previous root key file or password wrap no longer opens the store). The current password is required to change or
+/// Sets how the store's root key is protected (File, Dpapi, Password, AwsKms) and sets, changes or removes the password
+/// or the AWS KMS key. Every change generates a new root key and re-seals the store under it (no key is lost; an old
+/// copy of the previous root key file, password wrap or KMS wrap no longer opens the store). The current password is required to change or
 /// remove one. The store must exist: New-EncKeyStore creates one.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "EncKeyStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.DocsBase + "Set-EncKeyStore.md")]
@@ -29,12 +31,25 @@ public sealed class SetEncKeyStoreCommand : KeyStoreCmdlet
     [ValidateRange(600_000, LocalKeyStore.MaxPasswordIterations)]
     public int? PasswordIterations { get; set; }
 
+    /// <summary>The AWS KMS key (key ARN or alias ARN) that wraps the root key; implies -Protection AwsKms.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KmsKeyId { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
-        var what = Protection is { } p ? $"Protect the root key with {p}" : Password is not null ? "Set a new store password" : "Re-wrap the root key";
+        if (KmsKeyId is not null && !AwsKmsArn.TryParse(KmsKeyId.Trim(), out _))
+        {
+            WriteEngineError(new EncryptionToolsException(ErrorCatalog.KmsInvalidKeyIdentifier,
+                $"-KmsKeyId '{KmsKeyId}' is not an AWS KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id> or ...:alias/<name>)."), KmsKeyId);
+            return;
+        }
+        var mode = Protection ?? (KmsKeyId is not null ? StoreProtection.AwsKms : null);
+        var what = mode is { } p ? $"Protect the root key with {p}{(KmsKeyId is null ? "" : " key " + KmsKeyId.Trim())}"
+            : Password is not null ? "Set a new store password" : "Re-wrap the root key";
         if (!ShouldProcess(Store.Location, what)) return;
         ForItem(Store.Location, () =>
         {
@@ -48,6 +63,7 @@ public sealed class SetEncKeyStoreCommand : KeyStoreCmdlet
                     NewPassword = newPassword,
                     CurrentPassword = currentPassword,
                     PasswordIterations = PasswordIterations,
+                    KmsKeyId = KmsKeyId?.Trim(),
                 });
                 if (PassThru) WriteObject(info);
             }

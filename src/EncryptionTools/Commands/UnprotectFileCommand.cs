@@ -27,6 +27,25 @@ public sealed class UnprotectFileCommand : FileTransformCmdlet
     [ArgumentCompleter(typeof(EncryptionContextCompleter))]
     public Hashtable? ExpectedEncryptionContext { get; set; }
 
+    /// <summary>
+    /// AWS KMS discovery: a data key wrapped by any KMS key of these AWS accounts may be sent to KMS, not only those of
+    /// the KMS keys named with -KeyId or listed in ENCTOOLS_KMS_KEY_IDS (strict, the default).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? KmsDiscoveryAccountId { get; set; }
+
+    /// <summary>The AWS partition of the discovery filter (aws, aws-cn, aws-us-gov); needs -KmsDiscoveryAccountId.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string KmsDiscoveryPartition { get; set; } = KmsDiscovery.DefaultPartition;
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        UseKmsDiscovery(KmsDiscoveryAccountId, KmsDiscoveryPartition);
+    }
+
     protected override void ProcessRecord()
     {
         var literal = ParameterSetName == LiteralPathSet;

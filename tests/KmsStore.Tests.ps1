@@ -1,0 +1,209 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
+
+# A key store whose root key AWS KMS protects, through the module, against the KMS-API endpoint on loopback (test.sh
+# starts tests/kms/kms_server.py and exports ENCTOOLS_TEST_KMS_ENDPOINT; without it this file starts its own). Keys are
+# made with the KMS JSON API over plain HTTP (the endpoint checks no signature). The session's AWS settings are saved
+# and restored: the AWS SDK's standard chain reads them from the environment.
+BeforeAll {
+    $modulePath = $env:ENCRYPTIONTOOLS_MODULE ?? (Join-Path $PSScriptRoot '../out/EncryptionTools/EncryptionTools.psd1')
+    Import-Module $modulePath -Force
+
+    $script:server = $null
+    $endpoint = $env:ENCTOOLS_TEST_KMS_ENDPOINT
+    if (-not $endpoint) {
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $listener.Start()
+        $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $script:server = Start-Process python3 -ArgumentList (Join-Path $PSScriptRoot 'kms/kms_server.py'), '-H', '127.0.0.1', '-p', $port -PassThru `
+            -RedirectStandardOutput ([IO.Path]::GetTempFileName()) -RedirectStandardError ([IO.Path]::GetTempFileName())
+        $endpoint = "http://127.0.0.1:$port"
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ($true) {
+            try { Invoke-RestMethod "$endpoint/moto-api/data.json" -TimeoutSec 1 | Out-Null; break }
+            catch { if ([DateTime]::UtcNow -gt $deadline -or $script:server.HasExited) { throw "The local KMS endpoint (tests/kms/kms_server.py, moto) did not start: $_" }; Start-Sleep -Milliseconds 200 }
+        }
+    }
+    $script:endpoint = $endpoint.TrimEnd('/')
+
+    $script:savedEnv = @{}
+    $settings = @{
+        AWS_ENDPOINT_URL_KMS = $script:endpoint; AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing'
+        AWS_REGION = 'us-east-1'; AWS_DEFAULT_REGION = 'us-east-1'; AWS_EC2_METADATA_DISABLED = 'true'
+        AWS_SESSION_TOKEN = $null; AWS_PROFILE = $null; AWS_ENDPOINT_URL = $null; ENCRYPTIONTOOLS_STORE_PASSWORD = $null
+    }
+    foreach ($name in $settings.Keys) {
+        $script:savedEnv[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $settings[$name])
+    }
+
+    function Invoke-Kms([string] $Operation, [hashtable] $Body) {
+        Invoke-RestMethod -Method Post -Uri "$script:endpoint/" -Body ($Body | ConvertTo-Json -Compress) -ContentType 'application/x-amz-json-1.1' -Headers @{
+            'X-Amz-Target'  = "TrentService.$Operation"
+            'Authorization' = 'AWS4-HMAC-SHA256 Credential=testing/20261205/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0'
+        }
+    }
+    function New-KmsKey([string] $Description = 'EncryptionTools store root key') { (Invoke-Kms CreateKey @{ Description = $Description }).KeyMetadata.Arn }
+    function KeyIdOf([string] $Arn) { ($Arn -split ':key/')[1] }
+    function New-KmsAlias([string] $KeyArn, [string] $AliasName) {
+        Invoke-Kms CreateAlias @{ AliasName = $AliasName; TargetKeyId = (KeyIdOf $KeyArn) } | Out-Null
+        "arn:aws:kms:us-east-1:123456789012:$AliasName"
+    }
+
+    $work = Join-Path ([IO.Path]::GetTempPath()) ("et-kmsstore-" + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $work | Out-Null
+    function New-Plain([string] $Name, [string] $Text = "payroll $Name") {
+        $path = Join-Path $work $Name
+        Set-Content -LiteralPath $path -Value $Text -NoNewline
+        $path
+    }
+    function StoreDir([string] $Name) { Join-Path $work $Name }
+}
+
+AfterAll {
+    foreach ($name in $script:savedEnv.Keys) { [Environment]::SetEnvironmentVariable($name, $script:savedEnv[$name]) }
+    if ($script:server) { Stop-Process -Id $script:server.Id -ErrorAction Ignore }
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+}
+
+Describe 'New-EncKeyStore -Protection AwsKms' {
+    It 'creates a store with no root key file whose keys encrypt and decrypt files' {
+        $kmsKey = New-KmsKey
+        $store = StoreDir 'created'
+        $info = New-EncKeyStore -Path $store -Protection AwsKms -KmsKeyId $kmsKey
+        $info.Protection | Should -Be 'AwsKms'
+        $info.KmsKeyId | Should -Be $kmsKey
+        $info.KmsKeyArn | Should -Be $kmsKey
+        Join-Path $store 'root.key' | Should -Not -Exist
+        (Get-Content -LiteralPath (Join-Path $store 'store.json') -Raw | ConvertFrom-Json).awsKms.keyId | Should -Be $kmsKey
+
+        New-EncKey -Alias alias/app -StorePath $store | Out-Null
+        $plain = New-Plain 'created.txt'
+        Protect-File -LiteralPath $plain -KeyId alias/app -StorePath $store | Out-Null
+        Unprotect-File -LiteralPath "$plain.enc" -Destination (Join-Path $work 'created.out.txt') -StorePath $store | Out-Null
+        Get-Content -LiteralPath (Join-Path $work 'created.out.txt') -Raw | Should -BeExactly 'payroll created.txt'
+    }
+
+    It 'refuses anything but a key or alias ARN (KmsInvalidKeyIdentifier) and creates nothing' {
+        $store = StoreDir 'refused'
+        New-EncKeyStore -Path $store -KmsKeyId 'alias/store-root' -ErrorAction SilentlyContinue -ErrorVariable failed | Should -BeNullOrEmpty
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsInvalidKeyIdentifier*'
+        $failed[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $store | Should -Not -Exist
+    }
+}
+
+Describe 'Set-EncKeyStore -Protection AwsKms' {
+    BeforeAll {
+        $script:keyA = New-KmsKey
+        $script:keyB = New-KmsKey
+        $script:aliasA = New-KmsAlias $keyA ('alias/root-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $script:store = StoreDir 'switched'
+        New-EncKeyStore -Path $store | Out-Null
+        $script:keyIds = 1..3 | ForEach-Object { (New-EncKey -Alias "alias/k$_" -StorePath $store).KeyId } | Sort-Object
+        $script:plain = New-Plain 'switched.txt'
+        Protect-File -LiteralPath $plain -KeyId alias/k2 -StorePath $store | Out-Null
+        function Assert-Intact {
+            (Get-EncKey -StorePath $store).KeyId | Sort-Object | Should -Be $keyIds
+            $out = Join-Path $work ("switched-" + [guid]::NewGuid().ToString('N') + '.txt')
+            Unprotect-File -LiteralPath "$plain.enc" -Destination $out -StorePath $store | Out-Null
+            Get-Content -LiteralPath $out -Raw | Should -BeExactly 'payroll switched.txt'
+            (Test-EncAuditLog -StorePath $store).IsValid | Should -BeTrue
+        }
+    }
+
+    It '-WhatIf changes nothing' {
+        $before = Get-FileHash -LiteralPath (Join-Path $store 'store.json')
+        Set-EncKeyStore -KmsKeyId $aliasA -StorePath $store -WhatIf
+        (Get-FileHash -LiteralPath (Join-Path $store 'store.json')).Hash | Should -Be $before.Hash
+        Join-Path $store 'root.key' | Should -Exist
+    }
+
+    It 'moves a File store under an alias ARN; Get-EncKeyStore and its view show the key' {
+        Set-EncKeyStore -Protection AwsKms -KmsKeyId $aliasA -StorePath $store -Confirm:$false
+        $info = Get-EncKeyStore -StorePath $store
+        $info.Protection | Should -Be 'AwsKms'
+        $info.KmsKeyId | Should -Be $aliasA
+        $info.KmsKeyArn | Should -Be $keyA
+        Join-Path $store 'root.key' | Should -Not -Exist
+        ($info | Out-String -Width 200) | Should -Match ([regex]::Escape("KMS key: $aliasA"))
+        ($info | Format-List | Out-String) | Should -Match ([regex]::Escape($keyA))
+        Assert-Intact
+    }
+
+    It 'moves to another KMS key, to a password and back, with every key and the audit chain' {
+        Set-EncKeyStore -KmsKeyId $keyB -StorePath $store -Confirm:$false -PassThru | Select-Object -ExpandProperty KmsKeyArn | Should -Be $keyB
+        Assert-Intact
+        $password = ConvertTo-SecureString 'kms-store-pass-1' -AsPlainText -Force
+        Set-EncKeyStore -Protection Password -Password $password -PasswordIterations 600000 -StorePath $store -Confirm:$false
+        (Get-EncKeyStore -StorePath $store).KmsKeyId | Should -BeNullOrEmpty
+        Assert-Intact
+        Set-EncKeyStore -KmsKeyId $keyA -CurrentPassword $password -StorePath $store -Confirm:$false
+        (Get-EncKeyStore -StorePath $store).Protection | Should -Be 'AwsKms'
+        Assert-Intact
+        (Get-EncAuditEvent -StorePath $store | Where-Object { $_.Action -eq 'StoreProtectionChanged' -or $_.Reason -like '*StoreProtectionChanged*' }).Count | Should -Be 4
+    }
+
+    It 'refuses a bad -KmsKeyId (KmsInvalidKeyIdentifier) and changes nothing' {
+        $before = Get-FileHash -LiteralPath (Join-Path $store 'store.json')
+        Set-EncKeyStore -KmsKeyId 'arn:aws:s3:::bucket' -StorePath $store -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failed
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsInvalidKeyIdentifier*'
+        (Get-FileHash -LiteralPath (Join-Path $store 'store.json')).Hash | Should -Be $before.Hash
+    }
+}
+
+Describe 'Lock-EncKeyStore on a KMS-protected store' {
+    It 'forgets the root key KMS gave, so the next use asks KMS again' {
+        $kmsKey = New-KmsKey
+        $store = StoreDir 'locking'
+        New-EncKeyStore -Path $store -KmsKeyId $kmsKey | Out-Null
+        New-EncKey -Alias alias/lock -StorePath $store | Out-Null
+        Lock-EncKeyStore -StorePath $store
+        (Get-EncKeyStore -StorePath $store).IsUnlocked | Should -BeFalse
+        (Get-EncKey -KeyId alias/lock -StorePath $store).Aliases | Should -Contain 'alias/lock'
+        $held = Get-EncKeyStore -StorePath $store
+        $held.IsUnlocked | Should -BeTrue
+        $held.UnlockedUntil | Should -BeGreaterThan ([DateTimeOffset]::UtcNow)
+
+        Invoke-Kms DisableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null
+        try {
+            # Held by this session until Lock-EncKeyStore (or its 15 minutes): the disabled key is not asked yet.
+            (Get-EncKey -KeyId alias/lock -StorePath $store).KeyId | Should -Not -BeNullOrEmpty
+            Lock-EncKeyStore -StorePath $store
+            Get-EncKey -KeyId alias/lock -StorePath $store -ErrorAction SilentlyContinue -ErrorVariable failed | Should -BeNullOrEmpty
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsKeyDisabled*'
+            $info = Get-EncKeyStore -StorePath $store
+            $info.Protection | Should -Be 'AwsKms'
+            $info.KeyCount | Should -BeNullOrEmpty
+        }
+        finally { Invoke-Kms EnableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null }
+        (Get-EncKey -KeyId alias/lock -StorePath $store).KeyId | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'A copy of a KMS-protected store' {
+    It 'opens elsewhere with no key file and no password, and decrypts a file made before the copy' {
+        $kmsKey = New-KmsKey
+        $store = StoreDir 'original'
+        New-EncKeyStore -Path $store -KmsKeyId $kmsKey | Out-Null
+        New-EncKey -Alias alias/moved -StorePath $store | Out-Null
+        $plain = New-Plain 'moved.txt'
+        Protect-File -LiteralPath $plain -KeyId alias/moved -StorePath $store | Out-Null
+
+        $copy = StoreDir 'elsewhere'
+        if ($IsWindows) { Copy-Item -LiteralPath $store -Destination $copy -Recurse }
+        else {
+            & cp -a $store $copy   # keeps the owner-only modes the store insists on
+            $LASTEXITCODE | Should -Be 0
+        }
+        Join-Path $copy 'root.key' | Should -Not -Exist
+        $env:ENCRYPTIONTOOLS_STORE_PASSWORD | Should -BeNullOrEmpty
+        (Get-EncKeyStore -StorePath $copy).IsUnlocked | Should -BeFalse
+        Unprotect-File -LiteralPath "$plain.enc" -Destination (Join-Path $work 'moved.out.txt') -StorePath $copy | Out-Null
+        Get-Content -LiteralPath (Join-Path $work 'moved.out.txt') -Raw | Should -BeExactly 'payroll moved.txt'
+        (Test-EncAuditLog -StorePath $copy).IsValid | Should -BeTrue
+        (Get-EncKeyStore -StorePath $copy).StoreId | Should -Be (Get-EncKeyStore -StorePath $store).StoreId
+    }
+}
