@@ -68,7 +68,7 @@ internal sealed class AwsKmsEncryptKeyring(KmsService service, IReadOnlyList<Aws
 
     /// <summary>As the ESDK's AWS KMS keyring: it opens EDKs of its own keys only (strict, aliases resolved once).</summary>
     public UnwrapResult? TryUnwrap(EncryptedDataKey edk, byte[] serializedContext) =>
-        (_decrypt ??= new AwsKmsDecryptKeyring(service, keys, null, sink)).TryUnwrap(edk, serializedContext);
+        LazyInitializer.EnsureInitialized(ref _decrypt, () => new AwsKmsDecryptKeyring(service, keys, null, sink)).TryUnwrap(edk, serializedContext);
 
     public void Dispose() => _decrypt?.Dispose();
 }

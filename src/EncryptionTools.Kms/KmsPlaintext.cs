@@ -14,13 +14,22 @@ internal static class KmsPlaintext
         if (stream is null) return [];
         try
         {
+            var length = checked((int)stream.Length);
             if (stream.TryGetBuffer(out var segment))
             {
-                var copy = segment.AsSpan(0, (int)stream.Length).ToArray();
-                CryptographicOperations.ZeroMemory(segment.Array!);
+                var copy = segment.AsSpan(0, length).ToArray();
+                CryptographicOperations.ZeroMemory(segment.AsSpan());
                 return copy;
             }
-            return stream.ToArray();
+            var result = stream.ToArray();
+            // The SDK makes it with new MemoryStream(bytes): not publicly visible but writable in place, so zeros
+            // written over its length overwrite the array it holds.
+            if (stream.CanWrite && stream.CanSeek)
+            {
+                stream.Position = 0;
+                stream.Write(new byte[length]);
+            }
+            return result;
         }
         finally { stream.Dispose(); }
     }

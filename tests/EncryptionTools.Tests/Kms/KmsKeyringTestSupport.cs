@@ -87,6 +87,11 @@ internal sealed class LyingKmsEndpoint : IDisposable
 
     public int Rewritten;
 
+    private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+
+    /// <summary>How many requests of an operation ("Encrypt") reached the endpoint, retries included.</summary>
+    public int Requests(string operation) => _requests.TryGetValue(operation, out var n) ? n : 0;
+
     private async Task Serve()
     {
         while (_listener.IsListening)
@@ -100,6 +105,7 @@ internal sealed class LyingKmsEndpoint : IDisposable
                 await context.Request.InputStream.CopyToAsync(body);
                 using var request = new HttpRequestMessage(HttpMethod.Post, _target + context.Request.RawUrl) { Content = new ByteArrayContent(body.ToArray()) };
                 var amzTarget = context.Request.Headers["X-Amz-Target"] ?? "";
+                _requests.AddOrUpdate(amzTarget[(amzTarget.LastIndexOf('.') + 1)..], 1, (_, n) => n + 1);
                 request.Headers.TryAddWithoutValidation("X-Amz-Target", amzTarget);
                 request.Headers.TryAddWithoutValidation("Authorization", context.Request.Headers["Authorization"]);
                 request.Headers.TryAddWithoutValidation("X-Amz-Date", context.Request.Headers["X-Amz-Date"]);
