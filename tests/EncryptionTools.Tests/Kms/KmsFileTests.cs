@@ -233,6 +233,46 @@ public class KmsFileTests
     }
 
     [Fact]
+    public void A_provider_is_loaded_only_for_a_message_that_holds_its_EDKs()
+    {
+        var providerId = "test-lazy-" + Guid.NewGuid().ToString("N")[..8];
+        var loads = 0;
+        KeyringProviders.Register(providerId, id => id.StartsWith(providerId + ":", StringComparison.Ordinal), () =>
+        {
+            Interlocked.Increment(ref loads);
+            throw new InvalidOperationException("this provider's SDK is not here");
+        });
+        try
+        {
+            using var ts = new TestStore();
+            ts.Store.NewKey(new NewKeyRequest { Alias = "alias/l" });
+            var plain = ts.Dir.Write("p.txt", "lazy"u8.ToArray());
+            using var raw = new RawAesKeyring(providerId, "k", RandomNumberGenerator.GetBytes(32));
+            using var ops = Session(ts.Store, new ExternalKeyOptions { AllowedKeys = [providerId + ":k"] });
+            Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/l"] }, Protect(ts.Dir.File("local.enc"))).Single().Succeeded);
+            Assert.True(ops.Protect([plain], new FileKeys { ExtraKeyrings = [raw] }, Protect(ts.Dir.File("theirs.enc"))).Single().Succeeded);
+
+            // A message without its EDKs never loads it, allowed keys or not.
+            Assert.True(ops.Unprotect([ts.Dir.File("local.enc")], null, Unprotect(ts.Dir.File("o1"))).Single().Succeeded);
+            Assert.True(ops.Unprotect([ts.Dir.File("local.enc")], ["alias/l", providerId + ":k"], Unprotect(ts.Dir.File("o2"))).Single().Succeeded);
+            Assert.Equal(0, loads);
+
+            // One with its EDK does; a provider that fails to load is that EDK's failure, and another key still opens it.
+            var opened = ops.Unprotect([ts.Dir.File("theirs.enc")], null, Unprotect(ts.Dir.File("o3"), [raw])).Single();
+            Assert.True(opened.Succeeded, opened.Error?.Message);
+            Assert.Equal(1, loads);
+            var failed = ops.Unprotect([ts.Dir.File("theirs.enc")], null, Unprotect(ts.Dir.File("o4"))).Single();
+            Assert.Equal(ErrorCatalog.KmsUnavailable.Id, failed.Error!.ErrorId);
+            Assert.Contains("SDK is not here", failed.Error.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(ts.Dir.File("o4")));
+        }
+        finally
+        {
+            KeyringProviders.Unregister(providerId);
+        }
+    }
+
+    [Fact]
     public void In_place_encryption_to_a_KMS_key_verifies_with_KMS_and_needs_no_store()
     {
         var kmsKey = Kms.CreateKey();
