@@ -235,6 +235,7 @@ internal static class FileCommands
             {
                 EdkResolution.InStore => $"  => key {k.KeyId} v{k.Version}{(k.Aliases.Count > 0 ? " (" + string.Join(", ", k.Aliases) + ")" : "")}",
                 EdkResolution.Unknown => "  => unknown" + (k.Note is null ? "" : $" ({CliContext.Field(k.Note, 256)})"),
+                EdkResolution.External => "  => AWS KMS key",
                 _ => "",
             })).ToList();
         if (i.EncryptedDataKeys.Count > InfoListed) keys.Add($"  ... and {i.EncryptedDataKeys.Count - InfoListed} more encrypted data keys (--json lists them all)");

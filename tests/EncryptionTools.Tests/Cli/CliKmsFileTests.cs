@@ -122,6 +122,9 @@ public class CliKmsFileTests
         var edks = KmsCli.Edks(env, plain + ".enc", "--store", store);
         Assert.Contains(("aws-kms", arn), edks);
         Assert.Equal(2, edks.Count);
+        var text = KmsCli.Run(env, "info", plain + ".enc", "--store", store);
+        Assert.True(text.Code == 0, text.Err);
+        Assert.Contains($"aws-kms / {arn}  => AWS KMS key", text.Out);
 
         // The KMS key alone: no store at all (a store path that does not exist stays missing).
         var missing = dir.File("no-store");
