@@ -203,6 +203,16 @@ internal static class KmsJs
         return dir.Write(name, bytes);
     }
 
+    /// <summary>The offset of a context value's first byte in the header (changing it keeps the header well formed).</summary>
+    public static int ContextValueOffset(string path, string value)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var context = MessageLayout.Parse(bytes).Context;
+        var at = bytes.AsSpan(context.Offset, context.Length).IndexOf(Encoding.UTF8.GetBytes(value));
+        Assert.True(at >= 0, $"'{value}' is not in the header's context");
+        return context.Offset + at;
+    }
+
     /// <summary>Offsets to damage in a message: a byte of the first KMS EDK's ciphertext, of a body frame, and of the signature.</summary>
     public static (int EdkCiphertext, int Body, int? Signature) DamagePoints(string path)
     {

@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using EncryptionTools.Engine.Files;
+using EncryptionTools.Engine.Format;
+using EncryptionTools.Engine.Keyrings;
+using EncryptionTools.Engine.Streaming;
+using EncryptionTools.Tests.Engine;
+using EncryptionTools.Tests.Files;
+
+namespace EncryptionTools.Tests.Kms;
+
+/// <summary>
+/// Our AWS KMS keyring (EncryptionTools.Kms) in the engine, against the official JS SDK's KmsKeyringNode, both ways:
+/// the EDKs, the calls and the context each side sends KMS, with the keyrings given to the message route directly
+/// (the key-resolution route of Protect-File and Unprotect-File is in KmsInteropJsReadsOursTests and KmsInteropWeReadJsTests).
+/// </summary>
+[Trait("Category", "Interop")]
+public class KmsInteropKeyringTests
+{
+    private static KmsEndpoint Kms => KmsEndpoint.Instance;
+
+    private static readonly Dictionary<string, string> Context = new(StringComparer.Ordinal)
+    {
+        ["purpose"] = "kms-interop", ["B"] = "upper", ["a"] = "lower", ["ключ"] = "значение", ["\U0001F600"] = "grin",
+    };
+
+    private static UnprotectRequest To(string destination, IReadOnlyDictionary<string, string>? expect = null) =>
+        new() { Keyrings = [], Destination = destination, RequiredEncryptionContext = expect };
+
+    private static void AssertJsDecrypts(TempDir dir, string file, byte[] plaintext, JsonObject keyring, params string[] expectedDecryptKeys)
+    {
+        var output = dir.File("js-" + Guid.NewGuid().ToString("N")[..8] + ".out");
+        var run = KmsJs.Decrypt(dir, file, output, Context, keyring);
+        Assert.True(run.Exit == 0, $"the SDK failed with {keyring.ToJsonString()}: {run.Describe()}");
+        Assert.True(plaintext.AsSpan().SequenceEqual(File.ReadAllBytes(output)), "the SDK's plaintext differs");
+        Assert.Equal(expectedDecryptKeys.Select(k => "Decrypt " + k + " > " + k), run.KmsCalls.Select(c => $"{c.Operation} {c.KeyId} > {c.ResponseKeyId}"));
+        Assert.All(run.KmsCalls, c => Assert.Equal(KmsJs.HeaderContext(file), c.EncryptionContext));
+        File.Delete(output);
+    }
+
+    [Theory]
+    [InlineData("default", 0x0578)]
+    [InlineData("0478", 0x0478)]
+    public void The_sdks_KmsKeyringNode_message_decrypts_with_our_keyring_for_either_of_its_keys(string suite, int suiteId)
+    {
+        using var dir = new TempDir();
+        var (a, b) = (Kms.CreateKey(), Kms.CreateKey());
+        var keys = new InteropKeys();
+        var plaintext = RandomNumberGenerator.GetBytes(70_000);
+        var enc = KmsJs.Encrypt(dir, dir.Write("plain.bin", plaintext), dir.File("js.enc"), suite, Context, KmsJs.Keyring(a, b), keys.RsaJson(true, false));
+        Assert.True(enc.Exit == 0, enc.Describe());
+        KmsJs.AssertKmsEdks(dir.File("js.enc"), a, b);
+        Assert.Equal(suiteId, FileCrypto.ReadHeader(dir.File("js.enc")).Suite.Id);
+
+        using var provider = KmsKeyringTestSupport.Provider();
+        foreach (var key in new[] { a, b })
+        {
+            var sink = new RecordingSink();
+            using var keyring = provider.CreateDecryptKeyring(new ExternalDecryptScope { AllowedKeys = [key] }, sink);
+            var output = dir.File("ours-" + (key == a ? "a" : "b"));
+            FileRoute.Unprotect(dir.File("js.enc"), output, To(output, Context) with { Keyrings = [keyring] });
+            Assert.Equal(plaintext, File.ReadAllBytes(output));
+            var use = Assert.Single(sink.Uses);
+            Assert.Equal(("kms:Decrypt", key, true), (use.Operation, use.KeyIdentifier, use.Succeeded));
+            Assert.False(string.IsNullOrEmpty(use.RequestId));
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Our_kms_keyring_in_the_engine_writes_what_the_sdk_reads(bool signed)
+    {
+        using var dir = new TempDir();
+        var (a, b) = (Kms.CreateKey(), Kms.CreateKey());
+        var keys = new InteropKeys();
+        var plaintext = RandomNumberGenerator.GetBytes(9000);
+        using var provider = KmsKeyringTestSupport.Provider();
+        var sink = new RecordingSink();
+        using var kms = provider.CreateEncryptKeyring([a, b], sink);
+        FileRoute.EncryptFile(dir.Write("plain.bin", plaintext), dir.File("ours.enc"), [kms, keys.Aes("aes-1", keys.Aes1)], new EncryptOptions
+        {
+            EncryptionContext = Context, FrameLength = 4096, Suite = signed ? AlgorithmSuite.CommitKeyEcdsaP384 : AlgorithmSuite.CommitKey,
+        });
+        Assert.Equal(["kms:GenerateDataKey " + a, "kms:Encrypt " + b], sink.Uses.Select(u => u.Operation + " " + u.KeyIdentifier));
+        KmsJs.AssertKmsEdks(dir.File("ours.enc"), a, b);
+        AssertJsDecrypts(dir, dir.File("ours.enc"), plaintext, KmsJs.Keyring(null, b), b);
+        AssertJsDecrypts(dir, dir.File("ours.enc"), plaintext, keys.AesJson("aes-1", keys.Aes1));
+    }
+}
