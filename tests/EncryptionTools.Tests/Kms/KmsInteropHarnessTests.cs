@@ -170,6 +170,7 @@ public class KmsInteropHarnessTests
 
     [Theory]
     [InlineData("edk")]
+    [InlineData("context")]
     [InlineData("body")]
     [InlineData("signature")]
     public void The_sdk_rejects_its_own_damaged_kms_message_and_releases_nothing(string damage)
@@ -178,12 +179,11 @@ public class KmsInteropHarnessTests
         var a = Kms.CreateKey();
         var (plain, _) = Plaintext(dir, 50_000);
         Assert.True(KmsJs.Encrypt(dir, plain, dir.File("js.enc"), "default", Context, KmsJs.Keyring(a)).Exit == 0);
-        var (edk, body, signature) = KmsJs.DamagePoints(dir.File("js.enc"));
-        var bad = KmsJs.Flip(dir, dir.File("js.enc"), damage switch { "edk" => edk, "body" => body, _ => signature!.Value }, "bad.enc");
+        var bad = KmsJs.Flip(dir, dir.File("js.enc"), KmsJs.DamageOffset(dir.File("js.enc"), damage), "bad.enc");
 
         var r = KmsJs.Decrypt(dir, bad, dir.File("bad.out"), null, KmsJs.Keyring(null, a));
         Assert.True(r.Exit == 1, r.Describe());
         Assert.False(File.Exists(dir.File("bad.out")));
-        if (damage == "edk") Assert.Equal("InvalidCiphertextException", Assert.Single(r.KmsCalls).Error);
+        if (damage is "edk" or "context") Assert.Equal("InvalidCiphertextException", Assert.Single(r.KmsCalls).Error);
     }
 }

@@ -87,4 +87,72 @@ public class KmsInteropKeyringTests
         AssertJsDecrypts(dir, dir.File("ours.enc"), plaintext, KmsJs.Keyring(null, b), b);
         AssertJsDecrypts(dir, dir.File("ours.enc"), plaintext, keys.AesJson("aes-1", keys.Aes1));
     }
+
+    [Fact]
+    public void Our_keyring_in_discovery_mode_opens_the_sdks_message_only_for_the_filtered_account_and_partition()
+    {
+        using var dir = new TempDir();
+        var a = Kms.CreateKey();
+        var plaintext = RandomNumberGenerator.GetBytes(5000);
+        Assert.True(KmsJs.Encrypt(dir, dir.Write("plain.bin", plaintext), dir.File("js.enc"), "default", Context, KmsJs.Keyring(a)).Exit == 0);
+        using var provider = KmsKeyringTestSupport.Provider();
+
+        var sink = new RecordingSink();
+        using (var keyring = provider.CreateDecryptKeyring(new ExternalDecryptScope { Discovery = new DiscoveryFilter("aws", [KmsJs.Account]) }, sink))
+            FileRoute.Unprotect(dir.File("js.enc"), dir.File("found"), To(dir.File("found"), Context) with { Keyrings = [keyring] });
+        Assert.Equal(plaintext, File.ReadAllBytes(dir.File("found")));
+        Assert.Equal(["kms:Decrypt " + a], sink.Uses.Select(u => u.Operation + " " + u.KeyIdentifier));
+
+        foreach (var (name, filter) in new[] { ("account", new DiscoveryFilter("aws", ["111122223333"])), ("partition", new DiscoveryFilter("aws-cn", [KmsJs.Account])) })
+        {
+            var none = new RecordingSink();
+            using var keyring = provider.CreateDecryptKeyring(new ExternalDecryptScope { Discovery = filter }, none);
+            Must.FailTyped(() => FileRoute.Unprotect(dir.File("js.enc"), dir.File(name), To(dir.File(name)) with { Keyrings = [keyring] }), "other " + name);
+            Assert.Empty(none.Uses);
+            Assert.False(File.Exists(dir.File(name)));
+        }
+    }
+
+    [Theory]
+    [InlineData("edk")]
+    [InlineData("context")]
+    [InlineData("body")]
+    [InlineData("signature")]
+    public void Our_keyring_rejects_the_sdks_damaged_message_and_leaves_no_output(string damage)
+    {
+        using var dir = new TempDir();
+        var a = Kms.CreateKey();
+        Assert.True(KmsJs.Encrypt(dir, dir.Write("plain.bin", RandomNumberGenerator.GetBytes(50_000)), dir.File("js.enc"), "default", Context, KmsJs.Keyring(a)).Exit == 0);
+        var bad = KmsJs.Flip(dir, dir.File("js.enc"), KmsJs.DamageOffset(dir.File("js.enc"), damage), "bad.enc");
+        var before = FilesSupport.Listing(dir.Path);
+
+        using var provider = KmsKeyringTestSupport.Provider();
+        var sink = new RecordingSink();
+        using var keyring = provider.CreateDecryptKeyring(new ExternalDecryptScope { AllowedKeys = [a] }, sink);
+        Must.FailTyped(() => FileRoute.Unprotect(bad, dir.File("bad.out"), To(dir.File("bad.out")) with { Keyrings = [keyring] }), damage);
+        Assert.Equal(before, FilesSupport.Listing(dir.Path));
+        // KMS itself refuses a changed EDK or context: the context we send is the message's.
+        Assert.Equal(damage is "edk" or "context", sink.Uses.Any(u => !u.Succeeded));
+    }
+
+    [Theory]
+    [InlineData("edk")]
+    [InlineData("context")]
+    [InlineData("body")]
+    [InlineData("signature")]
+    public void The_sdk_rejects_damage_to_what_our_keyring_wrote_and_releases_nothing(string damage)
+    {
+        using var dir = new TempDir();
+        var a = Kms.CreateKey();
+        using var provider = KmsKeyringTestSupport.Provider();
+        using (var kms = provider.CreateEncryptKeyring([a], null))
+            FileRoute.EncryptFile(dir.Write("plain.bin", RandomNumberGenerator.GetBytes(50_000)), dir.File("ours.enc"), [kms],
+                new EncryptOptions { EncryptionContext = Context, FrameLength = 4096, Suite = AlgorithmSuite.CommitKeyEcdsaP384 });
+        var bad = KmsJs.Flip(dir, dir.File("ours.enc"), KmsJs.DamageOffset(dir.File("ours.enc"), damage), "bad.enc");
+
+        var run = KmsJs.Decrypt(dir, bad, dir.File("bad.out"), null, KmsJs.Keyring(null, a));
+        Assert.True(run.Exit == 1, run.Describe());
+        Assert.False(File.Exists(dir.File("bad.out")), "the SDK left output");
+        if (damage is "edk" or "context") Assert.Equal("InvalidCiphertextException", Assert.Single(run.KmsCalls).Error);
+    }
 }

@@ -213,6 +213,23 @@ internal static class KmsJs
         return context.Offset + at;
     }
 
+    /// <summary>
+    /// Where to flip a byte for <paramref name="damage"/>: "edk" (the first KMS EDK's ciphertext), "context" (the value
+    /// "kms-interop" in the header's context), "body" (a frame's content) or "signature".
+    /// </summary>
+    public static int DamageOffset(string path, string damage)
+    {
+        var (edk, body, signature) = DamagePoints(path);
+        return damage switch
+        {
+            "edk" => edk,
+            "context" => ContextValueOffset(path, "kms-interop"),
+            "body" => body,
+            "signature" => signature ?? throw new ArgumentException("the message is not signed"),
+            _ => throw new ArgumentOutOfRangeException(nameof(damage)),
+        };
+    }
+
     /// <summary>Offsets to damage in a message: a byte of the first KMS EDK's ciphertext, of a body frame, and of the signature.</summary>
     public static (int EdkCiphertext, int Body, int? Signature) DamagePoints(string path)
     {
