@@ -155,4 +155,54 @@ public class KmsInteropKeyringTests
         Assert.False(File.Exists(dir.File("bad.out")), "the SDK left output");
         if (damage is "edk" or "context") Assert.Equal("InvalidCiphertextException", Assert.Single(run.KmsCalls).Error);
     }
+
+    [Fact]
+    public void Messages_with_an_empty_context_interoperate_both_ways()
+    {
+        using var dir = new TempDir();
+        var a = Kms.CreateKey();
+        var plaintext = RandomNumberGenerator.GetBytes(4096);
+        var empty = new Dictionary<string, string>();
+        using var provider = KmsKeyringTestSupport.Provider();
+
+        var enc = KmsJs.Encrypt(dir, dir.Write("plain.bin", plaintext), dir.File("js.enc"), "0478", empty, KmsJs.Keyring(a));
+        Assert.True(enc.Exit == 0, enc.Describe());
+        Assert.Empty(Assert.Single(enc.KmsCalls).EncryptionContext);
+        Assert.Empty(KmsJs.HeaderContext(dir.File("js.enc")));
+        using (var keyring = provider.CreateDecryptKeyring(new ExternalDecryptScope { AllowedKeys = [a] }, null))
+            FileRoute.Unprotect(dir.File("js.enc"), dir.File("ours.out"), To(dir.File("ours.out")) with { Keyrings = [keyring] });
+        Assert.Equal(plaintext, File.ReadAllBytes(dir.File("ours.out")));
+
+        using (var kms = provider.CreateEncryptKeyring([a], null))
+            FileRoute.EncryptFile(dir.File("plain.bin"), dir.File("ours.enc"), [kms], new EncryptOptions { FrameLength = 4096 });
+        KmsJs.AssertKmsEdks(dir.File("ours.enc"), a);
+        var run = KmsJs.Decrypt(dir, dir.File("ours.enc"), dir.File("js.out"), null, KmsJs.Keyring(null, a));
+        Assert.True(run.Exit == 0, run.Describe());
+        Assert.Equal(plaintext, File.ReadAllBytes(dir.File("js.out")));
+        Assert.Empty(Assert.Single(run.KmsCalls).EncryptionContext);
+    }
+
+    [Fact]
+    public void Both_sides_pass_a_disabled_keys_edk_and_open_the_next_allowed_one()
+    {
+        using var dir = new TempDir();
+        var (a, b) = (Kms.CreateKey(), Kms.CreateKey());
+        var plaintext = RandomNumberGenerator.GetBytes(5000);
+        using var provider = KmsKeyringTestSupport.Provider();
+        Assert.True(KmsJs.Encrypt(dir, dir.Write("plain.bin", plaintext), dir.File("js.enc"), "default", Context, KmsJs.Keyring(a, b)).Exit == 0);
+        using (var kms = provider.CreateEncryptKeyring([a, b], null))
+            FileRoute.EncryptFile(dir.File("plain.bin"), dir.File("ours.enc"), [kms], new EncryptOptions { EncryptionContext = Context, FrameLength = 4096 });
+        Kms.Disable(a);
+
+        var sink = new RecordingSink();
+        using (var keyring = provider.CreateDecryptKeyring(new ExternalDecryptScope { AllowedKeys = [a, b] }, sink))
+            FileRoute.Unprotect(dir.File("js.enc"), dir.File("ours.out"), To(dir.File("ours.out"), Context) with { Keyrings = [keyring] });
+        Assert.Equal(plaintext, File.ReadAllBytes(dir.File("ours.out")));
+        Assert.Equal([$"kms:Decrypt {a} False", $"kms:Decrypt {b} True"], sink.Uses.Select(u => $"{u.Operation} {u.KeyIdentifier} {u.Succeeded}"));
+
+        var run = KmsJs.Decrypt(dir, dir.File("ours.enc"), dir.File("js.out"), Context, KmsJs.Keyring(null, a, b));
+        Assert.True(run.Exit == 0, run.Describe());
+        Assert.Equal(plaintext, File.ReadAllBytes(dir.File("js.out")));
+        Assert.Equal([$"Decrypt {a} DisabledException", $"Decrypt {b} "], run.KmsCalls.Select(c => $"{c.Operation} {c.KeyId} {c.Error}"));
+    }
 }
