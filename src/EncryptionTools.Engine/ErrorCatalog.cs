@@ -41,7 +41,7 @@ public static class ErrorCatalog
     public static readonly ErrorDefinition EncryptionContextMismatch = Add(MessageFamily, "EncryptionContextMismatch", EngineErrorCategory.SecurityError, CliExitCodes.ContextMismatch,
         "The message's encryption context lacks a pair that was required (-ExpectedEncryptionContext, --expect-context).");
     public static readonly ErrorDefinition NoDecryptableKey = Add(MessageFamily, "NoDecryptableKey", EngineErrorCategory.PermissionDenied, CliExitCodes.AccessDenied,
-        "None of the message's encrypted data keys could be decrypted with the keys allowed; each is listed with its reason.");
+        "None of the message's encrypted data keys could be decrypted with the keys allowed; each is listed with its reason. When every reason that has its own id is the same AWS KMS one and the others are only keys the caller left out, that id (KmsKeyNotAllowed, KmsAccessDenied, KmsKeyDisabled, ...) is raised instead, with the same list.");
     public static readonly ErrorDefinition InvalidDataInput = Add(MessageFamily, "InvalidDataInput", EngineErrorCategory.InvalidArgument, CliExitCodes.Usage,
         "An input the data cmdlets do not take (not a string, SecureString or bytes), or text that is not valid Unicode.");
     public static readonly ErrorDefinition DataNotText = Add(MessageFamily, "DataNotText", EngineErrorCategory.InvalidData, CliExitCodes.InvalidData,

@@ -78,16 +78,32 @@ public sealed class InvalidEncryptionContextException(string message)
 public sealed class EncryptionContextMismatchException(string message)
     : EncryptionToolsException(ErrorCatalog.EncryptionContextMismatch, message);
 
-/// <summary>None of the message's encrypted data keys could be decrypted; <see cref="Failures"/> says why for each.</summary>
+/// <summary>
+/// None of the message's encrypted data keys could be decrypted; <see cref="Failures"/> says why for each. Its id is
+/// NoDecryptableKey, or the one precise id every failure that has one shares (KmsKeyNotAllowed, KmsAccessDenied, ...)
+/// when no other failure is about a key that was tried (see <see cref="ErrorFor"/>).
+/// </summary>
 internal sealed class NoDecryptableKeyException : EncryptionToolsException
 {
     public NoDecryptableKeyException(IReadOnlyList<EdkFailure> failures)
-        : base(ErrorCatalog.NoDecryptableKey, Describe(failures))
+        : base(ErrorFor(failures), Describe(failures))
     {
         Failures = failures;
     }
 
     public IReadOnlyList<EdkFailure> Failures { get; }
+
+    /// <summary>
+    /// The precise error when the failures agree: every failure with an id has the same one, and every other failure is
+    /// only an EDK the caller's own restriction left out (NotAllowed); an EDK no key knew, a wrong key or an unusable local
+    /// key keep the general NoDecryptableKey, since the precise id would then hide another reason.
+    /// </summary>
+    internal static ErrorDefinition ErrorFor(IReadOnlyList<EdkFailure> failures)
+    {
+        var ids = failures.Where(f => f.ErrorId is not null).Select(f => f.ErrorId!).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count != 1 || failures.Any(f => f.ErrorId is null && f.Kind != EdkFailureKind.NotAllowed)) return ErrorCatalog.NoDecryptableKey;
+        return ErrorCatalog.Find(ids[0]) ?? ErrorCatalog.NoDecryptableKey;
+    }
 
     /// <summary>At most this many EDKs are listed one by one; the rest are counted by reason.</summary>
     internal const int ListedFailures = 10;

@@ -28,4 +28,6 @@ public sealed record AuditEntry
     public string? ProcessName { get; init; }
     /// <summary>A store change's record: the store revision the change commits (written before the change is saved).</summary>
     public long? StoreRevision { get; init; }
+    /// <summary>The request id a key service (AWS KMS) gave the call this record is of, to match its own log (CloudTrail).</summary>
+    public string? RequestId { get; init; }
 }

@@ -21,6 +21,8 @@ public sealed record AuditEvent
     /// <summary>A store change's record: the store revision it commits. A crash between the record and the save leaves a
     /// record whose revision a later record carries again; only the last record of a revision describes a committed change.</summary>
     public long? StoreRevision { get; init; }
+    /// <summary>The request id of the key service's call (AWS KMS, to match CloudTrail); null for the store's own keys.</summary>
+    public string? RequestId { get; init; }
     /// <summary>SHA-256 of the previous record's line (hex); 64 zeros for the first record.</summary>
     public required string PreviousHash { get; init; }
     /// <summary>SHA-256 of this record's line (hex).</summary>

@@ -312,6 +312,7 @@ public sealed partial class AuditLog
         if (e.Reason is not null) w.WriteString("reason", e.Reason.Length > MaxReasonLength ? e.Reason[..MaxReasonLength] + "..." : e.Reason);
         if (e.DecidedBy is not null) w.WriteString("decidedBy", e.DecidedBy);
         if (e.StoreRevision is { } revision) w.WriteNumber("rev", revision);
+        if (e.RequestId is not null) w.WriteString("requestId", e.RequestId);
         w.WriteString("prev", previous);
         w.Flush();
         var body = buffer.ToArray();
@@ -340,7 +341,7 @@ public sealed partial class AuditLog
                  {
                      ("Action", entry.Action), ("Principal", entry.Principal), ("Command", entry.Command), ("KeyId", entry.KeyId),
                      ("KeyVersion", entry.KeyVersion), ("FilePath", entry.FilePath), ("DecidedBy", entry.DecidedBy), ("Host", entry.Host),
-                     ("ProcessName", entry.ProcessName),
+                     ("ProcessName", entry.ProcessName), ("RequestId", entry.RequestId),
                  })
         {
             if (value is { Length: > MaxFieldLength }) throw new InvalidAuditEntryException($"The audit entry's {name} is longer than {MaxFieldLength} characters.");

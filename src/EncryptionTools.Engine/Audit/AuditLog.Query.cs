@@ -87,6 +87,7 @@ public sealed partial class AuditLog
                     Reason = Str(r, "reason"),
                     DecidedBy = Str(r, "decidedBy"),
                     StoreRevision = r.TryGetProperty("rev", out var rev) && rev.TryGetInt64(out var r64) ? r64 : null,
+                    RequestId = Str(r, "requestId"),
                     PreviousHash = result.Previous ?? "",
                     Hash = result.Hash,
                     IsAuthentic = result.MacValid,

@@ -9,4 +9,6 @@ public enum EdkResolution
     InStore,
     /// <summary>No key of the store matches it.</summary>
     Unknown,
+    /// <summary>A key held outside the store made it (AWS KMS): <see cref="EncryptedDataKeyInfo.KeyId"/> is its key ARN.</summary>
+    External,
 }

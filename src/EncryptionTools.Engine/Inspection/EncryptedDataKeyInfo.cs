@@ -5,7 +5,7 @@ public sealed record EncryptedDataKeyInfo(string ProviderId, string KeyName, str
 {
     /// <summary>Whether the key store was asked who made this EDK, and its answer.</summary>
     public EdkResolution Resolution { get; init; } = EdkResolution.NotResolved;
-    /// <summary>The store's key id of the key that made this EDK (<see cref="EdkResolution.InStore"/> only).</summary>
+    /// <summary>The store's key id of the key that made this EDK (<see cref="EdkResolution.InStore"/>), or the key ARN of an external key (<see cref="EdkResolution.External"/>).</summary>
     public string? KeyId { get; init; }
     /// <summary>The key's aliases in the store, e.g. alias/payroll.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
@@ -17,6 +17,7 @@ public sealed record EncryptedDataKeyInfo(string ProviderId, string KeyName, str
     /// <summary>How a person names the key: its first alias as Get-EncKey sorts them (else its key id) and version, or the provider id and key name.</summary>
     public string Label => Resolution == EdkResolution.InStore && KeyId is not null
         ? (Aliases.Count > 0 ? Aliases.Min(StringComparer.OrdinalIgnoreCase)! : KeyId) + (Version is { } v ? " v" + v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")
+        : Resolution == EdkResolution.External && KeyId is not null ? UntrustedText.Neutralize(KeyId)
         : UntrustedText.Neutralize(ProviderId + "/" + KeyName);
 
     public override string ToString() => Label;

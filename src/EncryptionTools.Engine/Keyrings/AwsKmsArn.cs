@@ -23,6 +23,8 @@ public sealed record AwsKmsArn(string Partition, string Region, string Account, 
         if (parts.Length != 6 || parts[2] != "kms") return false;
         string partition = parts[1], region = parts[3], account = parts[4], rest = parts[5];
         if (partition.Length == 0 || region.Length == 0 || account.Length == 0) return false;
+        // AWS partitions are aws, aws-cn, aws-us-gov, aws-iso...: the local store's own ARNs (arn:enctools:kms:local:...) are not KMS keys.
+        if (!partition.StartsWith("aws", StringComparison.Ordinal)) return false;
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || slash == rest.Length - 1) return false;
         var type = rest[..slash];

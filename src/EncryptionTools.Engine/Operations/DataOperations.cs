@@ -49,6 +49,7 @@ public sealed class DataOperations(FileOperations session)
     {
         var keyrings = session.EncryptKeyrings(keys);
         Serve(keyrings, new StoreFileContext { WrapAction = action });
+        session.ServeExternal(null);
         using var output = new MemoryStream();
         MessageEncryptor.Encrypt(plaintext, output, keyrings, new EncryptOptions { EncryptionContext = context ?? EncryptionContext.Empty, Signed = signed }, cancellationToken);
         session.FlushAuditRecords();
@@ -64,13 +65,14 @@ public sealed class DataOperations(FileOperations session)
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var keyring = session.DecryptKeyring(restrictTo);
-        keyring.FileContext = new StoreFileContext();
+        var keyrings = session.DecryptKeyrings(restrictTo);
+        Serve(keyrings, new StoreFileContext());
+        session.ServeExternal(null);
         var output = new SecretBuffer(Math.Min(message.Length, 1024 * 1024));
         try
         {
             using var input = new MemoryStream(message, writable: false);
-            MessageDecryptor.Decrypt(input, output, [keyring], new DecryptOptions { RequiredEncryptionContext = expectedContext }, cancellationToken);
+            MessageDecryptor.Decrypt(input, output, keyrings, new DecryptOptions { RequiredEncryptionContext = expectedContext }, cancellationToken);
             session.FlushAuditRecords(); // not recorded: not released
             return output;
         }
@@ -96,8 +98,8 @@ public sealed class DataOperations(FileOperations session)
             using var input = new MemoryStream(dataKey, writable: false);
             var action = withoutPlaintext ? KmsActions.GenerateDataKeyWithoutPlaintext : KmsActions.GenerateDataKey;
             var (blob, keyrings) = Encrypt(input, new FileKeys { KeyIds = [keyId] }, context, action, cancellationToken);
-            var key = keyrings.OfType<IStoreKeyring>().SelectMany(k => k.EncryptingKeys).First();
-            return new EncDataKey(withoutPlaintext ? null : dataKey.ToArray(), blob, key.KeyId, key.Arn,
+            var (id, arn) = FileOperations.IsExternalKey(keyId) ? ExternalKeyOf(blob) : keyrings.OfType<IStoreKeyring>().SelectMany(k => k.EncryptingKeys).Select(k => (k.KeyId, k.Arn)).First();
+            return new EncDataKey(withoutPlaintext ? null : dataKey.ToArray(), blob, id, arn,
                 new Dictionary<string, string>(context ?? EncryptionContext.Empty, StringComparer.Ordinal));
         }
         finally
@@ -122,14 +124,15 @@ public sealed class DataOperations(FileOperations session)
             throw new EncryptionToolsException(ErrorCatalog.RewrapSignedMessage,
                 "The message is signed (algorithm suite 0x0578, ECDSA P-384). Its signature covers the header, so its keys cannot change " +
                 "without the original signer, whose private key is not kept by anyone. Decrypt it and encrypt it again to change its keys.");
-        var source = session.DecryptKeyring(sourceKeyIds);
-        source.FileContext = new StoreFileContext { ReEncrypt = true };
+        var source = session.DecryptKeyrings(sourceKeyIds);
+        Serve(source, new StoreFileContext { ReEncrypt = true });
         var targets = session.EncryptKeyrings(destination);
         Serve(targets, new StoreFileContext { ReEncrypt = true });
+        session.ServeExternal(null);
 
         var suite = header.Suite;
         var serializedContext = EncryptionContext.Serialize(header.EncryptionContext);
-        var (dataKey, _) = MessageDecryptor.UnwrapDataKey(header, [source], serializedContext);
+        var (dataKey, _) = MessageDecryptor.UnwrapDataKey(header, source, serializedContext);
         byte[]? key = null;
         try
         {
@@ -160,6 +163,15 @@ public sealed class DataOperations(FileOperations session)
             CryptographicOperations.ZeroMemory(dataKey);
             if (key is not null) CryptographicOperations.ZeroMemory(key);
         }
+    }
+
+    /// <summary>The key that made an external key's data key message: its key ARN as the EDK names it (an alias resolved by the service), and the key id in it.</summary>
+    private static (string KeyId, string Arn) ExternalKeyOf(byte[] message)
+    {
+        using var input = new MemoryStream(message, writable: false);
+        var edk = MessageHeader.Read(input, MessageLimits.Default).EncryptedDataKeys.First(e => !HeaderReserve.IsPadding(e));
+        var arn = FileOperations.KeyOf(edk) ?? edk.ProviderId;
+        return (AwsKmsArn.TryParse(arn, out var parsed) ? parsed.Resource : arn, arn);
     }
 
     private static void Serve(IEnumerable<IKeyring> keyrings, StoreFileContext context)

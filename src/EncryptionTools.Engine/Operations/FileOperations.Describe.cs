@@ -18,7 +18,8 @@ public sealed partial class FileOperations
         string? unavailable = null;
         try
         {
-            keyring = DecryptKeyring();
+            keyring = HasStore ? DecryptKeyring() : null;
+            if (keyring is null) unavailable = "no key store was consulted";
         }
         catch (EncryptionToolsException ex) when (ex.ErrorId != StoreErrorIds.StoreNotFound)
         {
@@ -31,6 +32,9 @@ public sealed partial class FileOperations
 
     private EncryptedDataKeyInfo Resolve(IStoreKeyring? keyring, string? unavailable, EncryptedDataKey edk, EncryptedDataKeyInfo info)
     {
+        // An AWS KMS EDK names its key by ARN: shown as it is, without asking the store or KMS.
+        if (edk.ProviderId == AwsKmsArn.ProviderId && KeyOf(edk) is { } arn && AwsKmsArn.TryParse(arn, out _))
+            return info with { Resolution = EdkResolution.External, KeyId = arn, Note = "an AWS KMS key" };
         if (keyring is null) return info with { Resolution = EdkResolution.Unknown, Note = unavailable };
         var reference = keyring.Identify(edk);
         if (reference is null)
@@ -82,6 +86,7 @@ public sealed partial class FileOperations
 
     private string Label(FileKeyIdentity identity)
     {
+        if (identity.ProviderId == AwsKmsArn.ProviderId && AwsKmsArn.TryParse(identity.KeyName, out _)) return identity.KeyName;
         foreach (var key in _catalog!.Values)
         {
             if (key.KeyNamespace != identity.ProviderId) continue;

@@ -18,10 +18,14 @@ public sealed partial class FileOperations
         var journalWarning = HeaderRewrap.RecoverFile(path, SidecarKey)?.Warning;
         IReadOnlyList<EngineWarning> warnings = journalWarning is null ? [] : [journalWarning];
         var header = FileCrypto.ReadHeader(path);
-        var identify = DecryptKeyring();
+        var named = (settings.ReplaceWithKeyIds ?? []).Concat(settings.AddKeyIds).Concat(settings.RemoveKeyIds).ToList();
+        var namedExternal = named.Where(IsExternalKey).ToList();
+        // The store identifies the file's local EDKs; a rewrap that names only external keys needs no store.
+        var identify = !HasStore ? null : namedExternal.Count < named.Count || named.Count == 0 ? DecryptKeyring() : OptionalStoreKeyring(null);
         var edks = header.EncryptedDataKeys.Where(e => !HeaderReserve.IsPadding(e)).ToList();
 
-        var removeKeyIds = settings.RemoveKeyIds.Select(id => Store.GetKey(id).KeyId).ToHashSet(StringComparer.Ordinal);
+        var removeKeyIds = settings.RemoveKeyIds.Where(id => !IsExternalKey(id)).Select(id => Store.GetKey(id).KeyId).ToHashSet(StringComparer.Ordinal);
+        var removeExternal = settings.RemoveKeyIds.Where(IsExternalKey).Select(ExternalIdentity).ToList();
         var removeIdentities = settings.RemoveRecipientPemFiles
             .Select(f => RsaRecipient.IdentityOfPem(ReadPem(f), f)).Select(i => new FileKeyIdentity(i.ProviderId, i.KeyName)).ToList();
         var replaceAll = settings.ReplaceWithKeyIds is not null;
@@ -29,7 +33,7 @@ public sealed partial class FileOperations
         var add = new List<string>(settings.ReplaceWithKeyIds ?? []);
         add.AddRange(settings.AddKeyIds);
         var upgradeRemove = new List<FileKeyIdentity>();
-        if (settings.UpgradeToCurrentVersion && !replaceAll)
+        if (settings.UpgradeToCurrentVersion && !replaceAll && identify is not null)
         {
             foreach (var edk in edks)
             {
@@ -44,34 +48,47 @@ public sealed partial class FileOperations
             }
         }
         var addKeyrings = new List<IKeyring>();
-        if (add.Count > 0) addKeyrings.Add(Held(Store.CreateEncryptKeyring(add)));
+        if (add.Count > 0) addKeyrings.AddRange(WrapKeyrings(add));
         foreach (var file in settings.AddRecipientPemFiles) addKeyrings.Add(Own(RsaRecipient.FromPemFile(file)));
         foreach (var pem in settings.AddRecipientPems) addKeyrings.Add(Own(RsaRecipient.FromPem(pem)));
 
-        var nothingToDo = !replaceAll && addKeyrings.Count == 0 && removeKeyIds.Count == 0 && removeIdentities.Count == 0;
+        var nothingToDo = !replaceAll && addKeyrings.Count == 0 && removeKeyIds.Count == 0 && removeIdentities.Count == 0 && removeExternal.Count == 0;
         if (nothingToDo)
             return new RewrapOutcome(path, null, null, "every key of the file is already at its newest version; nothing to change") { Warnings = warnings };
         if (header.Suite.IsSigned && !replaceAll)
         {
-            // Re-signing changes the context the store's AES-wrapped EDKs are bound to: each one kept is wrapped again (current version).
+            // Re-signing changes the context the store's AES-wrapped EDKs and KMS's EDKs are bound to: each one kept is
+            // wrapped again (a store key at its current version, a KMS key by its key ARN).
             var again = new List<string>();
             foreach (var edk in edks)
             {
-                if (!HeaderRewrap.IsContextBound(edk) || identify.Identify(edk) is not { } reference || removeKeyIds.Contains(reference.KeyId)) continue;
+                if (!HeaderRewrap.IsContextBound(edk)) continue;
+                string keyId;
+                if (IsExternalEdk(edk))
+                {
+                    if (KeyOf(edk) is not { } keyArn || !IsExternalKey(keyArn) || removeExternal.Any(r => r.Matches(edk))) continue;
+                    keyId = keyArn;
+                }
+                else if (identify?.Identify(edk) is { } reference && !removeKeyIds.Contains(reference.KeyId)) keyId = reference.KeyId;
+                else continue;
                 upgradeRemove.Add(FileKeyIdentity.Of(edk));
-                if (!add.Contains(reference.KeyId) && !again.Contains(reference.KeyId)) again.Add(reference.KeyId);
+                if (!add.Contains(keyId) && !again.Contains(keyId)) again.Add(keyId);
             }
-            if (again.Count > 0) addKeyrings.Add(Held(Store.CreateEncryptKeyring(again)));
+            if (again.Count > 0) addKeyrings.AddRange(WrapKeyrings(again));
         }
 
         var request = new RewrapRequest
         {
-            UnwrapKeyrings = [identify, .. settings.ExtraUnwrapKeyrings],
+            // External EDKs open with the allowed keys (ENCTOOLS_KMS_KEY_IDS, discovery) and the external keys this rewrap names.
+            UnwrapKeyrings = [.. identify is null ? Array.Empty<IKeyring>() : [identify],
+                .. ExternalDecryptKeyrings([.. ExternalKeys.AllowedKeys.Concat(namedExternal).Distinct(StringComparer.Ordinal)]),
+                .. settings.ExtraUnwrapKeyrings],
             AddKeyrings = addKeyrings,
             RemoveAllExisting = replaceAll,
             Remove = edk => upgradeRemove.Any(i => i.Matches(edk))
-                || (identify.Identify(edk) is { } r && removeKeyIds.Contains(r.KeyId))
-                || removeIdentities.Any(i => i.Matches(edk)),
+                || (identify?.Identify(edk) is { } r && removeKeyIds.Contains(r.KeyId))
+                || removeIdentities.Any(i => i.Matches(edk))
+                || removeExternal.Any(i => i.Matches(edk)),
             RequiredEncryptionContext = settings.RequiredEncryptionContext,
             AllowFullRewrite = settings.AllowFullRewrite,
             SidecarKey = SidecarKey,
@@ -141,6 +158,11 @@ public sealed partial class FileOperations
     public KeyRotation RotateAndRewrap(string keyIdentifier, IReadOnlyList<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        if (IsExternalKey(keyIdentifier))
+            throw new EncryptionToolsException(ErrorCatalog.InvalidArgument,
+                $"'{UntrustedText.Neutralize(keyIdentifier)}' is an AWS KMS key: KMS rotates its material itself (automatic or on-demand rotation in KMS) " +
+                "and keeps decrypting what older material wrapped, so its files need no rewrap. Rotate it with AWS KMS (aws kms rotate-key-on-demand).")
+            { Target = keyIdentifier };
         var key = Store.RotateKey(keyIdentifier);
         InvalidateKeyrings();
         var files = paths.ToList();
@@ -156,6 +178,7 @@ public sealed partial class FileOperations
         _storeKeyrings.Clear();
         _encryptCache.Clear();
         _decryptCache.Clear();
+        _externalDecryptCache.Clear();
         _aliases = null;
         _catalog = null;
     }

@@ -93,13 +93,18 @@ public sealed partial class FileOperations(IKeyStoreProvider? store) : IDisposab
         IProgress<FileProgress>? progress = null, CancellationToken cancellationToken = default) =>
         FileProtector.UnprotectFeed(feed, PrepareUnprotect(restrictTo, options), progress, cancellationToken);
 
-    /// <summary>The keyrings for <paramref name="keys"/>: one store keyring (an EDK per key), one per recipient, and the extras.</summary>
+    /// <summary>
+    /// The keyrings for <paramref name="keys"/>, in the order the keys were named: one store keyring for the local keys
+    /// (an EDK per key), one per external provider for its keys (AWS KMS ARNs; the first one named makes the data key),
+    /// then one per recipient, and the extras. Nothing named at all: the store's default key.
+    /// </summary>
     internal IReadOnlyList<IKeyring> EncryptKeyrings(FileKeys keys)
     {
         var cacheKey = string.Join("\n", keys.KeyIds) + "\0" + string.Join("\n", keys.RecipientPemFiles) + "\0" + string.Join("\n", keys.RecipientPems);
         if (keys.ExtraKeyrings.Count == 0 && _encryptCache.TryGetValue(cacheKey, out var cached)) return cached;
         var keyrings = new List<IKeyring>();
-        if (keys.KeyIds.Count > 0 || (!keys.HasRecipients && keys.ExtraKeyrings.Count == 0))
+        if (keys.KeyIds.Count > 0) keyrings.AddRange(WrapKeyrings(keys.KeyIds));
+        else if (!keys.HasRecipients && keys.ExtraKeyrings.Count == 0)
             keyrings.Add(Held(Store.CreateEncryptKeyring(keys.KeyIds)));
         foreach (var file in keys.RecipientPemFiles) keyrings.Add(Own(RsaRecipient.FromPemFile(file)));
         foreach (var pem in keys.RecipientPems) keyrings.Add(Own(RsaRecipient.FromPem(pem)));
@@ -109,11 +114,12 @@ public sealed partial class FileOperations(IKeyStoreProvider? store) : IDisposab
     }
 
     /// <summary>
-    /// A decrypt keyring of the store (null: every key; otherwise strict: only those keys). Opening it opens the store,
-    /// which the CLI times apart from the file work.
+    /// A decrypt keyring of the store (null: every key; otherwise strict: only the local keys among those, so a list of
+    /// external keys alone opens no local key). Opening it opens the store, which the CLI times apart from the file work.
     /// </summary>
     public IStoreKeyring DecryptKeyring(IReadOnlyList<string>? restrictTo = null)
     {
+        if (restrictTo is not null && restrictTo.Any(IsExternalKey)) restrictTo = restrictTo.Where(k => !IsExternalKey(k)).ToList();
         var cacheKey = restrictTo is null ? "*" : "=" + string.Join("\n", restrictTo);
         if (!_decryptCache.TryGetValue(cacheKey, out var keyring))
             _decryptCache[cacheKey] = keyring = Held(Store.CreateDecryptKeyring(restrictTo));
@@ -134,7 +140,16 @@ public sealed partial class FileOperations(IKeyStoreProvider? store) : IDisposab
     private ProtectRequest PrepareProtect(FileKeys keys, ProtectRequest options)
     {
         var keyrings = EncryptKeyrings(keys);
-        IReadOnlyList<IKeyring>? verify = options.InPlace && HasStore ? [.. keyrings, DecryptKeyring()] : null;
+        IReadOnlyList<IKeyring>? verify = null;
+        var external = keys.KeyIds.Where(IsExternalKey).ToList();
+        if (options.InPlace && external.Count == 0) verify = HasStore ? [.. keyrings, DecryptKeyring()] : null;
+        else if (options.InPlace)
+        {
+            // External keyrings that encrypt do not decrypt: the verification pass opens their EDKs with exactly the keys
+            // named, and the store only when a local key is named or it exists (a KMS-only encryption needs none).
+            var storeKeyring = !HasStore ? null : external.Count < keys.KeyIds.Count ? DecryptKeyring() : OptionalStoreKeyring(null);
+            verify = [.. keyrings, .. storeKeyring is null ? Array.Empty<IKeyring>() : [storeKeyring], .. ExternalDecryptKeyrings(external)];
+        }
         return options with
         {
             Keyrings = keyrings, VerifyKeyrings = verify, BeforePublish = Chain(options.BeforePublish),
@@ -146,7 +161,7 @@ public sealed partial class FileOperations(IKeyStoreProvider? store) : IDisposab
     private UnprotectRequest PrepareUnprotect(IReadOnlyList<string>? restrictTo, UnprotectRequest options) =>
         options with
         {
-            Keyrings = HasStore ? [DecryptKeyring(restrictTo), .. options.Keyrings] : options.Keyrings,
+            Keyrings = [.. DecryptKeyrings(restrictTo), .. options.Keyrings],
             SidecarKey = options.SidecarKey ?? SidecarKey,
             BeforePublish = Chain(options.BeforePublish),
             BeforeEachFile = NameFile + options.BeforeEachFile,
@@ -161,7 +176,9 @@ public sealed partial class FileOperations(IKeyStoreProvider? store) : IDisposab
     /// </summary>
     private void Serve(string path, bool reEncrypt)
     {
-        foreach (var keyring in _storeKeyrings) keyring.FileContext = new StoreFileContext { FilePath = path, ReEncrypt = reEncrypt };
+        foreach (var keyring in _storeKeyrings)
+            keyring.FileContext = new StoreFileContext { FilePath = path, ReEncrypt = reEncrypt, WrapAction = WrapActionOf(keyring) };
+        ServeExternal(path);
     }
 
     private Action Chain(Action? next) => next is null ? FlushAuditRecords : () =>

@@ -7,7 +7,10 @@ namespace EncryptionTools.Engine.Operations;
 /// <summary>Which keys a file is encrypted (or rewrapped) to, as the user named them.</summary>
 public sealed record FileKeys
 {
-    /// <summary>Store keys: ids, ARNs or aliases. Empty with no recipients: the module-managed default key.</summary>
+    /// <summary>
+    /// Keys in the order named: the store's (ids, ARNs or aliases) and AWS KMS key or alias ARNs, mixed; the first named
+    /// makes the data key (a KMS key by GenerateDataKey). Nothing named at all (no recipients either): the module-managed default key.
+    /// </summary>
     public IReadOnlyList<string> KeyIds { get; init; } = [];
     /// <summary>RSA public keys as PEM files (the holder of the private key decrypts).</summary>
     public IReadOnlyList<string> RecipientPemFiles { get; init; } = [];
@@ -42,10 +45,13 @@ public sealed record ExternalKeyOptions
 /// <summary>What Update-EncFileKey / <c>enctools rewrap</c> should do to one file's recipients.</summary>
 public sealed record RewrapSettings
 {
-    /// <summary>When set, the file's recipients become exactly these keys (plus <see cref="AddRecipientPemFiles"/>).</summary>
+    /// <summary>When set, the file's recipients become exactly these keys (store keys or AWS KMS ARNs; plus <see cref="AddRecipientPemFiles"/>).</summary>
     public IReadOnlyList<string>? ReplaceWithKeyIds { get; init; }
     public IReadOnlyList<string> AddKeyIds { get; init; } = [];
-    /// <summary>Store keys whose EDKs (every version) are removed.</summary>
+    /// <summary>
+    /// Keys whose EDKs are removed: a store key's of every version, an AWS KMS key's by its key ARN (an alias ARN is
+    /// resolved with DescribeKey). The external keys named anywhere in the settings may also unwrap the data key.
+    /// </summary>
     public IReadOnlyList<string> RemoveKeyIds { get; init; } = [];
     public IReadOnlyList<string> AddRecipientPemFiles { get; init; } = [];
     /// <summary>RSA public keys as PEM text to add as recipients.</summary>

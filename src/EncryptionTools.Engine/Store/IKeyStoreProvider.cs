@@ -74,6 +74,15 @@ public interface IKeyStoreProvider
     /// reason names the permission and the context.</remarks>
     IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null);
 
+    /// <summary>Whether a store exists at <see cref="Location"/> (its descriptor file; nothing is opened or created).</summary>
+    bool Exists { get; }
+
+    /// <summary>
+    /// Where a session records its calls to keys outside the store (AWS KMS) in the store's audit log; null when no
+    /// store exists here or it is locked (no store is created and none is unlocked for this).
+    /// </summary>
+    ExternalKeyUseRecorder? CreateExternalKeyUseRecorder();
+
     // Key policies
     /// <summary>Get-EncKeyPolicy: the key's policy (its own, or the rendered default). Needs kms:GetKeyPolicy.</summary>
     EncKeyPolicy GetKeyPolicy(string keyIdentifier);

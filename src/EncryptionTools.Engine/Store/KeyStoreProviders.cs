@@ -160,6 +160,8 @@ internal sealed class CommandProvider : IKeyStoreProvider, ISidecarKeySource, IK
         Run(() => Inner.CreateEncryptKeyring(keyIdentifiers, fileContext));
     public IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null) =>
         Run(() => Inner.CreateDecryptKeyring(restrictTo, fileContext));
+    public bool Exists => Inner.Exists;
+    public ExternalKeyUseRecorder? CreateExternalKeyUseRecorder() => Run(Inner.CreateExternalKeyUseRecorder);
     public EncKeyPolicy GetKeyPolicy(string keyIdentifier) => Run(() => Inner.GetKeyPolicy(keyIdentifier));
     public EncKeyPolicy PutKeyPolicy(string keyIdentifier, string policy, bool bypassLockoutSafetyCheck = false) =>
         Run(() => Inner.PutKeyPolicy(keyIdentifier, policy, bypassLockoutSafetyCheck));

@@ -49,4 +49,17 @@ internal sealed class KeyringFactory(StoreContext store, StoreRepository reposit
         });
     }
 
+    /// <summary>The store's record of key uses outside it; null when no store is here or it is locked (nothing is created or unlocked).</summary>
+    public ExternalKeyUseRecorder? CreateExternalKeyUseRecorder()
+    {
+        if (!File.Exists(store.DescriptorPath)) return null;
+        using var scope = authorization.Enter();
+        try
+        {
+            return cache.WithMaterial(() => repository.LoadForUse().Doc,
+                doc => doc is null ? null : new ExternalKeyUseRecorder(authorization.KeyringAccessFor(doc, null)));
+        }
+        catch (KeyStoreException ex) when (ex.ErrorId == StoreErrorIds.StoreLocked) { return null; }
+    }
+
 }

@@ -130,6 +130,10 @@ public sealed partial class LocalKeyStore : IKeyStoreProvider, IDisposable
         _keyrings.CreateEncryptKeyring(keyIdentifiers, fileContext);
     public IStoreKeyring CreateDecryptKeyring(IEnumerable<string>? restrictTo = null, StoreFileContext? fileContext = null) =>
         _keyrings.CreateDecryptKeyring(restrictTo, fileContext);
+    /// <inheritdoc/>
+    public bool Exists => File.Exists(_store.DescriptorPath);
+    /// <inheritdoc/>
+    public ExternalKeyUseRecorder? CreateExternalKeyUseRecorder() => _keyrings.CreateExternalKeyUseRecorder();
 
     // ------------------------------------------------------------------ policies and grants
 

@@ -112,6 +112,7 @@ internal sealed class AuditLogEventSink(AuditLog log) : IStoreEventSink
         FilePath = e.FilePath,
         Reason = Cut(e.Action is not null && e.Action != e.Operation ? Join(e.Operation, e.Detail) : e.Detail),
         DecidedBy = e.DecidedBy,
+        RequestId = e.RequestId,
         Time = e.Time,
         ProcessId = e.ProcessId,
     };

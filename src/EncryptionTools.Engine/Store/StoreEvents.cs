@@ -49,6 +49,8 @@ public sealed record StoreEvent
     public bool Denied { get; init; }
     /// <summary>What decided the access: "statement 0 (Sid '...')", "grant ...".</summary>
     public string? DecidedBy { get; init; }
+    /// <summary>A call to a key service outside the store (AWS KMS): its request id, to match CloudTrail.</summary>
+    public string? RequestId { get; init; }
 }
 
 /// <summary>Discards events.</summary>
