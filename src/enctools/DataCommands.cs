@@ -23,7 +23,7 @@ internal static class DataCommands
         var expect = new Option<string[]>("--expect-context") { Description = "Pair key=value the message's context must hold (repeatable)." };
 
         // encrypt: the plaintext comes on stdin only, never as an argument (every local user can read a process's arguments).
-        var key = new Option<string[]>("--key", "-k") { Description = "A key of the store (id, ARN, alias); repeatable: one EDK per key. Default: the module-managed default key." };
+        var key = new Option<string[]>("--key", "-k") { Description = "A key of the store (id, ARN, alias) or an AWS KMS key or alias ARN; repeatable: one EDK per key. Default: the module-managed default key." };
         var recipient = new Option<string[]>("--recipient") { Description = "An RSA public key PEM file to encrypt to (repeatable)." };
         var encrypt = new Command("encrypt", "Encrypt the bytes on stdin; write the message as base64 text on stdout.") { key, recipient, context };
         encrypt.SetAction(r => Run(r, cli, () =>
@@ -42,17 +42,20 @@ internal static class DataCommands
         }));
 
         var message = new Argument<string?>("message") { Description = "The message as base64 text; omitted or '-': read it from stdin.", Arity = ArgumentArity.ZeroOrOne };
-        var restrict = new Option<string[]>("--key", "-k") { Description = "Only these keys of the store may decrypt (strict mode; repeatable)." };
+        var restrict = new Option<string[]>("--key", "-k") { Description = "Only these keys may decrypt (strict mode; repeatable): keys of the store and AWS KMS key ARNs." };
+        var discovery = new KmsSupport.DiscoveryOptions();
         var asBase64 = new Option<bool>("--base64") { Description = "Write the plaintext as base64 text (for binary data) instead of its bytes." };
         var decrypt = new Command("decrypt", "Decrypt a base64 message; write the plaintext on stdout only once the whole message has authenticated.")
         {
             message, restrict, expect, asBase64,
         };
+        discovery.AddTo(decrypt);
         decrypt.SetAction(r => Run(r, cli, () =>
         {
             var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
+            var external = discovery.Resolve(r);
             var bytes = ReadMessage(r.GetValue(message));
-            using var ops = new FileOperations(cli.Store(r));
+            using var ops = new FileOperations(cli.Store(r)) { ExternalKeys = external };
             var restrictTo = r.GetValue(restrict) is { Length: > 0 } ids ? ids : null;
             using var plaintext = new DataOperations(ops).Decrypt(bytes, restrictTo, expected, cli.CancellationToken);
             if (r.GetValue(cli.Json))
@@ -64,7 +67,7 @@ internal static class DataCommands
             return null;
         }));
 
-        var dataKey = new Option<string>("--key", "-k") { Description = "The key of the store that encrypts the data key (id, ARN, alias).", Required = true };
+        var dataKey = new Option<string>("--key", "-k") { Description = "The key that encrypts the data key: a key of the store (id, ARN, alias) or an AWS KMS key or alias ARN.", Required = true };
         var withoutPlaintext = new Option<bool>("--without-plaintext") { Description = "Return only the encrypted data key (GenerateDataKeyWithoutPlaintext)." };
         var datakey = new Command("datakey", "Generate a 256-bit data key: its plaintext and its CiphertextBlob (a message that 'enctools data decrypt' opens), base64.")
         {
@@ -92,17 +95,19 @@ internal static class DataCommands
             }
         }));
 
-        var destination = new Option<string[]>("--key", "-k") { Description = "The keys the message is encrypted under afterwards (repeatable).", Required = true };
-        var source = new Option<string[]>("--source-key") { Description = "Only these keys may open the message (strict mode; repeatable)." };
+        var destination = new Option<string[]>("--key", "-k") { Description = "The keys the message is encrypted under afterwards: keys of the store and AWS KMS key ARNs (repeatable).", Required = true };
+        var source = new Option<string[]>("--source-key") { Description = "Only these keys may open the message (strict mode; repeatable): keys of the store and AWS KMS key ARNs." };
         var reencrypt = new Command("reencrypt", "Move a base64 message's data key to other keys (header only: the plaintext is never decrypted); write the new message as base64.")
         {
             message, destination, source, expect,
         };
+        discovery.AddTo(reencrypt);
         reencrypt.SetAction(r => Run(r, cli, () =>
         {
             var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
+            var external = discovery.Resolve(r);
             var bytes = ReadMessage(r.GetValue(message));
-            using var ops = new FileOperations(cli.Store(r));
+            using var ops = new FileOperations(cli.Store(r)) { ExternalKeys = external };
             var sourceKeys = r.GetValue(source) is { Length: > 0 } ids ? ids : null;
             var result = new DataOperations(ops).ReEncrypt(bytes, new FileKeys { KeyIds = r.GetValue(destination)! }, sourceKeys, expected);
             var base64 = Convert.ToBase64String(result);

@@ -26,7 +26,7 @@ internal static class FileCommands
         var recurse = new Option<bool>("--recursive", "-r") { Description = "Descend into directories, keeping their structure." };
 
         var encryptFiles = Files("Files (or directories with -r) to encrypt.");
-        var key = new Option<string[]>("--key", "-k") { Description = "A key of the store (id, ARN, alias); repeatable: one EDK per key. Default: the module-managed default key." };
+        var key = new Option<string[]>("--key", "-k") { Description = "A key of the store (id, ARN, alias) or an AWS KMS key or alias ARN; repeatable: one EDK per key. Default: the module-managed default key." };
         var recipient = new Option<string[]>("--recipient") { Description = "An RSA public key PEM file to encrypt to (repeatable)." };
         var context = new Option<string[]>("--context", "-c") { Description = "Encryption context pair key=value (repeatable)." };
         var frame = new Option<int>("--frame-length") { Description = "Frame length in bytes.", DefaultValueFactory = _ => EncryptOptions.DefaultFrameLength };
@@ -72,22 +72,25 @@ internal static class FileCommands
         });
 
         var decryptFiles = Files("Encrypted files (or directories with -r) to decrypt.");
-        var restrict = new Option<string[]>("--key", "-k") { Description = "Only these keys of the store may decrypt (strict mode; repeatable)." };
+        var restrict = new Option<string[]>("--key", "-k") { Description = "Only these keys may decrypt (strict mode; repeatable): keys of the store and AWS KMS key ARNs." };
+        var discovery = new KmsSupport.DiscoveryOptions();
         var expect = new Option<string[]>("--expect-context") { Description = "Pair key=value the message's context must hold (repeatable)." };
         var buffer = StdioCommands.BufferOption();
         var decrypt = new Command("decrypt", "Decrypt files with the store's keys found from their EDKs (default destination: FILE without the suffix).")
         {
             decryptFiles, restrict, expect, output, suffix, inPlace, force, recurse, keyFile, keyNamespace, keyName, buffer,
         };
+        discovery.AddTo(decrypt);
         decrypt.SetAction(r =>
         {
             try
             {
                 var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
+                var external = discovery.Resolve(r);
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
                 var restrictTo = r.GetValue(restrict) is { Length: > 0 } ids ? ids : null;
                 var useStore = restrictTo is not null || raw.Keyrings.Count == 0;
-                using var ops = new FileOperations(useStore ? cli.Store(r) : null);
+                using var ops = new FileOperations(useStore ? cli.Store(r) : null) { ExternalKeys = external };
                 var template = new UnprotectRequest
                 {
                     Keyrings = raw.Keyrings,
@@ -129,22 +132,24 @@ internal static class FileCommands
 
         var rewrapFiles = Files("Encrypted files to rewrap (header only).");
         var replace = new Option<string[]>("--key", "-k") { Description = "The files' keys become exactly these keys (repeatable)." };
-        var addKey = new Option<string[]>("--add-key") { Description = "Add a key of the store (repeatable)." };
-        var removeKey = new Option<string[]>("--remove-key") { Description = "Remove a key's data keys, every version (repeatable)." };
+        var addKey = new Option<string[]>("--add-key") { Description = "Add a key of the store or an AWS KMS key ARN (repeatable)." };
+        var removeKey = new Option<string[]>("--remove-key") { Description = "Remove a key's data keys, every version; an AWS KMS key ARN removes its EDK (repeatable)." };
         var addRecipient = new Option<string[]>("--add-recipient") { Description = "Add an RSA public key PEM file as a recipient (repeatable)." };
         var removeRecipient = new Option<string[]>("--remove-recipient") { Description = "Remove the recipient of an RSA public key PEM file (repeatable)." };
         var rewrap = new Command("rewrap", "Re-wrap files' data keys (header only): other keys, added or removed recipients; keys at an older version move to their newest.")
         {
             rewrapFiles, replace, addKey, removeKey, addRecipient, removeRecipient, expect, keyFile, keyNamespace, keyName,
         };
+        discovery.AddTo(rewrap);
         rewrap.SetAction(r =>
         {
             try
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 var expected = r.GetValue(expect) is { Length: > 0 } given ? CliContext.ParsePairs(given) : null;
+                var external = discovery.Resolve(r);
                 using var raw = new RawKeys(r.GetValue(keyFile), r.GetValue(keyNamespace)!, r.GetValue(keyName));
-                using var ops = new FileOperations(cli.Store(r));
+                using var ops = new FileOperations(cli.Store(r)) { ExternalKeys = external };
                 var settings = new RewrapSettings
                 {
                     ReplaceWithKeyIds = r.GetValue(replace) is { Length: > 0 } ids ? ids : null,
@@ -157,7 +162,9 @@ internal static class FileCommands
                 };
                 var results = new List<object>();
                 var code = ExitCodes.Ok;
-                ops.DecryptKeyring(); // opens the store: timed apart from the header work
+                // Opens the store, timed apart from the header work; a rewrap between AWS KMS keys alone needs none.
+                var named = (settings.ReplaceWithKeyIds ?? []).Concat(settings.AddKeyIds).Concat(settings.RemoveKeyIds).ToList();
+                if (!KmsSupport.AllExternal(named) || settings.AddRecipientPemFiles.Count > 0 || settings.RemoveRecipientPemFiles.Count > 0) ops.DecryptKeyring();
                 CliContext.Timing("store-open", watch);
                 watch.Restart();
                 foreach (var outcome in ops.Rewrap(r.GetValue(rewrapFiles)!.Select(Path.GetFullPath).ToList(), settings, null, cli.CancellationToken))

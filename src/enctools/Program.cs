@@ -10,6 +10,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        KmsSupport.Register();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         var root = Build(cancel.Token);
