@@ -16,7 +16,15 @@ import {
   RawAesWrappingSuiteIdentifier,
   RawRsaKeyringNode,
   MultiKeyringNode,
+  KmsKeyringNode,
+  buildAwsKmsMrkAwareStrictMultiKeyringNode,
+  buildAwsKmsMrkAwareDiscoveryMultiKeyringNode,
+  getClient,
+  KMS,
 } from '@aws-crypto/client-node';
+
+// The AWS SDK warns once on stderr that future versions need Node 22; stderr here is one error line.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { encryptStream, decryptStream } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
@@ -26,8 +34,8 @@ const SUITES = {
 };
 
 const USAGE = `usage:
-  node esdk.mjs encrypt --keyrings KEYRINGS.json --in PLAIN --out CIPHER [--ctx CTX.json] [--frame N] [--suite 0478|0578|default]
-  node esdk.mjs decrypt --keyrings KEYRINGS.json --in CIPHER --out PLAIN [--expect-ctx CTX.json]
+  node esdk.mjs encrypt --keyrings KEYRINGS.json --in PLAIN --out CIPHER [--ctx CTX.json] [--frame N] [--suite 0478|0578|default] [--kms-log LOG.json]
+  node esdk.mjs decrypt --keyrings KEYRINGS.json --in CIPHER --out PLAIN [--expect-ctx CTX.json] [--kms-log LOG.json]
   node esdk.mjs selftest`;
 
 // Exit code 2: bad command line or malformed KEYRINGS/CTX JSON. Exit code 1: the operation failed.
@@ -68,6 +76,7 @@ function readContext(file) {
 
 function buildKeyring(entry, i) {
   const where = `keyring entry ${i}`;
+  if (entry && (entry.type === 'aws-kms' || entry.type === 'aws-kms-discovery')) return buildKmsKeyring(entry, where);
   if (!entry || typeof entry.namespace !== 'string' || typeof entry.name !== 'string') {
     throw new UsageError(`${where}: needs string "namespace" and "name"`);
   }
@@ -100,6 +109,110 @@ function buildKeyring(entry, i) {
   throw new UsageError(`${where}: unknown type ${JSON.stringify(entry.type)}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// AWS KMS keyrings
+
+// Every KMS call the keyrings of this run made, in order (written to --kms-log). Never key material.
+const kmsCalls = [];
+
+const isStringArray = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0);
+
+// A client supplier as the SDK's own getClient makes one: a KMS client per region (the region of the key's ARN).
+// "endpoint" overrides where it connects (else the AWS SDK's chain: AWS_ENDPOINT_URL_KMS, ...); "credentials"
+// gives static credentials (else the chain: AWS_ACCESS_KEY_ID, profiles, ...). Each client records its calls.
+function kmsClientProvider(entry, where) {
+  const config = {};
+  if (entry.endpoint !== undefined) {
+    if (typeof entry.endpoint !== 'string' || !/^https?:\/\/\S+$/.test(entry.endpoint)) throw new UsageError(`${where}: "endpoint" must be an http(s) URL`);
+    config.endpoint = entry.endpoint;
+  }
+  if (entry.credentials !== undefined) {
+    const c = entry.credentials;
+    if (!c || typeof c.accessKeyId !== 'string' || typeof c.secretAccessKey !== 'string') {
+      throw new UsageError(`${where}: "credentials" needs string "accessKeyId" and "secretAccessKey"`);
+    }
+    config.credentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+  }
+  const supplier = getClient(KMS, config);
+  return (region) => {
+    const client = supplier(region);
+    if (client) for (const op of ['generateDataKey', 'encrypt', 'decrypt']) recordCalls(client, op, region);
+    return client;
+  };
+}
+
+function recordCalls(client, op, region) {
+  const call = client[op].bind(client);
+  client[op] = async (input, ...rest) => {
+    const record = {
+      operation: op[0].toUpperCase() + op.slice(1),
+      region,
+      keyId: input.KeyId ?? null,
+      encryptionContext: input.EncryptionContext ?? {},
+    };
+    kmsCalls.push(record);
+    try {
+      const response = await call(input, ...rest);
+      record.responseKeyId = response.KeyId ?? null;
+      return response;
+    } catch (e) {
+      record.error = e?.name ?? 'Error';
+      throw e;
+    }
+  };
+}
+
+// {"type":"aws-kms","generatorKeyId":ARN,"keyIds":[ARN...]}: the SDK's KmsKeyringNode (strict on decrypt: only
+// EDKs of the listed key ARNs), or with "mrkAware": true the multi-Region-key-aware strict multi-keyring.
+// {"type":"aws-kms-discovery","accountIds":[...],"partition":"aws"}: discovery (decrypt only), KmsKeyringNode with a
+// discovery filter, or with "mrkAware": true the MRK-aware discovery multi-keyring for "regions" (default: the
+// region of AWS_REGION, else us-east-1).
+function buildKmsKeyring(entry, where) {
+  const known = entry.type === 'aws-kms'
+    ? ['type', 'generatorKeyId', 'keyIds', 'endpoint', 'credentials', 'mrkAware', 'grantTokens']
+    : ['type', 'accountIds', 'partition', 'endpoint', 'credentials', 'mrkAware', 'regions', 'grantTokens'];
+  for (const k of Object.keys(entry)) if (!known.includes(k)) throw new UsageError(`${where}: unknown field ${JSON.stringify(k)} for ${entry.type}`);
+  if (entry.grantTokens !== undefined && !isStringArray(entry.grantTokens)) throw new UsageError(`${where}: "grantTokens" must be an array of strings`);
+  const clientProvider = kmsClientProvider(entry, where);
+  const grantTokens = entry.grantTokens;
+  if (entry.type === 'aws-kms') {
+    const { generatorKeyId } = entry;
+    const keyIds = entry.keyIds ?? [];
+    if (generatorKeyId !== undefined && (typeof generatorKeyId !== 'string' || !generatorKeyId)) throw new UsageError(`${where}: "generatorKeyId" must be a string`);
+    if (!isStringArray(keyIds)) throw new UsageError(`${where}: "keyIds" must be an array of strings`);
+    if (!generatorKeyId && keyIds.length === 0) throw new UsageError(`${where}: needs "generatorKeyId" and/or "keyIds"`);
+    try {
+      return entry.mrkAware
+        ? buildAwsKmsMrkAwareStrictMultiKeyringNode({ clientProvider, generatorKeyId, keyIds, grantTokens })
+        : new KmsKeyringNode({ clientProvider, generatorKeyId, keyIds, grantTokens });
+    } catch (e) {
+      throw new UsageError(`${where}: ${e.message}`);
+    }
+  }
+  let discoveryFilter;
+  if (entry.accountIds !== undefined || entry.partition !== undefined) {
+    if (!isStringArray(entry.accountIds) || entry.accountIds.length === 0) throw new UsageError(`${where}: "accountIds" must be a non-empty array of strings`);
+    const partition = entry.partition ?? 'aws';
+    if (typeof partition !== 'string' || !partition) throw new UsageError(`${where}: "partition" must be a string`);
+    discoveryFilter = { accountIDs: entry.accountIds, partition };
+  }
+  try {
+    if (entry.mrkAware) {
+      const regions = entry.regions ?? [process.env.AWS_REGION || 'us-east-1'];
+      if (!isStringArray(regions) || regions.length === 0) throw new UsageError(`${where}: "regions" must be a non-empty array of strings`);
+      return buildAwsKmsMrkAwareDiscoveryMultiKeyringNode({ clientProvider, regions, discoveryFilter, grantTokens });
+    }
+    if (entry.regions !== undefined) throw new UsageError(`${where}: "regions" needs "mrkAware": true`);
+    return new KmsKeyringNode({ clientProvider, discovery: true, discoveryFilter, grantTokens });
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError(`${where}: ${e.message}`);
+  }
+}
+
+function writeKmsLog(file) {
+  if (file) fs.writeFileSync(file, JSON.stringify(kmsCalls, null, 1));
+}
+
 function readKeyring(file) {
   const entries = readJson(file);
   if (!Array.isArray(entries) || entries.length === 0) throw new UsageError(`${file} must be a non-empty JSON array`);
@@ -109,7 +222,7 @@ function readKeyring(file) {
 }
 
 function parseEncryptArgs(argv) {
-  const o = parseArgs(argv, ['keyrings', 'in', 'out'], ['ctx', 'frame', 'suite']);
+  const o = parseArgs(argv, ['keyrings', 'in', 'out'], ['ctx', 'frame', 'suite', 'kms-log']);
   const suite = o.suite ?? '0478';
   // "default": no suite given, so the SDK picks its own default (0578 in this version).
   if (suite !== 'default' && !(suite in SUITES)) throw new UsageError(`--suite must be 0478, 0578 or default`);
@@ -124,16 +237,18 @@ function parseEncryptArgs(argv) {
     encryptionContext: o.ctx ? readContext(o.ctx) : {},
     frameLength: frame,
     suiteId: suite === 'default' ? undefined : SUITES[suite],
+    kmsLog: o['kms-log'],
   };
 }
 
 function parseDecryptArgs(argv) {
-  const o = parseArgs(argv, ['keyrings', 'in', 'out'], ['expect-ctx']);
+  const o = parseArgs(argv, ['keyrings', 'in', 'out'], ['expect-ctx', 'kms-log']);
   return {
     keyring: readKeyring(o.keyrings),
     input: o.in,
     output: o.out,
     expectContext: o['expect-ctx'] ? readContext(o['expect-ctx']) : null,
+    kmsLog: o['kms-log'],
   };
 }
 
@@ -172,6 +287,7 @@ async function main(argv) {
   if (command !== 'encrypt' && command !== 'decrypt') throw new UsageError(command ? `unknown command ${command}` : 'no command');
   const opts = command === 'encrypt' ? parseEncryptArgs(rest) : parseDecryptArgs(rest);
   pendingOutput = opts.output;
+  pendingKmsLog = opts.kmsLog;
   if (command === 'encrypt') {
     await encryptFile(opts);
   } else {
@@ -355,6 +471,7 @@ async function cliChecks(dir, writeJson, keyrings) {
 }
 
 let pendingOutput = null; // --out of the running command, removed if the command fails
+let pendingKmsLog = null; // --kms-log of the running command, written whether it succeeds or fails
 let failed = false;
 
 function fail(e) {
@@ -362,6 +479,7 @@ function fail(e) {
   failed = true;
   // Only regular files: never unlink a device such as /dev/null given as --out.
   if (pendingOutput && fs.lstatSync(pendingOutput, { throwIfNoEntry: false })?.isFile()) fs.rmSync(pendingOutput);
+  try { writeKmsLog(pendingKmsLog); } catch { /* the error below is the one to report */ }
   process.stderr.write(`esdk: ${String(e?.message ?? e).replace(/\s+/g, ' ').trim()}\n`);
   if (e instanceof UsageError) process.stderr.write(`${USAGE}\n`);
   process.exitCode = e instanceof UsageError ? 2 : 1;
@@ -374,6 +492,7 @@ process.on('uncaughtException', (e) => setImmediate(() => fail(e)));
 
 try {
   await main(process.argv.slice(2));
+  if (!failed) writeKmsLog(pendingKmsLog);
 } catch (e) {
   fail(e);
 }
