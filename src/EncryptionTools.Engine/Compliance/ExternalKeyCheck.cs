@@ -80,6 +80,8 @@ internal sealed class ExternalKeyCheck(Func<string, IKeyringProvider?> providers
     /// <summary>The AWS KMS keys named by a file's EDKs, each described (from the cache after the first time).</summary>
     public IReadOnlyList<KmsKeyFacts> Check(ScanEntry entry)
     {
+        // Most files name no KMS key: look at the provider ids before decoding any key name.
+        if (entry.Header is not { } header || !header.EncryptedDataKeys.Any(e => e.ProviderId == AwsKmsArn.ProviderId)) return [];
         var arns = KmsArns(entry.Keys);
         if (arns.Count == 0) return [];
         var facts = arns.Select(Describe).ToList();

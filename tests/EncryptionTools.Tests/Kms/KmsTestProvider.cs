@@ -4,26 +4,28 @@ using EncryptionTools.Kms;
 namespace EncryptionTools.Tests.Kms;
 
 /// <summary>
-/// The AWS KMS provider on the local endpoint in this test process's registry, as the CLI and the module register theirs.
-/// The registry is process-wide: register only this one there; a test that needs a provider pointed elsewhere passes
-/// its own instance to the code it tests instead.
+/// Registers the real AWS KMS provider on the local endpoint in this test process, as the module and the CLI register
+/// theirs: every test that goes through <see cref="KeyringProviders"/> (store, files, routing) uses this one.
+/// Registering again replaces it with an equal one, so test classes may call it in any order.
 /// </summary>
 internal static class KmsTestProvider
 {
     private static readonly object Gate = new();
+    private static bool _registered;
 
-    /// <summary>Registers the provider (once; again after a test unregistered it).</summary>
-    public static void Register()
+    /// <summary>The endpoint, with the provider registered for it.</summary>
+    public static KmsEndpoint Register()
     {
+        var endpoint = KmsEndpoint.Instance;
         lock (Gate)
         {
-            if (KeyringProviders.Registered.Contains(AwsKmsArn.ProviderId)) return;
-            KeyringProviders.Register(AwsKmsArn.ProviderId, id => AwsKmsArn.TryParse(id, out _),
-                () => new AwsKmsKeyringProvider(new AwsKmsClientSettings
-                {
-                    EndpointUrl = KmsEndpoint.Instance.Url,
-                    Credentials = new Amazon.Runtime.BasicAWSCredentials(KmsEndpoint.AccessKey, KmsEndpoint.SecretKey),
-                }));
+            if (!_registered || !KeyringProviders.Registered.Contains(AwsKmsArn.ProviderId))
+            {
+                KeyringProviders.Register(AwsKmsArn.ProviderId, id => AwsKmsArn.TryParse(id, out _),
+                    () => new AwsKmsKeyringProvider(KmsKeyringTestSupport.Settings(endpoint.Url)));
+                _registered = true;
+            }
         }
+        return endpoint;
     }
 }
