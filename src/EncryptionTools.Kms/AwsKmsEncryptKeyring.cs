@@ -64,8 +64,11 @@ internal sealed class AwsKmsEncryptKeyring(KmsService service, IReadOnlyList<Aws
         finally { KmsPlaintext.Wipe(stream, buffer); }
     }
 
-    /// <summary>Never called for a KMS EDK on encryption; a keyring made for encryption recognises none.</summary>
-    public UnwrapResult? TryUnwrap(EncryptedDataKey edk, byte[] serializedContext) => null;
+    private AwsKmsDecryptKeyring? _decrypt;
 
-    public void Dispose() { }
+    /// <summary>As the ESDK's AWS KMS keyring: it opens EDKs of its own keys only (strict, aliases resolved once).</summary>
+    public UnwrapResult? TryUnwrap(EncryptedDataKey edk, byte[] serializedContext) =>
+        (_decrypt ??= new AwsKmsDecryptKeyring(service, keys, null, sink)).TryUnwrap(edk, serializedContext);
+
+    public void Dispose() => _decrypt?.Dispose();
 }
