@@ -69,6 +69,17 @@ public sealed class KmsKeyStateRuleTests : IDisposable
     }
 
     [Fact]
+    public void ET1013_AKeyTheCallerMayNotDescribeIsReportedAsAccessDenied()
+    {
+        var denied = Kms.CreateKey(policy: KmsEndpoint.DenyPolicy("kms:DescribeKey"));
+        var path = _f.KmsFile("kms/denied.csv", [], new ForeignKmsEdk(denied));
+        var finding = Assert.Single(_f.RunWith(KmsComplianceSupport.Registered, rules: KmsRules).Findings);
+        Assert.Equal(("ET1013", path, denied), (finding.RuleId, finding.Target, finding.KeyId));
+        Assert.Contains("KMS answered KmsAccessDenied", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("only key", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ET1013_AnUnreachableEndpointIsOneFindingPerRunAndTheScanGoesOnInBoundedTime()
     {
         var arns = new[] { Kms.CreateKey(), Kms.CreateKey() };
