@@ -10,6 +10,7 @@ namespace EncryptionTools.Tests.Compliance;
 /// ET1011 to ET1014: the AWS KMS keys files name, described through the real provider against the local KMS endpoint
 /// (disabled, pending deletion, missing, the endpoint unreachable, no provider at all).
 /// </summary>
+[Collection(KmsProviderCollection.Name)] // the process-wide provider registry: never beside a test that unregisters it
 public sealed class KmsKeyStateRuleTests : IDisposable
 {
     private readonly ComplianceFixture _f = new();

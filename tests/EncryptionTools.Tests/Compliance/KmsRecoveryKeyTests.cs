@@ -9,6 +9,7 @@ namespace EncryptionTools.Tests.Compliance;
 /// ET1015 (RequireRecoveryKey): every encrypted file must also open with a recovery key kept off the machine, an AWS KMS
 /// key (real EDKs from the local endpoint) or an RSA recipient (Protect-File -RecipientPublicKey's EDK identity).
 /// </summary>
+[Collection(KmsProviderCollection.Name)] // the process-wide provider registry: never beside a test that unregisters it
 public sealed class KmsRecoveryKeyTests : IDisposable
 {
     private readonly ComplianceFixture _f = new();

@@ -1,31 +1,44 @@
+using Amazon.Runtime;
 using EncryptionTools.Engine.Keyrings;
 using EncryptionTools.Kms;
 
 namespace EncryptionTools.Tests.Kms;
 
 /// <summary>
-/// Registers the real AWS KMS provider on the local endpoint in this test process, as the module and the CLI register
-/// theirs: every test that goes through <see cref="KeyringProviders"/> (store, files, routing) uses this one.
-/// Registering again replaces it with an equal one, so test classes may call it in any order.
+/// The AWS KMS provider of the test process: the real <see cref="AwsKmsKeyringProvider"/> against the local endpoint
+/// (<see cref="KmsEndpoint.Instance"/>). <see cref="KeyringProviders"/> is process-global and xunit runs classes in
+/// parallel, so every test that needs the registered provider calls <see cref="Register"/>, which registers once, always
+/// with the same settings. A test that needs other settings (a closed port) makes its own provider and never registers it.
 /// </summary>
 internal static class KmsTestProvider
 {
     private static readonly object Gate = new();
-    private static bool _registered;
 
-    /// <summary>The endpoint, with the provider registered for it.</summary>
+    /// <summary>The settings every registration uses: the endpoint, its static test credentials, short retry bounds.</summary>
+    public static AwsKmsClientSettings Settings => new()
+    {
+        EndpointUrl = KmsEndpoint.Instance.Url,
+        Credentials = new BasicAWSCredentials(KmsEndpoint.AccessKey, KmsEndpoint.SecretKey),
+        MaxRetries = 1,
+        TotalTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Registers the provider when it is not registered yet (idempotent); returns the endpoint.</summary>
     public static KmsEndpoint Register()
     {
-        var endpoint = KmsEndpoint.Instance;
+        var kms = KmsEndpoint.Instance;
         lock (Gate)
         {
-            if (!_registered || !KeyringProviders.Registered.Contains(AwsKmsArn.ProviderId))
-            {
-                KeyringProviders.Register(AwsKmsArn.ProviderId, id => AwsKmsArn.TryParse(id, out _),
-                    () => new AwsKmsKeyringProvider(KmsKeyringTestSupport.Settings(endpoint.Url)));
-                _registered = true;
-            }
+            if (!KeyringProviders.Registered.Contains(AwsKmsArn.ProviderId))
+                KeyringProviders.Register(AwsKmsArn.ProviderId, id => AwsKmsArn.TryParse(id, out _), () => new AwsKmsKeyringProvider(Settings));
         }
-        return endpoint;
+        return kms;
     }
+}
+
+/// <summary>The tests that register the process's AWS KMS provider, run one class at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class KmsProviderCollection
+{
+    public const string Name = "AWS KMS provider registry";
 }
