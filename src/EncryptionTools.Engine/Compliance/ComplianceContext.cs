@@ -24,6 +24,7 @@ internal sealed class ComplianceContext
         _selected = ComplianceRules.Select(request.Rules, request.ExcludeRules.Concat(Profile.ExcludeRule)).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         Now = request.Time.GetUtcNow();
         StorePath = string.IsNullOrEmpty(request.RemediationStorePath) ? null : request.RemediationStorePath;
+        Kms = new ExternalKeyCheck(request.KeyringProvider);
     }
 
     public ComplianceProfile Profile { get; }
@@ -35,6 +36,9 @@ internal sealed class ComplianceContext
 
     /// <summary>The store's keys by id; null when they cannot be read.</summary>
     public IReadOnlyDictionary<string, EncKey>? Keys { get; set; }
+
+    /// <summary>The AWS KMS keys the scanned files name, described once per key per run.</summary>
+    public ExternalKeyCheck Kms { get; }
 
     /// <summary>How many scanned files each key id wraps a data key of.</summary>
     public Dictionary<string, int> Usage { get; } = new(StringComparer.Ordinal);

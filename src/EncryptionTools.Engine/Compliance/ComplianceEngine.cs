@@ -106,6 +106,7 @@ public static class ComplianceEngine
 
             var messageRules = Selected<FileRule>(r => !r.NeedsKeys);
             var keyRules = Selected<FileRule>(r => r.NeedsKeys);
+            var describeKms = Selected<FileRule>(r => r.NeedsKmsKeys).Count > 0;
             var states = Rules<FileKeyStateRule>();
             var profile = _context.Profile;
             var scan = new ScanRequest
@@ -132,20 +133,25 @@ public static class ComplianceEngine
                     }
                 }
                 if (entry.Kind is MessageKind.EsdkV1 or MessageKind.NonCommitting or MessageKind.Committing) _encrypted++;
-                var message = new ScannedFile(entry);
+                var kms = describeKms && entry.Kind == MessageKind.Committing ? _context.Kms.Check(entry) : [];
+                var message = new ScannedFile(entry) { Kms = kms };
                 foreach (var rule in messageRules) rule.Check(message, _context);
                 if (entry.Kind != MessageKind.Committing || _context.Keys is null) continue;
 
-                var file = WithKeys(entry, states);
+                var file = WithKeys(entry, states, kms);
                 foreach (var rule in keyRules) rule.Check(file, _context);
-                if (file.Usable.Count == 0)
+                // A KMS key that is enabled (or whose state is not known here) may open the file: the store's blocked
+                // keys are then not the only way in.
+                var kmsMayOpen = describeKms ? kms.Any(k => k.MayBeUsable) : entry.Keys.Any(k => k.ProviderId == Keyrings.AwsKmsArn.ProviderId);
+                if (file.Usable.Count == 0 && !kmsMayOpen)
                     foreach (var (rule, version, key) in file.Blocked)
                         if (_context.On(rule)) rule.ReportBlocked(file, version, key, _context);
             }
+            foreach (var rule in Selected<FileRule>()) rule.Finish(_context);
         }
 
         /// <summary>The file with the store's key versions that made its data keys, sorted into usable and blocked ones; counts the usage.</summary>
-        private ScannedFile WithKeys(ScanEntry entry, List<FileKeyStateRule> states)
+        private ScannedFile WithKeys(ScanEntry entry, List<FileKeyStateRule> states, IReadOnlyList<KmsKeyFacts> kms)
         {
             var keys = _context.Keys!;
             var refs = new List<KeyVersionRef>();
@@ -168,7 +174,7 @@ public static class ComplianceEngine
                 if (state is null) usable.Add((r, key));
                 else blocked.Add((state, r, key));
             }
-            return new ScannedFile(entry) { KeysKnown = true, Known = known, Usable = usable, Blocked = blocked };
+            return new ScannedFile(entry) { KeysKnown = true, Known = known, Usable = usable, Blocked = blocked, Kms = kms };
         }
 
         // ---------------------------------------------------------------------------------------------------- keys

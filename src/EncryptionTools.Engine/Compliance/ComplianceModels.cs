@@ -95,6 +95,12 @@ public sealed record ComplianceRequest
     /// <summary>The -StorePath to put in remediations, when the store is not the default one.</summary>
     public string? RemediationStorePath { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the KMS rules find the provider of a provider id: the process registry (<see cref="Keyrings.KeyringProviders"/>),
+    /// or, for a test, a provider of its own (another endpoint) without touching the process-wide registry.
+    /// </summary>
+    internal Func<string, Keyrings.IKeyringProvider?> KeyringProvider { get; init; } = Keyrings.KeyringProviders.ForProviderId;
 }
 
 public enum CompliancePhase

@@ -5,7 +5,7 @@ namespace EncryptionTools.Engine.Compliance;
 
 /// <summary>
 /// What "compliant" means for one estate: from a .psd1 file (<see cref="Load"/>) or a hashtable
-/// (<see cref="FromDictionary"/>). Every field is optional; an unknown or mistyped field is an error naming it.
+/// (<see cref="FromDictionary(IDictionary, string)"/>). Every field is optional; an unknown or mistyped field is an error naming it.
 /// </summary>
 public sealed record ComplianceProfile
 {
@@ -51,6 +51,13 @@ public sealed record ComplianceProfile
     /// <summary>The key files should be encrypted under, for the remediations (Protect-File -KeyId); null: the default key.</summary>
     public string? KeyId { get; init; }
 
+    /// <summary>
+    /// Recovery keys (ET1015): every encrypted file must also have a data key wrapped under at least one of them, so that
+    /// losing one machine's store never loses data. Each is an AWS KMS key ARN or alias ARN, or an RSA recipient (a PEM
+    /// public key file, PEM text, or its key name rsa-spki-sha256:&lt;hex&gt;). Empty: no requirement.
+    /// </summary>
+    public IReadOnlyList<RecoveryKey> RequireRecoveryKey { get; init; } = [];
+
     public static ComplianceProfile Default { get; } = new();
 
     /// <summary>The field names, as written in a profile.</summary>
@@ -58,24 +65,31 @@ public sealed record ComplianceProfile
     [
         nameof(RequiredEncryptionContextKeys), nameof(MaximumKeyAgeDays), nameof(MaximumKeyVersionLag), nameof(RequirePassword),
         nameof(AllowExportableKeys), nameof(RequireGrantConstraints), nameof(RequireRotation), nameof(PathsThatMustBeEncrypted),
-        nameof(Include), nameof(Exclude), nameof(ExcludeRule), nameof(KeyId),
+        nameof(Include), nameof(Exclude), nameof(ExcludeRule), nameof(KeyId), nameof(RequireRecoveryKey),
     ];
 
-    /// <summary>Reads a .psd1 profile.</summary>
+    /// <summary>Reads a .psd1 profile. Relative PEM file paths in it (RequireRecoveryKey) are relative to its directory.</summary>
     public static ComplianceProfile Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return FromData(PowerShellDataFile.ParseFile(path), path);
+        return FromData(PowerShellDataFile.ParseFile(path), path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    /// <summary>Reads a profile from .psd1 text.</summary>
-    public static ComplianceProfile Parse(string text, string source = "profile") => FromData(PowerShellDataFile.Parse(text, source), source);
+    /// <summary>Reads a profile from .psd1 text; relative PEM file paths resolve against <paramref name="baseDirectory"/> (default: the current directory).</summary>
+    public static ComplianceProfile Parse(string text, string source = "profile", string? baseDirectory = null) =>
+        FromData(PowerShellDataFile.Parse(text, source), source, baseDirectory);
 
     /// <summary>
     /// A profile from a hashtable's entries (a PowerShell Hashtable converted to a dictionary): values may be strings,
     /// numbers, booleans (or SwitchParameter-like values already converted), arrays/lists, or null.
     /// </summary>
-    public static ComplianceProfile FromDictionary(IDictionary values, string source = "profile hashtable")
+    public static ComplianceProfile FromDictionary(IDictionary values, string source = "profile hashtable") => FromDictionary(values, source, null);
+
+    /// <summary>
+    /// A profile from a hashtable's entries; relative PEM file paths (RequireRecoveryKey) resolve against
+    /// <paramref name="baseDirectory"/> (the caller's location: PowerShell's current location is not the process's).
+    /// </summary>
+    public static ComplianceProfile FromDictionary(IDictionary values, string source, string? baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(values);
         var entries = new List<KeyValuePair<string, PsdValue>>();
@@ -84,7 +98,7 @@ public sealed record ComplianceProfile
             var key = e.Key?.ToString() ?? throw new ComplianceProfileException($"{source}: a key is null.");
             entries.Add(new(key, ToPsd(e.Value)));
         }
-        return FromData(new PsdValue(entries, 0), source);
+        return FromData(new PsdValue(entries, 0), source, baseDirectory);
     }
 
     private static PsdValue ToPsd(object? value) => value switch
@@ -100,7 +114,7 @@ public sealed record ComplianceProfile
         _ => new PsdValue(value.ToString(), 0) { },
     };
 
-    private static ComplianceProfile FromData(PsdValue root, string source)
+    private static ComplianceProfile FromData(PsdValue root, string source, string? baseDirectory)
     {
         var entries = root.Entries ?? throw new ComplianceProfileException($"{source}: a compliance profile is a hashtable, @{{ ... }}.");
         var profile = new ComplianceProfile();
@@ -128,6 +142,7 @@ public sealed record ComplianceProfile
                 nameof(Exclude) => profile with { Exclude = Globs(source, field, value) },
                 nameof(ExcludeRule) => profile with { ExcludeRule = Rules(source, field, value) },
                 nameof(KeyId) => profile with { KeyId = Text(source, field, value) },
+                nameof(RequireRecoveryKey) => profile with { RequireRecoveryKey = RecoveryKeys(source, field, value, baseDirectory) },
                 _ => throw new InvalidOperationException(field),
             };
         }
@@ -215,6 +230,17 @@ public sealed record ComplianceProfile
         return globs;
     }
 
+    private static IReadOnlyList<RecoveryKey> RecoveryKeys(string source, string field, PsdValue value, string? baseDirectory)
+    {
+        var keys = new List<RecoveryKey>();
+        foreach (var text in Strings(source, field, value, allowEmptyItems: false))
+        {
+            try { keys.Add(RecoveryKey.Parse(text, baseDirectory)); }
+            catch (EncryptionToolsException ex) { throw Fail(source, value.Line, field, ex.Message.TrimEnd('.')); }
+        }
+        return keys;
+    }
+
     private static IReadOnlyList<string> Rules(string source, string field, PsdValue value)
     {
         var rules = Strings(source, field, value, allowEmptyItems: false);
@@ -225,4 +251,85 @@ public sealed record ComplianceProfile
         }
         return rules;
     }
+}
+
+/// <summary>What a recovery key is: an AWS KMS key, or an RSA recipient (a public key whose private key is kept elsewhere).</summary>
+public enum RecoveryKeyKind
+{
+    AwsKms,
+    RsaRecipient,
+}
+
+/// <summary>
+/// One recovery key of a profile (RequireRecoveryKey), and how a file's header names it: an AWS KMS key by its ARN
+/// (<see cref="Identity"/>: the key ARN or alias ARN as written; an alias is resolved through KMS during a run), an RSA
+/// recipient by the EDK identity <c>Protect-File -RecipientPublicKey</c> gives it (provider id "enctools", key name
+/// rsa-spki-sha256:&lt;hex of the SHA-256 of its SubjectPublicKeyInfo&gt;).
+/// </summary>
+public sealed record RecoveryKey(RecoveryKeyKind Kind, string Identity, string Text)
+{
+    /// <summary>The PEM file it was read from, for the remediation (Update-EncFileKey -RecipientPublicKey); null otherwise.</summary>
+    public string? PemPath { get; init; }
+
+    public override string ToString() => Kind == RecoveryKeyKind.AwsKms ? Identity : $"RSA recipient {Identity}" + (PemPath is null ? "" : $" ({PemPath})");
+
+    /// <summary>
+    /// A key ARN or alias ARN; rsa-spki-sha256:&lt;64 hex&gt;; PEM text; or the path of a PEM public key file (relative
+    /// to <paramref name="baseDirectory"/>, else the current directory). Anything else throws ComplianceProfileInvalid.
+    /// </summary>
+    public static RecoveryKey Parse(string text, string? baseDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.Trim();
+        if (t.Length == 0) throw Invalid("a recovery key is an empty string");
+        if (Keyrings.AwsKmsArn.TryParse(t, out var arn)) return new RecoveryKey(RecoveryKeyKind.AwsKms, arn.ToString(), t);
+        if (t.StartsWith("arn:", StringComparison.OrdinalIgnoreCase))
+            throw Invalid($"'{UntrustedText.Neutralize(t, 200)}' is not an AWS KMS key ARN or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID or alias/NAME)");
+        if (t.StartsWith(Keyrings.RsaRecipient.KeyNamePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var hex = t[Keyrings.RsaRecipient.KeyNamePrefix.Length..];
+            if (hex.Length != 64 || !hex.All(Uri.IsHexDigit))
+                throw Invalid($"'{UntrustedText.Neutralize(t, 200)}' is not an RSA recipient key name: {Keyrings.RsaRecipient.KeyNamePrefix} is followed by 64 hex digits");
+            return new RecoveryKey(RecoveryKeyKind.RsaRecipient, Keyrings.RsaRecipient.KeyNamePrefix + hex.ToLowerInvariant(), t);
+        }
+        if (t.Contains("-----BEGIN", StringComparison.Ordinal))
+            return new RecoveryKey(RecoveryKeyKind.RsaRecipient, IdentityOfPem(() => t, "the recovery key's PEM text"), "PEM text");
+        if (t.StartsWith("alias/", StringComparison.Ordinal) || Guid.TryParse(t, out _) || t.StartsWith("mrk-", StringComparison.Ordinal))
+            throw Invalid($"'{UntrustedText.Neutralize(t, 200)}' names a key by a bare id or alias: name an AWS KMS key by its key ARN or alias ARN "
+                + "(a key of a local store is not a recovery key: it is lost with the machine), or an RSA recipient by its PEM public key file");
+        string path;
+        try { path = Path.GetFullPath(t, baseDirectory ?? Environment.CurrentDirectory); }
+        catch (ArgumentException) { throw Invalid($"'{UntrustedText.Neutralize(t, 300)}' is not a recovery key: not an AWS KMS ARN, an RSA recipient key name or a path"); }
+        if (!File.Exists(path))
+            throw Invalid($"'{UntrustedText.Neutralize(t, 300)}' is not an AWS KMS ARN, an RSA recipient key name (rsa-spki-sha256:...) or an existing PEM public key file (looked for '{UntrustedText.Neutralize(path, 400)}')");
+        return new RecoveryKey(RecoveryKeyKind.RsaRecipient, IdentityOfPem(() => ReadPem(path), path), t) { PemPath = path };
+    }
+
+    private static string ReadPem(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Invalid($"cannot read the recovery key's PEM file '{UntrustedText.Neutralize(path, 400)}': {ex.Message}");
+        }
+    }
+
+    /// <summary>The recipient key name of a PEM public key; a PEM block whose content is not a key is a profile error too.</summary>
+    private static string IdentityOfPem(Func<string> pem, string source)
+    {
+        try { return Keyrings.RsaRecipient.IdentityOfPem(pem(), source).KeyName; }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw Invalid($"'{UntrustedText.Neutralize(source, 400)}' is not an RSA public key in PEM form: {ex.Message}");
+        }
+    }
+
+    /// <summary>Whether an EDK identity of a header is this key (for an alias ARN: the key ARN it was resolved to).</summary>
+    internal bool Matches(Files.FileKeyIdentity key, string? resolvedKeyArn = null) => Kind switch
+    {
+        RecoveryKeyKind.AwsKms => key.ProviderId == Keyrings.AwsKmsArn.ProviderId && string.Equals(key.KeyName, resolvedKeyArn ?? Identity, StringComparison.Ordinal),
+        _ => key.ProviderId == Keyrings.RsaRecipient.Namespace && string.Equals(key.KeyName, Identity, StringComparison.Ordinal),
+    };
+
+    private static ComplianceProfileException Invalid(string message) => new(message);
 }

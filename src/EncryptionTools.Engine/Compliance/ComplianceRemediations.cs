@@ -51,6 +51,20 @@ internal static class ComplianceRemediations
     public static Remediation RevokeGrant(string keyId, string grantId, string? storePath) =>
         new(Command("Revoke-EncKeyAccess", storePath, Word("KeyId", keyId), Word("GrantId", grantId)));
 
+    /// <summary>
+    /// An AWS CLI call on a KMS key (<c>aws kms enable-key --key-id 'arn' --region r</c>): KMS keys are managed in
+    /// KMS, not by this module. The region is the ARN's, since KMS takes a key ARN only in its own region.
+    /// </summary>
+    internal static RemediationCommand AwsKms(string operation, string keyArn)
+    {
+        var arguments = new List<RemediationArgument> { RemediationArgument.Word(null, "kms"), RemediationArgument.Word(null, operation), Flag("--key-id"), RemediationArgument.Text(null, keyArn) };
+        if (Keyrings.AwsKmsArn.TryParse(keyArn, out var arn)) arguments.AddRange([Flag("--region"), RemediationArgument.Word(null, arn.Region)]);
+        return new RemediationCommand("aws", arguments);
+    }
+
+    /// <summary>A native command's option (--key-id), written as is: a quoted '--key-id' would work but reads badly.</summary>
+    private static RemediationArgument Flag(string option) => new() { Kind = RemediationArgumentKind.Expression, Value = option };
+
     /// <summary>ET4001 on Unix: owner-only modes (700 for the directory, 600 for its files).</summary>
     public static RemediationCommand ChangeMode(int mode, string path) =>
         new("chmod", [RemediationArgument.Number(null, mode), RemediationArgument.Text(null, path)]);

@@ -41,6 +41,11 @@ public static class ComplianceRules
     public const string FileContextMissingKeys = FileContextMissingKeysRule.RuleId;
     public const string FileKeyVersionTooOld = FileKeyVersionTooOldRule.RuleId;
     public const string FileUnreadable = FileUnreadableRule.RuleId;
+    public const string FileKmsKeyDisabled = FileKmsKeyDisabledRule.RuleId;
+    public const string FileKmsKeyPendingDeletion = FileKmsKeyPendingDeletionRule.RuleId;
+    public const string FileKmsKeyUnavailable = FileKmsKeyUnavailableRule.RuleId;
+    public const string FileKmsKeysNotChecked = FileKmsKeysNotCheckedRule.RuleId;
+    public const string FileRecoveryKeyMissing = FileRecoveryKeyMissingRule.RuleId;
 
     public const string KeyRotationDisabled = KeyRotationDisabledRule.RuleId;
     public const string KeyRotationOverdue = KeyRotationOverdueRule.RuleId;

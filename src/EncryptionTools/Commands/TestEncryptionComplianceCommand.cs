@@ -146,7 +146,7 @@ public sealed class TestEncryptionComplianceCommand : EncryptionToolsCmdlet
     {
         null => ComplianceProfile.Default,
         ComplianceProfile p => p,
-        IDictionary table => ComplianceProfile.FromDictionary(PlainTable(table)),
+        IDictionary table => ComplianceProfile.FromDictionary(PlainTable(table), "profile hashtable", SessionState.Path.CurrentFileSystemLocation.ProviderPath),
         string path => ComplianceProfile.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
         FileInfo file => ComplianceProfile.Load(file.FullName),
         var other => throw new ComplianceArgumentException($"-Profile takes a hashtable or the path of a .psd1 file, not a {other.GetType().Name}."),

@@ -12,7 +12,7 @@ public sealed class EngineBehaviourTests : IDisposable
     [Fact]
     public void RulesAreSelectedByIdNameOrWildcardAndExcluded()
     {
-        Assert.Equal(10, ComplianceRules.Select(["ET1*"], null).Count);
+        Assert.Equal(15, ComplianceRules.Select(["ET1*"], null).Count);
         Assert.Equal([ComplianceRules.KeyExportable], ComplianceRules.Select(["KeyExportable"], null).Select(r => r.Id));
         Assert.Equal(ComplianceRules.All.Count - 4, ComplianceRules.Select(null, ["ET30*"]).Count);
         var ex = Assert.Throws<ComplianceArgumentException>(() => ComplianceRules.Select(["ET9999"], null));
@@ -56,7 +56,7 @@ public sealed class EngineBehaviourTests : IDisposable
         var report = _f.Run(scan: false);
         Assert.Equal(0, report.Summary.FilesScanned);
         var reasons = report.Summary.RulesNotEvaluated.Where(s => s.RuleId.StartsWith("ET1", StringComparison.Ordinal)).ToList();
-        Assert.Equal(10, reasons.Count);
+        Assert.Equal(15, reasons.Count);
         Assert.All(reasons, r => Assert.Contains("-Path", r.Reason, StringComparison.Ordinal));
         Assert.Contains(report.Summary.RulesNotEvaluated, s => s.RuleId == ComplianceRules.KeyPendingDeletionInUse);
     }

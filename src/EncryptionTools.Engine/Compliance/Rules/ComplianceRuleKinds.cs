@@ -26,7 +26,13 @@ internal abstract class FileRule(string id, string name, ComplianceSeverity seve
     /// <summary>True when the rule judges the file by the store's keys; it is not evaluated when they cannot be read.</summary>
     public virtual bool NeedsKeys => false;
 
+    /// <summary>True when the rule judges the AWS KMS keys a file names: the engine then describes them (once per key per run).</summary>
+    public virtual bool NeedsKmsKeys => false;
+
     public abstract void Check(ScannedFile file, ComplianceContext context);
+
+    /// <summary>Runs once after the last file (a finding about the whole scan, such as a KMS endpoint that could not be reached).</summary>
+    public virtual void Finish(ComplianceContext context) { }
 }
 
 /// <summary>
@@ -101,6 +107,9 @@ internal sealed class ScannedFile(ScanEntry entry)
     public IReadOnlyList<KeyVersionRef> Known { get; init; } = [];
     public IReadOnlyList<(KeyVersionRef Ref, EncKey Key)> Usable { get; init; } = [];
     public IReadOnlyList<(FileKeyStateRule Rule, KeyVersionRef Ref, EncKey Key)> Blocked { get; init; } = [];
+
+    /// <summary>The AWS KMS keys its EDKs name and what KMS said of each (set when a selected rule needs them).</summary>
+    public IReadOnlyList<KmsKeyFacts> Kms { get; init; } = [];
 }
 
 /// <summary>

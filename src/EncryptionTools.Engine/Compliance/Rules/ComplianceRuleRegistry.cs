@@ -20,6 +20,11 @@ internal static class ComplianceRuleRegistry
         new FileContextMissingKeysRule(),
         new FileKeyVersionTooOldRule(),
         new FileUnreadableRule(),
+        new FileKmsKeyDisabledRule(),
+        new FileKmsKeyPendingDeletionRule(),
+        new FileKmsKeyUnavailableRule(),
+        new FileKmsKeysNotCheckedRule(),
+        new FileRecoveryKeyMissingRule(),
 
         new KeyRotationDisabledRule(),
         new KeyRotationOverdueRule(),

@@ -5,7 +5,7 @@ namespace EncryptionTools.Engine.Compliance.Rules;
 
 /// <summary>ET1002: no key of the store made any of the file's data keys.</summary>
 internal sealed class FileKeyUnknownRule() : FileRule(RuleId, "FileKeyUnknown", ComplianceSeverity.High,
-    "An encrypted file has no data key made by a key of the store: nobody can open it with this store.",
+    "An encrypted file has no data key made by a key of the store (nor by an AWS KMS key): nobody can open it with this store.",
     "Import the wrapping key with Import-EncKey, or check the file against the store that made it (-StorePath).")
 {
     public const string RuleId = "ET1002";
@@ -16,6 +16,8 @@ internal sealed class FileKeyUnknownRule() : FileRule(RuleId, "FileKeyUnknown", 
     {
         if (!file.KeysKnown || file.Known.Count > 0) return;
         var identities = file.Entry.Keys;
+        // A file that names an AWS KMS key is opened through KMS, not the store: ET1011 to ET1014 judge those keys.
+        if (identities.Any(i => i.ProviderId == Keyrings.AwsKmsArn.ProviderId)) return;
         var first = identities.Count > 0 ? identities[0] : null;
         Remediation remediation;
         if (first is not null && first.ProviderId == LocalKeyStore.DefaultKeyNamespace && KeyIds.TryParseVersionKeyName(first.KeyName, out var keyId, out _))
