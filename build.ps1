@@ -86,6 +86,10 @@ foreach ($t in $Task) {
         }
         'Package' {
             & $PSCommandPath -Task Build -Configuration $Configuration
+            # A repository package installs on any platform: it ships the IL alone, without the ReadyToRun code that
+            # the module's publish compiles for this machine's platform.
+            Remove-Item -Recurse -Force $moduleOut
+            Invoke-Native dotnet @('publish', "$root/src/EncryptionTools/EncryptionTools.csproj", '-c', $Configuration, '-o', $moduleOut, '--nologo', '-p:ModuleReadyToRun=false')
             $repo = Join-Path $root 'out/repo'
             New-Item -ItemType Directory -Force $repo | Out-Null
             if (-not (Get-PSResourceRepository -Name EncryptionToolsLocal -ErrorAction Ignore)) {

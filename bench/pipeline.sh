@@ -58,6 +58,7 @@ for run in $(seq 1 "$runs"); do
     c=$(find "$work/$t" -name '*.enc' | wc -l)
     [ "$c" -eq "$n" ] || { echo "$t: $c of $n files encrypted" >&2; exit 1; }
   done
+  echo "$t0 $t1 $clicpu $pwshout" >> "$work/runs"
   python3 - "$n" "$run" "$t0" "$t1" "$clicpu" $pwshout <<'PY'
 import sys
 n, run = int(sys.argv[1]), sys.argv[2]
@@ -71,4 +72,18 @@ print(f"run {run}: {n} x 4 KiB: enctools encrypt -r {cli:.3f} s ({r(cli):,.0f} f
       f"-LiteralPath array, warm: {array:.3f} s ({r(array):,.0f} files/s; cpu {carray:.2f} s)")
 PY
 done
+# The issue's figure: the warm pipeline's files/s against the CLI's in the same run (>= 0.8 x), median over the runs;
+# and, as a load-independent proxy, CPU seconds per file of each (all threads of the process).
+python3 - "$n" "$work/runs" <<'PY'
+import statistics, sys
+n = int(sys.argv[1])
+rows = [list(map(float, l.split())) for l in open(sys.argv[2])]
+ratios = [(r[1] - r[0]) / r[4] for r in rows]            # cli wall / warm pipeline wall = pipeline files/s / cli files/s
+cpu = [r[2] / r[7] for r in rows]                        # cli cpu / warm pipeline cpu
+m = statistics.median(ratios)
+print(f"warm pipeline / cli, files/s: median {m:.2f} x over {len(rows)} runs (each: {', '.join(f'{x:.2f}' for x in ratios)}); "
+      f"target >= 0.80 x: {'met' if m >= 0.8 else 'NOT met'}")
+print(f"cpu per file: cli {statistics.median(r[2] for r in rows) / n * 1e6:.0f} us, warm pipeline "
+      f"{statistics.median(r[7] for r in rows) / n * 1e6:.0f} us (cli cpu / pipeline cpu: median {statistics.median(cpu):.2f})")
+PY
 echo "after: $(uptime)"
