@@ -1,8 +1,7 @@
-using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EncryptionTools.TestSupport;
 
 namespace EncryptionTools.PowerShell.Tests;
 
@@ -14,35 +13,23 @@ namespace EncryptionTools.PowerShell.Tests;
 /// </summary>
 public sealed class KmsTestEndpoint
 {
-    public const string Region = "us-east-1";
-    public const string Account = "123456789012";
+    public const string Region = LocalKmsServer.Region;
+    public const string Account = LocalKmsServer.Account;
 
     private static readonly Lazy<KmsTestEndpoint> Shared = new(() => new KmsTestEndpoint(), LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private static Process? _server;
 
     public static KmsTestEndpoint Instance => Shared.Value;
 
     private KmsTestEndpoint() =>
-        Url = Environment.GetEnvironmentVariable("ENCTOOLS_TEST_KMS_ENDPOINT") is { Length: > 0 } given ? given.TrimEnd('/') : StartServer();
+        Url = LocalKmsServer.Url(DocumentedExample.RepoRoot);
 
     /// <summary>http://127.0.0.1:PORT</summary>
     public string Url { get; }
 
     /// <summary>What a process needs to reach the endpoint through the AWS SDK's standard chain (and nothing of the caller's).</summary>
-    public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?>
-    {
-        ["AWS_ACCESS_KEY_ID"] = "testing",
-        ["AWS_SECRET_ACCESS_KEY"] = "testing",
-        ["AWS_SESSION_TOKEN"] = null,
-        ["AWS_REGION"] = Region,
-        ["AWS_DEFAULT_REGION"] = Region,
-        ["AWS_ENDPOINT_URL_KMS"] = Url,
-        ["AWS_ENDPOINT_URL"] = null,
-        ["AWS_PROFILE"] = null,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-        ["ENCTOOLS_KMS_KEY_IDS"] = null,
-    };
+    public IReadOnlyDictionary<string, string?> ClientEnvironment =>
+        new Dictionary<string, string?>(LocalKmsServer.ClientEnvironment(Url)) { ["ENCTOOLS_KMS_KEY_IDS"] = null };
 
     /// <summary>Sets <see cref="ClientEnvironment"/> in this process (the in-process runspaces share it); idempotent.</summary>
     public KmsTestEndpoint UseInThisProcess()
@@ -93,39 +80,6 @@ public sealed class KmsTestEndpoint
         return json;
     }
 
-    private static string StartServer()
-    {
-        var script = Path.Combine(DocumentedExample.RepoRoot, "tests", "kms", "kms_server.py");
-        int port;
-        using (var listener = new TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { script, "-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) info.ArgumentList.Add(a);
-        _server = Process.Start(info) ?? throw new InvalidOperationException("python3 did not start");
-        _server.OutputDataReceived += (_, _) => { };
-        _server.ErrorDataReceived += (_, _) => { };
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { _server.Kill(); } catch (InvalidOperationException) { } };
-        var url = $"http://127.0.0.1:{port}";
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !_server.HasExited)
-        {
-            try
-            {
-                using var probe = new HttpRequestMessage(HttpMethod.Get, url + "/moto-api/data.json");
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                if (Http.Send(probe, cts.Token).IsSuccessStatusCode) return url;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            Thread.Sleep(200);
-        }
-        throw new InvalidOperationException($"The local KMS endpoint ({script}, needs Python with moto 5.2.1) did not start on {url}.");
-    }
 }
 
 public sealed class KmsCallException(string code, string message) : Exception(message)

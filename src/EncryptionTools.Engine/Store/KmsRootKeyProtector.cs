@@ -59,14 +59,7 @@ internal sealed class KmsRootKeyProtector(StoreContext store) : IRootKeyProtecto
     }
 
     /// <summary>The root key this process holds from KMS, if it is still the store's (another process may have changed it).</summary>
-    public byte[]? Unlocked(StoreDescriptor descriptor)
-    {
-        var unlocked = UnlockedRootKeys.TryGet(store.Location, descriptor.StoreId, store.Now);
-        if (unlocked is null || StoreFiles.RootKeyMatches(descriptor, unlocked)) return unlocked;
-        CryptographicOperations.ZeroMemory(unlocked);
-        UnlockedRootKeys.Remove(store.Location);
-        return null;
-    }
+    public byte[]? Unlocked(StoreDescriptor descriptor) => UnlockedRootKeys.Current(store.Location, descriptor, store.Now);
 
     /// <summary>The root key from KMS now (kms:Decrypt), checked against the descriptor; kept nowhere (the caller zeroes it).</summary>
     public byte[] Unwrap(StoreDescriptor descriptor, IKeyUseSink? sink = null)

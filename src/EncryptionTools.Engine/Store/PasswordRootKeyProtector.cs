@@ -61,14 +61,7 @@ internal sealed class PasswordRootKeyProtector(StoreContext store, StoreAuditTra
     }
 
     /// <summary>The root key this process unlocked, if it is still the store's (another process may have changed it).</summary>
-    public byte[]? Unlocked(StoreDescriptor descriptor)
-    {
-        var unlocked = UnlockedRootKeys.TryGet(store.Location, descriptor.StoreId, store.Now);
-        if (unlocked is null || StoreFiles.RootKeyMatches(descriptor, unlocked)) return unlocked;
-        CryptographicOperations.ZeroMemory(unlocked);
-        UnlockedRootKeys.Remove(store.Location);
-        return null;
-    }
+    public byte[]? Unlocked(StoreDescriptor descriptor) => UnlockedRootKeys.Current(store.Location, descriptor, store.Now);
 
     /// <summary>The root key under <paramref name="password"/>; a wrong password is recorded as <paramref name="operation"/>Failed.</summary>
     public byte[] Unwrap(StoreDescriptor descriptor, ReadOnlySpan<char> password, string operation, bool fromEnvironment = false)

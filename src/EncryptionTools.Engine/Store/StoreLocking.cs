@@ -85,7 +85,7 @@ internal sealed class StoreFileLock : IDisposable
     }
 }
 
-/// <summary>Unlocked root keys of password-protected stores, per store, for this process, until their timeout.</summary>
+/// <summary>Root keys this process holds for stores (unlocked by password, or given by KMS), per store, until their timeout.</summary>
 internal static class UnlockedRootKeys
 {
     private sealed record Entry(string StoreId, byte[] RootKey, DateTimeOffset Expires);
@@ -104,6 +104,19 @@ internal static class UnlockedRootKeys
             }
             return entry.RootKey.ToArray();
         }
+    }
+
+    /// <summary>
+    /// The root key held for the store, if it is still the store's: another process may have changed the protection,
+    /// and a key that no longer matches the descriptor is forgotten. The caller zeroes it.
+    /// </summary>
+    public static byte[]? Current(string location, StoreDescriptor descriptor, DateTimeOffset now)
+    {
+        var held = TryGet(location, descriptor.StoreId, now);
+        if (held is null || StoreFiles.RootKeyMatches(descriptor, held)) return held;
+        CryptographicOperations.ZeroMemory(held);
+        Remove(location);
+        return null;
     }
 
     public static DateTimeOffset? Expiry(string location, DateTimeOffset now)

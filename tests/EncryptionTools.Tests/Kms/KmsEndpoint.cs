@@ -1,8 +1,7 @@
-using System.Diagnostics;
-using System.Net.Sockets;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
+using EncryptionTools.TestSupport;
 
 namespace EncryptionTools.Tests.Kms;
 
@@ -13,19 +12,18 @@ namespace EncryptionTools.Tests.Kms;
 /// </summary>
 public sealed class KmsEndpoint
 {
-    public const string Region = "us-east-1";
+    public const string Region = LocalKmsServer.Region;
     public const string AccessKey = "testing";
     public const string SecretKey = "testing";
 
     private static readonly Lazy<KmsEndpoint> Shared = new(() => new KmsEndpoint(), LazyThreadSafetyMode.ExecutionAndPublication);
-    private static Process? _server;
 
     /// <summary>The endpoint of this test process.</summary>
     public static KmsEndpoint Instance => Shared.Value;
 
     private KmsEndpoint()
     {
-        Url = Environment.GetEnvironmentVariable("ENCTOOLS_TEST_KMS_ENDPOINT") is { Length: > 0 } given ? given.TrimEnd('/') : StartServer();
+        Url = LocalKmsServer.Url(RepoRoot());
         Admin = new AmazonKeyManagementServiceClient(new BasicAWSCredentials(AccessKey, SecretKey),
             new AmazonKeyManagementServiceConfig { ServiceURL = Url, AuthenticationRegion = Region, MaxErrorRetry = 0 });
     }
@@ -39,18 +37,7 @@ public sealed class KmsEndpoint
     /// The environment a process (or this one) needs to use the endpoint through the AWS SDK's standard chain:
     /// static credentials, the region and AWS_ENDPOINT_URL_KMS. Nothing else of the caller's AWS settings leaks in.
     /// </summary>
-    public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?>
-    {
-        ["AWS_ACCESS_KEY_ID"] = AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
-        ["AWS_SESSION_TOKEN"] = null,
-        ["AWS_REGION"] = Region,
-        ["AWS_DEFAULT_REGION"] = Region,
-        ["AWS_ENDPOINT_URL_KMS"] = Url,
-        ["AWS_ENDPOINT_URL"] = null,
-        ["AWS_PROFILE"] = null,
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-    };
+    public IReadOnlyDictionary<string, string?> ClientEnvironment => LocalKmsServer.ClientEnvironment(Url);
 
     /// <summary>A new symmetric key; its ARN.</summary>
     public string CreateKey(string? description = null, string? policy = null)
@@ -82,41 +69,7 @@ public sealed class KmsEndpoint
     public static string KeyId(string keyArn) => keyArn[(keyArn.IndexOf(":key/", StringComparison.Ordinal) + 5)..];
 
     /// <summary>A loopback port nothing listens on (for the unreachable-endpoint tests).</summary>
-    public static int ClosedPort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string StartServer()
-    {
-        var script = Path.Combine(RepoRoot(), "tests", "kms", "kms_server.py");
-        var port = ClosedPort();
-        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { script, "-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) info.ArgumentList.Add(a);
-        _server = Process.Start(info) ?? throw new InvalidOperationException("python3 did not start");
-        _server.OutputDataReceived += (_, _) => { };
-        _server.ErrorDataReceived += (_, _) => { };
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { _server.Kill(); } catch (InvalidOperationException) { } };
-        var url = $"http://127.0.0.1:{port}";
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_server.HasExited) break;
-            try
-            {
-                if (http.GetAsync(url + "/moto-api/data.json").GetAwaiter().GetResult().IsSuccessStatusCode) return url;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            Thread.Sleep(200);
-        }
-        throw new InvalidOperationException($"The local KMS endpoint ({script}, needs Python with moto 5.2.1) did not start on {url}.");
-    }
+    public static int ClosedPort() => LocalKmsServer.ClosedPort();
 
     private static string RepoRoot()
     {
