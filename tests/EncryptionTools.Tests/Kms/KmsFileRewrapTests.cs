@@ -151,6 +151,44 @@ public class KmsFileRewrapTests
     }
 
     [Fact]
+    public void Rotating_a_local_key_rewraps_its_EDK_and_keeps_the_files_KMS_EDK_working()
+    {
+        using var ts = new TestStore();
+        ts.Store.NewKey(new NewKeyRequest { Alias = "alias/l" });
+        var kmsKey = Kms.CreateKey();
+        var plain = ts.Dir.Write("p.txt", "rotated beside KMS"u8.ToArray());
+        var enc = plain + ".enc";
+        using (var ops = Session(ts.Store))
+            Assert.True(ops.Protect([plain], new FileKeys { KeyIds = ["alias/l", kmsKey] }, Protect()).Single().Succeeded);
+        var kmsEdk = Edks(enc).Single(e => e.ProviderId == AwsKmsArn.ProviderId);
+        var body = Body(enc);
+
+        using (var ops = Session(ts.Store))
+        {
+            var rotation = ops.RotateAndRewrap("alias/l", [enc]);
+            var outcome = Assert.Single(rotation.Rewrap());
+            Assert.True(outcome.Succeeded, outcome.Error?.Message);
+            Assert.Null(outcome.Skipped);
+        }
+        // The local EDK moved to the new version; the KMS EDK is the same bytes and still opens the file alone.
+        var after = Edks(enc);
+        Assert.Equal(2, after.Count);
+        Assert.Equal(kmsEdk.Ciphertext, after.Single(e => e.ProviderId == AwsKmsArn.ProviderId).Ciphertext);
+        Assert.Equal(body, Body(enc));
+        using (var kmsOnly = Session(null))
+        {
+            var viaKms = kmsOnly.Unprotect([enc], [kmsKey], Unprotect(ts.Dir.File("kms.out"))).Single();
+            Assert.True(viaKms.Succeeded, viaKms.Error?.Message);
+        }
+        using (var local = Session(ts.Store))
+        {
+            var viaLocal = local.Unprotect([enc], ["alias/l"], Unprotect(ts.Dir.File("local.out"))).Single();
+            Assert.True(viaLocal.Succeeded, viaLocal.Error?.Message);
+            Assert.Equal("rotated beside KMS", File.ReadAllText(ts.Dir.File("local.out")));
+        }
+    }
+
+    [Fact]
     public void A_KMS_key_cannot_be_rotated_by_the_store()
     {
         using var ts = new TestStore();
