@@ -53,7 +53,28 @@ print(f"median wall: bare {b:.3f} s, import + Get-EncKey {m:.3f} s, module cost 
       f"(target <= 0.250 s: {'met' if m - b <= 0.25 else 'NOT met'})")
 print(f"mean user CPU (steadier on a busy machine): bare {ub:.3f} s, import + Get-EncKey {um:.3f} s, module cost {um - ub:.3f} s")
 PY
-else
+fi
+
+# Interleaved pairs (bare, then the module, alternating which goes first): drift of the machine between two long
+# series (hyperfine runs all of one command, then all of the other) cancels out of each pair's difference.
+python3 - "$runs" "${bare[@]}" -- "${first[@]}" <<'PY'
+import statistics, subprocess, sys, time
+runs = int(sys.argv[1]); args = sys.argv[2:]; cut = args.index("--")
+bare, first = args[:cut], args[cut + 1:]
+def run(cmd):
+    t = time.perf_counter(); subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True); return time.perf_counter() - t
+run(bare); run(first)
+pairs = []
+for i in range(runs):
+    if i % 2: m = run(first); b = run(bare)
+    else: b = run(bare); m = run(first)
+    pairs.append((b, m))
+d = statistics.median(m - b for b, m in pairs)
+print(f"interleaved, {runs} pairs: bare median {statistics.median(b for b, _ in pairs):.3f} s, import + Get-EncKey median "
+      f"{statistics.median(m for _, m in pairs):.3f} s, median of the pairs' differences {d:.3f} s "
+      f"(target <= 0.250 s: {'met' if d <= 0.25 else 'NOT met'})")
+PY
+if ! command -v hyperfine > /dev/null; then
   median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
   time_runs() {
     for _ in $(seq "$runs"); do
