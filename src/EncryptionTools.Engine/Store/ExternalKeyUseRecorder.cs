@@ -28,19 +28,25 @@ public sealed class ExternalKeyUseRecorder : IKeyUseSink
     public void Record(ExternalKeyUse use)
     {
         ArgumentNullException.ThrowIfNull(use);
+        _access.Emit(ToEvent(use, _access.FileContext?.FilePath, null));
+    }
+
+    /// <summary>The audit record of one call to a key service (<paramref name="detail"/>: what it served, when not a file).</summary>
+    internal static StoreEvent ToEvent(ExternalKeyUse use, string? filePath, string? detail)
+    {
         var encrypting = use.Operation is "kms:GenerateDataKey" or "kms:Encrypt" or "kms:ReEncryptTo";
-        _access.Emit(new StoreEvent
+        return new StoreEvent
         {
             Time = default,
             Operation = encrypting ? "KeyUsedToEncrypt" : "KeyUsedToDecrypt",
             StoreLocation = "",
             KeyId = use.KeyIdentifier,
             Action = use.Operation,
-            FilePath = _access.FileContext?.FilePath,
+            FilePath = filePath,
             Succeeded = use.Succeeded,
             ErrorId = use.Succeeded ? null : use.ErrorCode,
-            Detail = use.Succeeded ? use.ProviderId : $"{use.ProviderId}: {use.ErrorCode ?? "failed"}",
+            Detail = (use.Succeeded ? use.ProviderId : $"{use.ProviderId}: {use.ErrorCode ?? "failed"}") + (detail is null ? "" : "; " + detail),
             RequestId = use.RequestId,
-        });
+        };
     }
 }

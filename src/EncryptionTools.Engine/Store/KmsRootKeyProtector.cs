@@ -11,8 +11,9 @@ namespace EncryptionTools.Engine.Store;
 /// <see cref="KeyringProviders"/> (the module and the CLI register the AWS KMS one), so the engine never sees the AWS SDK.
 /// The root key KMS gave is kept for this process as an unlocked password store's is (<see cref="UnlockedRootKeys"/>,
 /// <see cref="LocalKeyStore.DefaultUnlockTimeout"/>), so a session does not call KMS for every use; Lock-EncKeyStore forgets it.
+/// Each kms:Decrypt of the root key is recorded in the store's audit log with its request id.
 /// </summary>
-internal sealed class KmsRootKeyProtector(StoreContext store) : IRootKeyProtector
+internal sealed class KmsRootKeyProtector(StoreContext store, StoreAuditTrail audit) : IRootKeyProtector
 {
     /// <summary>The encryption context key that binds the wrapped root key to its store (its value: the store id).</summary>
     public const string StoreIdContextKey = "encryptiontools:store-id";
@@ -53,7 +54,12 @@ internal sealed class KmsRootKeyProtector(StoreContext store) : IRootKeyProtecto
     {
         var cached = Unlocked(descriptor);
         if (cached is not null) return cached;
-        var root = Unwrap(descriptor);
+        var uses = new KeyUses();
+        var root = Unwrap(descriptor, uses);
+        // The kms:Decrypt that opened the store goes into its audit log ahead of the first record this process writes.
+        foreach (var use in uses.Items)
+            audit.Defer(ExternalKeyUseRecorder.ToEvent(use, null, "the key store's root key") with
+                { Time = store.Now, StoreLocation = store.Location, StoreId = descriptor.StoreId });
         UnlockedRootKeys.Put(store.Location, descriptor.StoreId, root, store.Now + LocalKeyStore.DefaultUnlockTimeout);
         return root;
     }

@@ -16,7 +16,7 @@ internal sealed class RootKeyProtection
         _store = store;
         File = new FileRootKeyProtector(store);
         Password = new PasswordRootKeyProtector(store, audit);
-        Kms = new KmsRootKeyProtector(store);
+        Kms = new KmsRootKeyProtector(store, audit);
         _protectors = new IRootKeyProtector[] { File, new DpapiRootKeyProtector(store), Password, Kms }.ToDictionary(p => p.Protection);
     }
 

@@ -16,6 +16,7 @@ internal sealed class StoreAuditTrail(StoreContext store)
     private string? _auditStoreId;
     private AuditLogEventSink? _auditSink;
     private AuditAnchor? _anchor;
+    private readonly List<StoreEvent> _deferred = []; // guarded by store.Sync
 
     // ------------------------------------------------------------------ reporting
 
@@ -56,6 +57,33 @@ internal sealed class StoreAuditTrail(StoreContext store)
 
     public void Emit(StoreEvent storeEvent) => Send([Attribute(storeEvent, StoreCall.CurrentScope.Value)]);
 
+    /// <summary>
+    /// An event from before the audit log can be written (the KMS call that gave the root key when the store opened: the
+    /// log's key is in the document that root key opens). It goes to the event sink now and into the log ahead of the
+    /// next records this process writes.
+    /// </summary>
+    public void Defer(StoreEvent storeEvent)
+    {
+        var attributed = Attribute(storeEvent, StoreCall.CurrentScope.Value);
+        SendToSink([attributed]);
+        lock (store.Sync) _deferred.Add(attributed);
+    }
+
+    private List<StoreEvent> TakeDeferred()
+    {
+        lock (store.Sync)
+        {
+            var taken = _deferred.ToList();
+            _deferred.Clear();
+            return taken;
+        }
+    }
+
+    private void PutBack(List<StoreEvent> taken)
+    {
+        if (taken.Count > 0) lock (store.Sync) _deferred.InsertRange(0, taken);
+    }
+
     /// <summary>The event with the caller's principal, command, action and context where it names none of its own.</summary>
     public static StoreEvent Attribute(StoreEvent storeEvent, StoreCall? call) => call is null ? storeEvent : storeEvent with
     {
@@ -77,8 +105,9 @@ internal sealed class StoreAuditTrail(StoreContext store)
         var audit = Sink();
         if (audit is not null)
         {
-            try { audit.OnEvents(events); }
-            catch (Exception) { /* best effort: see above */ }
+            var deferred = TakeDeferred();
+            try { audit.OnEvents([.. deferred, .. events]); }
+            catch (Exception) { PutBack(deferred); /* best effort: see above */ }
         }
     }
 
@@ -102,7 +131,13 @@ internal sealed class StoreAuditTrail(StoreContext store)
     {
         if (events.Any(e => e.Succeeded && !e.Denied) && Sink() is { } audit)
         {
-            audit.OnEvents(events);
+            var deferred = TakeDeferred();
+            try { audit.OnEvents([.. deferred, .. events]); }
+            catch
+            {
+                PutBack(deferred);
+                throw;
+            }
             SendToSink(events);
         }
         else Send(events);
@@ -121,8 +156,16 @@ internal sealed class StoreAuditTrail(StoreContext store)
         if (audit is null) return;
         var call = StoreCall.CurrentScope.Value;
         long? revision = changed ? doc.Revision + 1 : null;
-        var entries = events.Select(e => AuditLogEventSink.ToEntry(Attribute(e, call)) with { StoreRevision = revision }).ToList();
-        var anchor = audit.Log.AppendMany(entries);
+        var deferred = TakeDeferred();
+        var entries = deferred.Select(AuditLogEventSink.ToEntry)
+            .Concat(events.Select(e => AuditLogEventSink.ToEntry(Attribute(e, call)) with { StoreRevision = revision })).ToList();
+        AuditAnchor? anchor;
+        try { anchor = audit.Log.AppendMany(entries); }
+        catch
+        {
+            PutBack(deferred);
+            throw;
+        }
         LocalKeyStore.CrashPoint?.Invoke("audit-written");
         if (changed && anchor is not null) doc.AuditAnchor = new AuditAnchorRecord { Sequence = anchor.Sequence, Hash = anchor.Hash };
     }

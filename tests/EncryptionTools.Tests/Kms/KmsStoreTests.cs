@@ -122,6 +122,30 @@ public class KmsStoreTests
     }
 
     [Fact]
+    public void Each_kms_Decrypt_that_opens_the_store_is_in_its_audit_log_with_the_request_id()
+    {
+        var arn = Kms.CreateKey();
+        using var t = NewKmsStore(arn);
+        t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
+        static List<AuditEvent> Opens(LocalKeyStore store, string arn) =>
+            store.QueryAudit().Where(e => e.Action == "kms:Decrypt" && e.KeyId == arn && (e.Reason ?? "").Contains("root key", StringComparison.Ordinal)).ToList();
+
+        var first = Fresh(t);
+        Assert.Single(first.GetKeys());
+        var afterOne = Opens(first, arn);
+        Assert.NotEmpty(afterOne);
+        Assert.All(afterOne, e => Assert.False(string.IsNullOrEmpty(e.RequestId)));
+
+        // Another process (no root key held) asks KMS again, and that call is recorded too; the chain stays valid.
+        var second = Fresh(t);
+        Assert.Single(second.GetKeys());
+        var afterTwo = Opens(second, arn);
+        Assert.Equal(afterOne.Count + 1, afterTwo.Count);
+        Assert.Equal(afterTwo.Count, afterTwo.Select(e => e.RequestId).Distinct().Count());
+        Assert.True(second.VerifyAuditLog().IsValid);
+    }
+
+    [Fact]
     public void File_to_AwsKms_to_Password_to_another_KMS_key_and_back_keeps_every_key_the_files_and_the_audit_chain()
     {
         var a = Kms.CreateKey();
