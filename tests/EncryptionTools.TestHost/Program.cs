@@ -25,7 +25,7 @@ Action? beforePublish = pauseMs > 0 ? () =>
 {
     Console.Out.WriteLine("publishing"); // a group's outputs are durable and audited; their renames follow the pause
     Console.Out.Flush();
-    Thread.Sleep(pause * 5);
+    Thread.Sleep(pause * 10);
 } : null;
 var outcomes = args[0] == "protect"
     ? route.Protect(files, new FileKeys { KeyIds = [args[2]] },

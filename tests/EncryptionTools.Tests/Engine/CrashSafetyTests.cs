@@ -111,10 +111,13 @@ public class CrashSafetyTests(ITestOutputHelper output)
             using var scene = new Scene(mode);
             var published = new ConcurrentQueue<string>();
             var publishing = new StrongBox<int>();
-            // The first round kills at a random time (staging, publishing or between groups); the others while a
-            // group publishes (its outputs durable and audited, their renames under way), plus a random delay.
+            // The first round kills at a random time (staging, publishing or between groups); the others once a group
+            // is publishing (its outputs durable and audited): the host pauses 150 ms before its renames, so rounds 1
+            // and 2 kill within that pause (nothing of the group renamed) and the last one around and after the renames.
+            // Delays tied to the pause, not to the machine's speed: on a quiet machine every kill used to land late.
             var group = round == 0 ? 0 : 1;
-            var delay = round == 0 ? RandomNumberGenerator.GetInt32(200, 2500) : RandomNumberGenerator.GetInt32(0, 120);
+            var delay = round == 0 ? RandomNumberGenerator.GetInt32(200, 2500)
+                : round < KillsPerMode - 1 ? RandomNumberGenerator.GetInt32(0, 100) : RandomNumberGenerator.GetInt32(100, 220);
             using var host = StartHost(scene, mode, pauseMs: 15, published, publishing);
             var clock = Stopwatch.StartNew();
             while (Volatile.Read(ref publishing.Value) < group && !host.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(2);
