@@ -22,10 +22,7 @@ public class KmsInteropJsReadsOursTests
 {
     private static KmsEndpoint Kms => KmsEndpoint.Instance;
 
-    private static readonly Dictionary<string, string> Context = new(StringComparer.Ordinal)
-    {
-        ["purpose"] = "kms-interop", ["B"] = "upper", ["a"] = "lower", ["ключ"] = "значение", ["\U0001F600"] = "grin",
-    };
+    private static IReadOnlyDictionary<string, string> Context => KmsJs.Context;
 
     public KmsInteropJsReadsOursTests() => KmsTestProvider.Register();
 

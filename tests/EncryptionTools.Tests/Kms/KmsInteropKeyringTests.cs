@@ -19,10 +19,7 @@ public class KmsInteropKeyringTests
 {
     private static KmsEndpoint Kms => KmsEndpoint.Instance;
 
-    private static readonly Dictionary<string, string> Context = new(StringComparer.Ordinal)
-    {
-        ["purpose"] = "kms-interop", ["B"] = "upper", ["a"] = "lower", ["ключ"] = "значение", ["\U0001F600"] = "grin",
-    };
+    private static IReadOnlyDictionary<string, string> Context => KmsJs.Context;
 
     private static UnprotectRequest To(string destination, IReadOnlyDictionary<string, string>? expect = null) =>
         new() { Keyrings = [], Destination = destination, RequiredEncryptionContext = expect };

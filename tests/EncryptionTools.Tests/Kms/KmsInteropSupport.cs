@@ -34,6 +34,13 @@ internal sealed record HeaderEdk(string ProviderId, string ProviderInfo, byte[] 
 /// </summary>
 internal static class KmsJs
 {
+    /// <summary>The encryption context of the interop messages: mixed case, non-ASCII and a surrogate pair, so both sides
+    /// must agree on the serialized order and bytes the context that KMS binds.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Context = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["purpose"] = "kms-interop", ["B"] = "upper", ["a"] = "lower", ["ключ"] = "значение", ["\U0001F600"] = "grin",
+    };
+
     public const string Account = "123456789012";
 
     private static KmsEndpoint Kms => KmsEndpoint.Instance;

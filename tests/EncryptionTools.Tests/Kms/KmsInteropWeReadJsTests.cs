@@ -21,10 +21,7 @@ public class KmsInteropWeReadJsTests
 {
     private static KmsEndpoint Kms => KmsEndpoint.Instance;
 
-    private static readonly Dictionary<string, string> Context = new(StringComparer.Ordinal)
-    {
-        ["purpose"] = "kms-interop", ["B"] = "upper", ["a"] = "lower", ["ключ"] = "значение", ["\U0001F600"] = "grin",
-    };
+    private static IReadOnlyDictionary<string, string> Context => KmsJs.Context;
 
     public KmsInteropWeReadJsTests() => KmsTestProvider.Register();
 
