@@ -44,7 +44,7 @@ internal static class StdioCommands
         return Write(r, cli, source, destination, request.Force, FileAction.Decrypted, output =>
         {
             var result = ops.Unprotect(counted, output, source, restrictTo, request, buffer, cli.CancellationToken);
-            return (counted.Count, result.PlaintextLength);
+            return (counted.BytesRead, result.PlaintextLength);
         });
     }
 
@@ -85,28 +85,5 @@ internal static class StdioCommands
             ? CliContext.ToJson(new List<FileOperationResult> { result }, CliJson.Default.ListFileOperationResult)
             : $"{action.ToString().ToLowerInvariant()} {CliContext.Field(source, 1024)} -> {CliContext.Field(path, 1024)} ({bytesIn:N0} -> {bytesOut:N0} bytes)");
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Counts the bytes read (the message's length from a pipe, which has none).</summary>
-    private sealed class CountingReadStream(Stream inner) : Stream
-    {
-        public long Count { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            Count += n;
-            return n;
-        }
     }
 }

@@ -65,29 +65,13 @@ internal readonly record struct SourceSnapshot(long Length, DateTime LastWriteUt
 /// Reads a source while refusing to go past the length it had at the start (a file growing under us) and counting
 /// and optionally hashing what it passes on. <see cref="Finish"/> checks the read stopped exactly at that length.
 /// </summary>
-internal sealed class GuardedReadStream(Stream inner, string path, long expectedLength, IncrementalHash? hash) : Stream
+internal sealed class GuardedReadStream(Stream inner, string path, long expectedLength, IncrementalHash? hash) : CountingReadStream(inner)
 {
-    public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
+    protected override void OnRead(ReadOnlySpan<byte> data)
     {
-        var n = inner.Read(buffer);
-        BytesRead += n;
         if (BytesRead > expectedLength)
             throw new SourceChangedException(path, $"it grew past the {expectedLength} bytes it had when reading began") { Target = path };
-        hash?.AppendData(buffer[..n]);
-        return n;
+        hash?.AppendData(data);
     }
 
     public void Finish()
