@@ -77,8 +77,10 @@ public class CrashSafetyTests(ITestOutputHelper output)
         public void Dispose() => Dir.Dispose();
     }
 
-    /// <summary>Starts the host; each "published" line it prints is collected as it comes.</summary>
-    private static Process StartHost(Scene scene, Mode mode, int pauseMs, ConcurrentQueue<string> published, StrongBox<int>? publishing = null)
+    /// <summary>Starts the host; each "published" line it prints is collected as it comes (<paramref name="reader"/>
+    /// ends once its output is drained).</summary>
+    private static Process StartHost(Scene scene, Mode mode, int pauseMs, ConcurrentQueue<string> published, out Thread reader,
+        StrongBox<int>? publishing = null)
     {
         var psi = new ProcessStartInfo(RepoPaths.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(HostDll);
@@ -89,13 +91,18 @@ public class CrashSafetyTests(ITestOutputHelper output)
         if (mode == Mode.EncryptInPlace) psi.ArgumentList.Add("--in-place");
         foreach (var input in mode == Mode.DecryptBeside ? scene.Ciphertexts.Keys : scene.Originals.Keys) psi.ArgumentList.Add(input);
         var host = new Process { StartInfo = psi };
-        host.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.StartsWith("published ", StringComparison.Ordinal) == true) published.Enqueue(e.Data["published ".Length..]);
-            else if (e.Data == "publishing" && publishing is not null) Interlocked.Increment(ref publishing.Value);
-        };
         host.Start();
-        host.BeginOutputReadLine();
+        // A thread of its own reads the host's lines: the thread pool's async reads can lag by more than the host's pause
+        // while parallel tests keep the pool busy, and a "publishing" line seen late puts every kill after the batch.
+        reader = new Thread(() =>
+        {
+            while (host.StandardOutput.ReadLine() is { } line)
+            {
+                if (line.StartsWith("published ", StringComparison.Ordinal)) published.Enqueue(line["published ".Length..]);
+                else if (line == "publishing" && publishing is not null) Interlocked.Increment(ref publishing.Value);
+            }
+        }) { IsBackground = true, Name = "crash host stdout" };
+        reader.Start();
         return host;
     }
 
@@ -118,7 +125,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
             var group = round == 0 ? 0 : 1;
             var delay = round == 0 ? RandomNumberGenerator.GetInt32(200, 2500)
                 : round < KillsPerMode - 1 ? RandomNumberGenerator.GetInt32(0, 100) : RandomNumberGenerator.GetInt32(100, 220);
-            using var host = StartHost(scene, mode, pauseMs: 15, published, publishing);
+            using var host = StartHost(scene, mode, pauseMs: 15, published, out var reader, publishing);
             var clock = Stopwatch.StartNew();
             while (Volatile.Read(ref publishing.Value) < group && !host.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(2);
             Thread.Sleep(delay);
@@ -135,6 +142,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
                 host.WaitForExit();
                 Assert.True(host.ExitCode == 0, $"the host failed ({host.ExitCode}): {host.StandardError.ReadToEnd()}");
             }
+            Assert.True(reader.Join(30_000), "the host's output was not drained");
             var outputs = CheckAfterKill(scene, mode, published.ToList());
             output.WriteLine($"{mode} round {round}: kill at group {group} + {delay} ms, at {clock.Elapsed.TotalSeconds:F1} s: {(exited ? "finished first" : "killed")}, {published.Count} reported, {outputs} of {Files} outputs whole");
             if (!exited && outputs < Files) killedMidway++;
@@ -148,10 +156,10 @@ public class CrashSafetyTests(ITestOutputHelper output)
     {
         using var scene = new Scene(Mode.EncryptBeside);
         var published = new ConcurrentQueue<string>();
-        using (var host = StartHost(scene, Mode.EncryptBeside, pauseMs: 0, published))
+        using (var host = StartHost(scene, Mode.EncryptBeside, pauseMs: 0, published, out var reader))
         {
             Assert.True(host.WaitForExit(90_000));
-            host.WaitForExit(); // the output reader has drained
+            Assert.True(reader.Join(30_000), "the host's output was not drained");
             Assert.True(host.ExitCode == 0, host.StandardError.ReadToEnd());
         }
         Assert.Equal(Files, CheckAfterKill(scene, Mode.EncryptBeside, published.ToList()));
