@@ -191,7 +191,8 @@ public abstract class FileCmdlet : KeyStoreCmdlet, IDisposable
             WriteWarning(result.Warning ?? $"'{result.Source}' was skipped.");
             return;
         }
-        WriteObject(passThru ? new FileInfo(result.Destination!) : result with { KeyLabels = Session.KeyLabels(result.Keys) });
+        if (passThru) WriteObject(new FileInfo(result.Destination!));
+        else WriteObject(PSObjects.WithLiteralPath(result with { KeyLabels = Session.KeyLabels(result.Keys) }, nameof(FileOperationResult.Destination)));
     }
 
     private FedBatch? _fed;

@@ -23,6 +23,8 @@ public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssembly
             // Several runspaces of one process may import the module; the registry and the load context are the process's.
             if (_imports++ == 0) KeyringProviders.Register(AwsKmsArn.ProviderId, id => AwsKmsArn.TryParse(id, out _), KmsLoadContext.LoadProvider);
         }
+        // The store's first-use costs, on the other core while PowerShell finishes the import (see StoreWarmUp).
+        StoreWarmUp.Start();
     }
 
     public void OnRemove(PSModuleInfo psModuleInfo)

@@ -28,6 +28,28 @@ public sealed class FileCmdletTests(ModuleRunspace ps)
     }
 
     [Fact]
+    public void ResultsPipedToTheNextFileCmdletBindItsLiteralPathEvenWithWildcardCharactersInTheName()
+    {
+        // 'a[1].csv' read as a -Path wildcard matches 'a1.csv', a decoy here: only -LiteralPath names the right file.
+        using var box = new Sandbox();
+        var plain = box.File("a[1].csv", "the real one");
+        box.File("a1.csv", "decoy");
+        var r = ps.Run("""
+            New-EncKey -Alias alias/t -StorePath $store | Out-Null
+            $p = Protect-File -LiteralPath $plain -KeyId alias/t -StorePath $store
+            $p.LiteralPath -eq $p.Destination
+            $i = $p | Get-EncFileInfo -StorePath $store
+            $i.LiteralPath -eq $i.Path
+            $i | Unprotect-File -Destination "$root/out" -StorePath $store | Out-Null
+            Get-Content -Raw -LiteralPath "$root/out/a[1].csv"
+            """, Vars(box, ("plain", plain)));
+        r.AssertNoErrors();
+        Assert.Equal([true, true], r.Output.Take(2).Select(o => o.BaseObject));
+        Assert.Equal("the real one", r.Output[^1].ToString());
+        Assert.False(File.Exists(Path.Combine(box.Root, "a1.csv.enc")));
+    }
+
+    [Fact]
     public void AMissingPathIsPathNotFoundWithThePathAsTarget()
     {
         using var box = new Sandbox();

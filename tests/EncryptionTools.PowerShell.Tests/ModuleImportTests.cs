@@ -32,4 +32,25 @@ public sealed class ModuleImportTests(ModuleRunspace ps)
         r.AssertNoErrors();
         Assert.Equal("secret text", Assert.Single(r.Output).ToString());
     }
+
+    [Fact]
+    public void TheImportTimeWarmUpRunsAndLeavesNoStoreNoFileAndNoAuditRecord()
+    {
+        // A real pwsh whose store locations (ENCRYPTIONTOOLS_STORE, and the per-user default under XDG_DATA_HOME) point
+        // into an empty sandbox.
+        using var box = new Sandbox();
+        var data = Path.Combine(box.Root, "data");
+        var r = ChildPwsh.Run("""
+            $done = [EncryptionTools.Engine.Store.StoreWarmUp]::Completion
+            $ran = $done.Wait(60000) -and $done.Result
+            $left = @(Get-ChildItem -LiteralPath $env:ENCRYPTIONTOOLS_STORE, (Join-Path $env:XDG_DATA_HOME 'EncryptionTools') -Force -ErrorAction Ignore).Count
+            @{ Ran = $ran; Left = $left; Open = @([EncryptionTools.Engine.Store.KeyStoreProviders]::OpenLocations).Count } | ConvertTo-Json -Compress
+            """, box.Root, env: new Dictionary<string, string?> { ["XDG_DATA_HOME"] = data });
+        var json = r.Json();
+        Assert.True(json.GetProperty("Ran").GetBoolean(), r.Output);
+        Assert.Equal(0, json.GetProperty("Left").GetInt32());
+        Assert.Equal(0, json.GetProperty("Open").GetInt32());
+        Assert.False(Directory.Exists(Path.Combine(box.Root, "store")));
+        Assert.False(Directory.Exists(Path.Combine(data, "EncryptionTools")));
+    }
 }

@@ -155,9 +155,15 @@ internal static class StoreSchema
         WriteIndented = false,
         // Never embedded in HTML: escaping quotes as \u0022 would only double the size of every policy.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        // Generated metadata (enums as names, through UseStringEnumConverter): no reflection at run time, which keeps
-        // the first use of the store fast and works in the Native AOT CLI.
+        // Generated metadata and enums as names: no reflection at run time, which keeps the first use of the store fast
+        // and works in the Native AOT CLI.
         TypeInfoResolver = StoreJsonContext.Default,
+        Converters =
+        {
+            new StoreEnumConverter<KeyState>(), new StoreEnumConverter<KeySpec>(), new StoreEnumConverter<KeyUsage>(),
+            new StoreEnumConverter<KeyOrigin>(), new StoreEnumConverter<KeyManager>(), new StoreEnumConverter<RotationType>(),
+            new StoreEnumConverter<StoreProtection>(),
+        },
     };
 
     /// <summary>The data document's metadata under <see cref="Json"/>: the typed overloads need no reflection.</summary>
@@ -213,8 +219,7 @@ internal static class StoreSchema
 }
 
 /// <summary>Source-generated serialization metadata of the store's documents.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    UseStringEnumConverter = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StoreDocument))]
 [JsonSerializable(typeof(StoreDescriptor))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext;

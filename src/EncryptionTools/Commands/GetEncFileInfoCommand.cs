@@ -19,7 +19,7 @@ public sealed class GetEncFileInfoCommand : FileInputCmdlet
         {
             try
             {
-                WriteObject(Session.Describe(file));
+                WriteObject(PSObjects.WithLiteralPath(Session.Describe(file), nameof(EncryptedFileInfo.Path)));
             }
             catch (Exception ex) when (ex is Engine.EncryptionToolsException or IOException or UnauthorizedAccessException)
             {

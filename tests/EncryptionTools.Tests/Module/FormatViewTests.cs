@@ -13,7 +13,6 @@ public class FormatViewTests
 {
     private static string ModuleDir => Path.Combine(ModuleLayout.RepoRoot, "src", "EncryptionTools");
     private static XDocument Format => XDocument.Load(Path.Combine(ModuleDir, "EncryptionTools.Format.ps1xml"));
-    private static XDocument Types => XDocument.Load(Path.Combine(ModuleDir, "EncryptionTools.Types.ps1xml"));
 
     private static readonly Assembly[] Assemblies =
         [typeof(EncryptionTools.Engine.EncryptionToolsException).Assembly, ModuleLayout.ModuleAssembly];
@@ -121,18 +120,26 @@ public class FormatViewTests
     }
 
     [Fact]
-    public void TypeExtensionsNameRealTypesAndProperties()
+    public void TheModuleShipsNoTypeData()
     {
-        foreach (var typeElement in Types.Root!.Elements("Type"))
-        {
-            var name = typeElement.Element("Name")!.Value;
-            var type = Resolve(name);
-            Assert.True(type is not null, $"Types.ps1xml extends '{name}', which is not a type of the module.");
-            foreach (var referenced in typeElement.Descendants("ReferencedProperties").Elements("Name"))
-                Assert.True(type!.GetProperty(referenced.Value) is not null, $"{name} has no property '{referenced.Value}' for its default display set.");
-            foreach (var alias in typeElement.Descendants("AliasProperty"))
-                Assert.True(type!.GetProperty(alias.Element("ReferencedMemberName")!.Value) is not null,
-                    $"{name}: alias '{alias.Element("Name")!.Value}' points at a missing property.");
-        }
+        // A types file costs every import PowerShell's first-use work of loading one; the views cover display and
+        // file results carry their LiteralPath alias as an instance member.
+        Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex(@"^\s*TypesToProcess\s*=", System.Text.RegularExpressions.RegexOptions.Multiline), ModuleLayout.ManifestText);
+        Assert.Empty(Directory.EnumerateFiles(ModuleDir, "*.Types.ps1xml"));
+    }
+
+    [Theory]
+    [InlineData("EncryptionTools.Engine.Inspection.EncryptedFileInfo")]
+    [InlineData("EncryptionTools.Engine.Inspection.EncryptedDataKeyInfo")]
+    [InlineData("EncryptionTools.Engine.Files.FileOperationResult")]
+    [InlineData("EncryptionTools.Engine.Files.RewrapResult")]
+    [InlineData("EncryptionTools.Engine.Compliance.ComplianceFinding")]
+    [InlineData("EncryptionTools.Engine.Audit.AuditEvent")]
+    [InlineData("EncryptionTools.Engine.Store.EncKeyPackage")]
+    public void TypesThatCarryFileTextOrKeyMaterialHaveAListView(string type)
+    {
+        // Without one, Format-List prints every property raw: a header's or a file name's control characters, or the
+        // key material of a package.
+        Assert.Contains(Views, v => v.Element("ViewSelectedBy")!.Elements("TypeName").Any(t => t.Value == type) && v.Element("ListControl") is not null);
     }
 }

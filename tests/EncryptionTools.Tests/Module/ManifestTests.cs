@@ -47,12 +47,12 @@ public class ManifestTests
         // The module project's own output is the folder build.sh publishes to out/EncryptionTools.
         var folder = Path.Combine(ModuleLayout.RepoRoot, "src", "EncryptionTools", "bin", "Release", "net8.0");
         Assert.True(Directory.Exists(folder), "Build the module in Release first: " + folder);
-        foreach (var file in ModuleLayout.ManifestList("FormatsToProcess").Concat(ModuleLayout.ManifestList("TypesToProcess"))
+        foreach (var file in ModuleLayout.ManifestList("FormatsToProcess")
                      .Append(ModuleLayout.ManifestValue("RootModule")).Append("EncryptionTools.psd1"))
             Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} is missing from the module folder.");
         // The host supplies System.Management.Automation; a copy in the module folder would shadow it.
         Assert.False(File.Exists(Path.Combine(folder, "System.Management.Automation.dll")));
-        foreach (var xml in ModuleLayout.ManifestList("FormatsToProcess").Concat(ModuleLayout.ManifestList("TypesToProcess")))
+        foreach (var xml in ModuleLayout.ManifestList("FormatsToProcess"))
             _ = XDocument.Load(Path.Combine(folder, xml));
     }
 
