@@ -6,7 +6,8 @@ namespace EncryptionTools.Module;
 
 /// <summary>
 /// Import-Module: AWS KMS key ARNs are routed to the AWS KMS keyring, which is loaded (with the AWS SDK, into
-/// <see cref="KmsLoadContext"/>) only when a command first names a KMS key or opens a KMS-wrapped data key.
+/// <see cref="KmsLoadContext"/>) only when a command first names a KMS key or opens a KMS-wrapped data key; and the
+/// store's first-use work starts on a background thread (<see cref="StoreWarmUp"/>).
 /// Remove-Module: every store provider of the process drops and wipes its cached document (key material included) and
 /// its audit key, and every unlocked root key is forgotten, so nothing decrypted outlives the module; when the last
 /// runspace that imported the module removes it, KMS keys are no longer routed.
