@@ -27,8 +27,9 @@ internal static class RsaRecipient
         {
             rsa.ImportFromPem(pem);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
+            // ArgumentException: no PEM key in the text; CryptographicException: a key label over a body that is no key.
             rsa.Dispose();
             throw new EncryptionToolsException(ErrorCatalog.InvalidRecipientPublicKey,
                 $"{(source is null ? "The recipient key" : $"'{source}'")} is not an RSA public key in PEM form: {ex.Message}", ex) { Target = source };
