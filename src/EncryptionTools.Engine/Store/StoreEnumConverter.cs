@@ -5,8 +5,8 @@ namespace EncryptionTools.Engine.Store;
 
 /// <summary>
 /// An enum of the store's documents as its member name, as System.Text.Json's string enum converter writes it. Built
-/// here because that converter reflects over the enum's members when it is created, once per enum: most of the cost of
-/// a process's first store read. Reads what it wrote before: names (any case) and integer values; anything else, such
+/// here because that converter reflects over the enum's members when it is created, once per enum: a large part of
+/// the cost of a process's first store read. Reads what it wrote before: names (any case) and integer values; anything else, such
 /// as a name this version does not define, is invalid data.
 /// </summary>
 internal sealed class StoreEnumConverter<T> : JsonConverter<T> where T : struct, Enum

@@ -10,8 +10,8 @@ namespace EncryptionTools.Engine.Store;
 /// (loading the platform's crypto library), the first calls into libc (marshalling stubs, the account lookups),
 /// resolving the caller's account and evaluating a key policy. The module starts this on a background thread at
 /// import, on made-up data, so that it overlaps PowerShell's own import and the session's first store command finds it
-/// done. It reads no store, writes nothing, records nothing, and any failure
-/// is ignored: the real call simply pays for what was not warmed.
+/// done. It reads no store, writes nothing, records nothing, and any failure is ignored: the real call simply pays for
+/// what was not warmed.
 /// </summary>
 public static class StoreWarmUp
 {
