@@ -100,6 +100,26 @@ public sealed class KmsModuleTests
     }
 
     [Fact]
+    public void TheAuditRecordOfAKmsCallShowsItsRequestIdInTheListView()
+    {
+        // The id AWS gives each call is what ties the store's audit record to the KMS side's CloudTrail event.
+        using var box = new Sandbox();
+        var key = _kms.CreateKey();
+        var r = _ps.Run("""
+            New-EncKey -Alias alias/local -StorePath $store | Out-Null
+            Set-Content -LiteralPath (Join-Path $root a.txt) -Value 'payroll'
+            Protect-File -LiteralPath (Join-Path $root a.txt) -KeyId $key, alias/local -StorePath $store | Out-Null
+            $event = Get-EncAuditEvent -StorePath $store | Where-Object RequestId | Select-Object -Last 1
+            $event.RequestId
+            $event | Format-List | Out-String -Width 120
+            """, Vars(box, ("key", key)));
+        r.AssertNoErrors();
+        var requestId = r.Output[0]?.ToString();
+        Assert.False(string.IsNullOrEmpty(requestId), "No audit record of the KMS call carries a request id.");
+        Assert.Matches(@"(?m)^RequestId\s+:\s+" + System.Text.RegularExpressions.Regex.Escape(requestId!) + @"\s*$", r.Output[^1].ToString());
+    }
+
+    [Fact]
     public void StrictByDefaultAFileOfAnUnnamedKmsKeyIsKmsKeyNotAllowed()
     {
         using var box = new Sandbox();
