@@ -7,8 +7,8 @@ namespace EncryptionTools.Cli;
 
 /// <summary>
 /// A compliance finding's remediation as enctools commands, rendered from its commands as data (never from the
-/// PowerShell text). A remediation with a step the CLI cannot do (policies, grants, Set-EncKey, store protection)
-/// is given whole in PowerShell, labelled so.
+/// PowerShell text), or as the AWS CLI calls they are for a KMS key. A remediation with a step the CLI cannot do
+/// (policies, grants, Set-EncKey, store protection) is given whole in PowerShell, labelled so.
 /// </summary>
 internal static class CliRemediation
 {
@@ -55,6 +55,9 @@ internal static class CliRemediation
                 return "enctools key rotate " + Quote(key) + Store();
             case "Remove-EncKeyAlias" when Only("AliasName") && Value("AliasName") is { } alias:
                 return "enctools alias delete " + Quote(alias) + Store();
+            // KMS keys are managed with the AWS CLI: its line is a shell line already, each word quoted for POSIX here.
+            case "aws" when args.All(a => a.Name is null && a.Value is not null):
+                return "aws " + string.Join(' ', args.Select(a => Quote(a.Value!)));
             case "chmod" when args.Count == 2 && args[0].Kind == RemediationArgumentKind.Number && args[1].Value is { } file:
                 return "chmod " + Convert.ToString(long.Parse(args[0].Value!, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + Quote(file);
             default:
