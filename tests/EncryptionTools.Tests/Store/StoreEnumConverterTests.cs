@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EncryptionTools.Engine.Store;
@@ -13,26 +12,11 @@ namespace EncryptionTools.Tests.Store;
 /// </summary>
 public class StoreEnumConverterTests
 {
-    /// <summary>Every enum of the document and the descriptor, found by walking the schema's types.</summary>
-    private static readonly Type[] Enums = Walk(typeof(StoreDocument), []).Concat(Walk(typeof(StoreDescriptor), [])).Distinct().ToArray();
+    /// <summary>Every enum of the document and the descriptor.</summary>
+    private static readonly Type[] Enums = StoreSchemaProperties.Of(typeof(StoreDocument)).Concat(StoreSchemaProperties.Of(typeof(StoreDescriptor)))
+        .Select(p => p.Value).Where(t => t.IsEnum).Distinct().ToArray();
 
     public static TheoryData<Type> SchemaEnums() => new(Enums);
-
-    private static IEnumerable<Type> Walk(Type type, HashSet<Type> seen)
-    {
-        if (!seen.Add(type)) yield break;
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            if (property.GetCustomAttribute<JsonIgnoreAttribute>() is not null) continue;
-            var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            t = t.IsGenericType ? t.GetGenericArguments()[^1] : t;
-            if (t.IsEnum) yield return t;
-            else if (t.Assembly == typeof(StoreDocument).Assembly && t.IsClass)
-                foreach (var inner in Walk(t, seen)) yield return inner;
-        }
-        foreach (var nested in type.GetNestedTypes().Where(n => n.IsClass))
-            foreach (var inner in Walk(nested, seen)) yield return inner;
-    }
 
     [Fact]
     public void TheSchemaHasEnums()
