@@ -53,4 +53,38 @@ public sealed class ModuleImportTests(ModuleRunspace ps)
         Assert.False(Directory.Exists(Path.Combine(box.Root, "store")));
         Assert.False(Directory.Exists(Path.Combine(data, "EncryptionTools")));
     }
+    [Fact]
+    public void ASessionsFirstStoreReadCompilesNoSerializerCode()
+    {
+        // The store's documents are read without System.Text.Json's serializer, whose metadata for them is generic code
+        // that no precompiled image holds: hundreds of methods compiled on every session's first command. Watched here
+        // as the runtime reports each method it compiles, in a pwsh that has not touched the serializer.
+        using var box = new Sandbox();
+        ps.Run("New-EncKey -Alias alias/first -StorePath $store | Out-Null", new Dictionary<string, object?> { ["store"] = box.StorePath }).AssertNoErrors();
+        var r = ChildPwsh.Run($$"""
+            Add-Type -TypeDefinition @'
+            using System.Collections.Concurrent; using System.Diagnostics.Tracing;
+            public sealed class CompiledMethods : EventListener {
+                public static readonly ConcurrentQueue<string> Names = new ConcurrentQueue<string>();
+                protected override void OnEventSourceCreated(EventSource source) {
+                    if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x10);
+                }
+                protected override void OnEventWritten(EventWrittenEventArgs e) {
+                    if (e.EventName != null && e.EventName.StartsWith("MethodJittingStarted")) Names.Enqueue(e.Payload[4] + "::" + e.Payload[5]);
+                }
+            }
+            '@
+            $listener = [CompiledMethods]::new()
+            Import-Module '{{ModuleRunspace.ModulePath.Replace("'", "''")}}'
+            $null = [EncryptionTools.Engine.Store.StoreWarmUp]::Completion.Wait(60000)
+            $keys = @(Get-EncKey -StorePath '{{box.StorePath.Replace("'", "''")}}')
+            Start-Sleep -Milliseconds 200
+            $all = [CompiledMethods]::Names.ToArray()
+            @{ Keys = $keys.Count; Compiled = $all.Count; Serializer = @($all -like 'System.Text.Json.Serialization*') } | ConvertTo-Json -Compress
+            """, box.Root, import: false);
+        var json = r.Json();
+        Assert.Equal(1, json.GetProperty("Keys").GetInt32());
+        Assert.True(json.GetProperty("Compiled").GetInt32() > 100, "the listener saw too few compilations to be listening: " + r.Output);
+        Assert.Empty(json.GetProperty("Serializer").EnumerateArray().Select(e => e.GetString()));
+    }
 }

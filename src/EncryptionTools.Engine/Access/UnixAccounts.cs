@@ -35,16 +35,28 @@ internal static class UnixAccounts
             return Build(entry, GroupsFromEtc(entry));
         }
         var user = LookupPasswd(uid, null);
-        var groups = gids.Prepend(gid).Distinct().Select(g => new GroupInfo(GroupName(g), g)).ToArray();
-        return new CallerIdentity(user?.Name, uid, groups: groups);
+        return new CallerIdentity(user?.Name, uid, groups: Groups(gid, gids));
     }
 
     public static CallerIdentity? LookupUser(string name) => LookupPasswd(null, name) is { } e ? Build(e, GroupsOf(e)) : null;
 
     public static CallerIdentity? LookupUid(uint uid) => LookupPasswd(uid, null) is { } e ? Build(e, GroupsOf(e)) : null;
 
-    private static CallerIdentity Build(PasswdEntry e, IEnumerable<uint> gids) =>
-        new(e.Name, e.Uid, groups: gids.Prepend(e.Gid).Distinct().Select(g => new GroupInfo(GroupName(g), g)).ToArray());
+    private static CallerIdentity Build(PasswdEntry e, IEnumerable<uint> gids) => new(e.Name, e.Uid, groups: Groups(e.Gid, gids.ToArray()));
+
+    /// <summary>The primary group, then each other group once. Plain loops: LINQ over uint is generic code that no
+    /// precompiled image holds, compiled at run time on a session's first store command.</summary>
+    private static GroupInfo[] Groups(uint primary, uint[] others)
+    {
+        var groups = new List<GroupInfo>(others.Length + 1) { new(GroupName(primary), primary) };
+        foreach (var gid in others)
+        {
+            var seen = false;
+            foreach (var group in groups) seen |= group.Gid == gid;
+            if (!seen) groups.Add(new GroupInfo(GroupName(gid), gid));
+        }
+        return groups.ToArray();
+    }
 
     public static string? GroupName(uint gid)
     {

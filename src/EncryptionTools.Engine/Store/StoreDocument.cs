@@ -155,8 +155,8 @@ internal static class StoreSchema
         WriteIndented = false,
         // Never embedded in HTML: escaping quotes as \u0022 would only double the size of every policy.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        // Generated metadata and enums as names: no reflection at run time, which keeps the first use of the store fast
-        // and works in the Native AOT CLI.
+        // Generated metadata and enums as names: no reflection at run time, which works in the Native AOT CLI. Reads go
+        // through StoreJsonReader, to the same rules, without building this metadata.
         TypeInfoResolver = StoreJsonContext.Default,
         Converters =
         {
@@ -166,7 +166,7 @@ internal static class StoreSchema
         },
     };
 
-    /// <summary>The data document's metadata under <see cref="Json"/>: the typed overloads need no reflection.</summary>
+    /// <summary>The data document's metadata under <see cref="Json"/>, for writes (reads use <see cref="StoreJsonReader"/>).</summary>
     internal static readonly JsonTypeInfo<StoreDocument> DocumentInfo = TypeInfo<StoreDocument>(Json);
 
     internal static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
@@ -191,7 +191,7 @@ internal static class StoreSchema
         {
             if (version == CurrentDataVersion)
             {
-                doc = JsonSerializer.Deserialize(utf8, DocumentInfo);
+                doc = StoreJsonReader.ReadDocument(utf8);
             }
             else
             {

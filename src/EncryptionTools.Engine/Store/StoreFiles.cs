@@ -69,20 +69,24 @@ internal sealed class StoreDescriptor
         public byte[] WrappedKey { get; set; } = [];
     }
 
-    private static readonly JsonTypeInfo<StoreDescriptor> Json = StoreSchema.TypeInfo<StoreDescriptor>(new(StoreSchema.Json) { WriteIndented = true });
+    /// <summary>The serializer's metadata, built on the first write only (reads use <see cref="StoreJsonReader"/>).</summary>
+    private static class Writer
+    {
+        internal static readonly JsonTypeInfo<StoreDescriptor> Info = StoreSchema.TypeInfo<StoreDescriptor>(new(StoreSchema.Json) { WriteIndented = true });
+    }
 
     /// <summary>Written as schema 1 unless it needs 2 (AwsKms protection), so a module that predates AwsKms still opens the
     /// other stores and refuses a KMS-protected one as too new rather than as corrupt.</summary>
     public byte[] Serialize()
     {
         SchemaVersion = Protection == StoreProtection.AwsKms ? StoreSchema.CurrentDescriptorVersion : 1;
-        return JsonSerializer.SerializeToUtf8Bytes(this, Json);
+        return JsonSerializer.SerializeToUtf8Bytes(this, Writer.Info);
     }
 
     public static StoreDescriptor Parse(byte[] utf8, string location)
     {
         StoreDescriptor? descriptor;
-        try { descriptor = JsonSerializer.Deserialize(utf8, Json); }
+        try { descriptor = StoreJsonReader.ReadDescriptor(utf8); }
         catch (JsonException ex)
         {
             throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData,

@@ -5,8 +5,8 @@ using EncryptionTools.Engine.Access;
 namespace EncryptionTools.Engine.Store;
 
 /// <summary>
-/// The first read of a store in a process pays once for work that does not depend on the store: System.Text.Json
-/// building its metadata for the store's documents (a property list per type), the first HKDF, AES-GCM and HMAC
+/// The first read of a store in a process pays once for work that does not depend on the store: the first parse of its
+/// documents (compiling what the precompiled image lacks), the first HKDF, AES-GCM and HMAC
 /// (loading the platform's crypto library), the first calls into libc (marshalling stubs, the account lookups),
 /// resolving the caller's account and evaluating a key policy. The module starts this on a background thread at
 /// import, on made-up data, so that it overlaps PowerShell's own import and the session's first store command finds it
