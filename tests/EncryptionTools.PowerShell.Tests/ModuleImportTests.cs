@@ -87,4 +87,52 @@ public sealed class ModuleImportTests(ModuleRunspace ps)
         Assert.True(json.GetProperty("Compiled").GetInt32() > 100, "the listener saw too few compilations to be listening: " + r.Output);
         Assert.Empty(json.GetProperty("Serializer").EnumerateArray().Select(e => e.GetString()));
     }
+    [Fact]
+    public void TheWarmUpCompilesTheFirstCommandsPowerShellMethodsAndPowerShellStillWorks()
+    {
+        // In the pinned pwsh the list was recorded in, nearly every entry names a method of this PowerShell: a list
+        // gone stale (a new pin, not re-recorded) compiles little and fails here. With ENCRYPTIONTOOLS_WARMUP=0 nothing runs.
+        using var box = new Sandbox();
+        const string script = """
+            $type = (Get-Module EncryptionTools).ImplementingAssembly.GetType('EncryptionTools.Module.FirstCommandWarmUp')
+            $ran = [EncryptionTools.Engine.Store.StoreWarmUp]::Completion.Wait(3000)
+            $stream = $type.Assembly.GetManifestResourceStream('EncryptionTools.FirstCommandMethods.txt')
+            $entries = @((New-Object IO.StreamReader $stream).ReadToEnd() -split "`n" | Where-Object { $_ -and -not $_.StartsWith('#') }).Count
+            $prepared = $type.GetProperty('Prepared', [Reflection.BindingFlags]'Static,NonPublic').GetValue($null)
+            New-EncKey -Alias alias/after | Out-Null
+            $shown = Get-EncKey | Out-String
+            @{ Ran = $ran; Entries = $entries; Prepared = $prepared; Shown = $shown.Contains('alias/after') } | ConvertTo-Json -Compress
+            """;
+        var on = ChildPwsh.Run(script, box.Root).Json();
+        Assert.True(on.GetProperty("Ran").GetBoolean());
+        Assert.True(on.GetProperty("Shown").GetBoolean());
+        var entries = on.GetProperty("Entries").GetInt32();
+        Assert.True(entries > 200, $"{entries} entries");
+        var prepared = on.GetProperty("Prepared").GetInt32();
+        Assert.True(prepared >= entries * 3 / 4, $"{prepared} of {entries} listed methods compiled: re-record with tools/FirstCommandMethods/record.ps1");
+
+        using var box2 = new Sandbox();
+        var off = ChildPwsh.Run(script, box2.Root, env: new Dictionary<string, string?> { ["ENCRYPTIONTOOLS_WARMUP"] = "0" }).Json();
+        Assert.False(off.GetProperty("Ran").GetBoolean());
+        Assert.Equal(0, off.GetProperty("Prepared").GetInt32());
+        Assert.True(off.GetProperty("Shown").GetBoolean());
+    }
+
+    [Fact]
+    public void TheFirstCommandMethodsRecorderReproducesTheShippedList()
+    {
+        // The tool that made the list still runs and still finds what the list holds (the method set of one first
+        // command varies a little with timing, not more).
+        using var box = new Sandbox();
+        var recorded = Path.Combine(box.Root, "methods.txt");
+        var r = ChildPwsh.Run($"& '{Path.Combine(DocumentedExample.RepoRoot, "tools", "FirstCommandMethods", "record.ps1")}' -Module '{ModuleRunspace.ModulePath.Replace("'", "''")}' -Out '{recorded}'", box.Root, import: false);
+        Assert.True(r.ExitCode == 0, r.Output);
+        static HashSet<string> Entries(string path) => File.ReadLines(path).Where(l => l.Length > 0 && l[0] != '#').ToHashSet(StringComparer.Ordinal);
+        var shipped = Entries(Path.Combine(DocumentedExample.RepoRoot, "src", "EncryptionTools", "FirstCommandMethods.txt"));
+        var now = Entries(recorded);
+        Assert.True(now.All(e => e.Contains("::", StringComparison.Ordinal) && !e.Contains('`', StringComparison.Ordinal) && !e.EndsWith("::.cctor", StringComparison.Ordinal)), r.Output);
+        var common = shipped.Intersect(now).Count();
+        Assert.True(common >= shipped.Count * 4 / 5 && common >= now.Count * 4 / 5,
+            $"{common} in common of {shipped.Count} shipped and {now.Count} recorded: re-record with tools/FirstCommandMethods/record.ps1");
+    }
 }

@@ -18,16 +18,22 @@ public static class StoreWarmUp
     private static int _started;
     private static readonly TaskCompletionSource<bool> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes when the warm-up has run: true when every step ran (tests and diagnostics).</summary>
+    /// <summary>Completes when the warm-up (and what followed it) has run: true when every step of the store's ran (tests and diagnostics).</summary>
     public static Task<bool> Completion => Done.Task;
 
-    /// <summary>Starts the warm-up once per process; later calls do nothing.</summary>
-    public static void Start()
+    /// <summary>Starts the warm-up once per process, followed on the same thread by <paramref name="then"/> (the caller's own
+    /// warm-up, which must not throw); later calls do nothing. One thread: on two cores, a second would compete with the session.</summary>
+    public static void Start(Action? then = null)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
         try
         {
-            new Thread(() => Done.TrySetResult(Run())) { IsBackground = true, Name = "EncryptionTools warm-up" }.Start();
+            new Thread(() =>
+            {
+                var ran = Run();
+                then?.Invoke();
+                Done.TrySetResult(ran);
+            }) { IsBackground = true, Name = "EncryptionTools warm-up" }.Start();
         }
         catch (OutOfMemoryException)
         {
