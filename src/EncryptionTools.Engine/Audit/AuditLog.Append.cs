@@ -294,7 +294,7 @@ public sealed partial class AuditLog
         w.WriteNumber("seq", sequence);
         w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
         w.WriteString("principal", e.Principal);
-        w.WriteString("host", e.Host ?? Environment.MachineName);
+        w.WriteString("host", e.Host ?? CurrentHostName.Value);
         w.WriteNumber("pid", e.ProcessId ?? Environment.ProcessId);
         w.WriteString("process", e.ProcessName ?? CurrentProcessName.Value);
         if (e.Command is not null) w.WriteString("command", e.Command);

@@ -45,6 +45,8 @@ public sealed partial class AuditLog
     private static readonly byte[] MacPrefix = ",\"mac\":\""u8.ToArray();
     private const int MacSuffixLength = 8 + 64 + 2; // ,"mac":"<64 hex>"}
     private static readonly ConcurrentDictionary<string, object> Gates = new(StringComparer.Ordinal);
+    /// <summary>Read once: Environment.MachineName asks the OS on every call, once per record of a batch of thousands.</summary>
+    private static readonly Lazy<string> CurrentHostName = new(() => Environment.MachineName);
     private static readonly Lazy<string> CurrentProcessName = new(() =>
     {
         try
