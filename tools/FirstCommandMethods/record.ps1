@@ -32,7 +32,8 @@ try {
     # The key is made by another process: the recorded one must not have compiled anything of the store's.
     $output = & $pwsh @pwshArgs -NoProfile -NonInteractive -Command "Import-Module '$quoted'; New-EncKey -Alias alias/record | Out-Null" 2>&1
     if ($LASTEXITCODE) { throw "Making the key failed ($LASTEXITCODE): $output" }
-    $env:DOTNET_JitStdOutFile = Join-Path $work 'jit.txt'
+    $jitFile = Join-Path $work 'jit.txt'
+    $env:DOTNET_JitStdOutFile = $jitFile
     $env:DOTNET_JitDisasmSummary = '1'
     $output = & $pwsh @pwshArgs -NoProfile -NonInteractive -Command @"
 Import-Module '$quoted'
@@ -46,7 +47,7 @@ Get-EncKey | Out-Default
 
     $inside = $false
     $seen = [Collections.Generic.HashSet[string]]::new()
-    $lines = foreach ($line in [IO.File]::ReadLines($env:DOTNET_JitStdOutFile ?? (Join-Path $work 'jit.txt'))) {
+    $lines = foreach ($line in [IO.File]::ReadLines($jitFile)) {
         # "  12: JIT compiled Namespace.Type+Nested:Method(args) [Tier0, IL size=..]"
         if ($line -notmatch '^\s*\d+: JIT compiled (?<type>[^:(]+):(?<method>[^(]+)\(.*\[(?<tier>[^,\]]+)') { continue }
         $type, $method, $tier = $Matches.type, $Matches.method, $Matches.tier
