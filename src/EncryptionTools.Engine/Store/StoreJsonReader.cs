@@ -343,9 +343,10 @@ internal static class StoreJsonReader
         _ => throw Mismatch(ref r, "base64 bytes"),
     };
 
-    /// <summary>A member's name in any case, or any 32-bit number, as <see cref="StoreEnumConverter{T}"/> reads it; by
-    /// <see cref="Type"/> rather than generically, as generic enum code over these types would be compiled at run time.</summary>
-    private static int Member(ref Utf8JsonReader r, Type type)
+    /// <summary>An enum of the store's documents: a member's name in any case, or any 32-bit number (what the serializer's
+    /// string enum converter read; <see cref="StoreEnumConverter{T}"/> reads through this too). By <see cref="Type"/>
+    /// rather than generically, as generic enum code over these types would be compiled at run time.</summary>
+    internal static int Member(ref Utf8JsonReader r, Type type)
     {
         if (r.TokenType == JsonTokenType.String)
         {
