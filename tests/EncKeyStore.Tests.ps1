@@ -373,6 +373,21 @@ Describe 'Unlock-EncKeyStore' {
         $errs[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
     }
 
+    It 'asks for the password when none is given, and says what to do where it cannot ask (-NonInteractive)' {
+        Unlock-EncKeyStore -StorePath $store -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'EncKeyStorePasswordRequired,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $errs[0].Exception.Message | Should -BeLike '*-Password*ENCRYPTIONTOOLS_STORE_PASSWORD*'
+        (Get-EncKeyStore -StorePath $store).IsUnlocked | Should -BeFalse
+    }
+
+    It 'needs no password for a store that has none' {
+        $plain = New-TestStorePath
+        New-EncKeyStore -Path $plain -Protection File | Out-Null
+        (Unlock-EncKeyStore -StorePath $plain -PassThru).IsUnlocked | Should -BeTrue
+    }
+
     It 'unlocks with the right password and a timeout' {
         $info = Unlock-EncKeyStore -StorePath $store -Password (ConvertTo-TestSecureString 'pester pass') -Timeout 60 -PassThru
         $info.IsUnlocked | Should -BeTrue

@@ -145,6 +145,31 @@ Describe 'Lock-EncKeyStore on a KMS-protected store' {
     }
 }
 
+Describe 'Unlock-EncKeyStore on a KMS-protected store' {
+    It 'asks KMS once, with no password, and holds the root key for -Timeout' {
+        $kmsKey = New-KmsKey 'EncryptionTools store root key'
+        $store = StoreDir 'unlocking'
+        New-EncKeyStore -Path $store -KmsKeyId $kmsKey | Out-Null
+        New-EncKey -Alias alias/unlock -StorePath $store | Out-Null
+        Lock-EncKeyStore -StorePath $store
+
+        $info = Unlock-EncKeyStore -StorePath $store -Timeout '02:00:00' -PassThru
+        $info.Protection | Should -Be 'AwsKms'
+        $info.IsUnlocked | Should -BeTrue
+        $info.UnlockedUntil | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddMinutes(100))
+        Invoke-Kms DisableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null
+        try {
+            (Get-EncKey -KeyId alias/unlock -StorePath $store).KeyState | Should -Be 'Enabled'
+            Lock-EncKeyStore -StorePath $store
+            Unlock-EncKeyStore -StorePath $store -ErrorAction SilentlyContinue -ErrorVariable failed
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsKeyDisabled*'
+            (Get-EncKeyStore -StorePath $store).IsUnlocked | Should -BeFalse
+        }
+        finally { Invoke-Kms EnableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null }
+    }
+}
+
 Describe 'A copy of a KMS-protected store' {
     It 'opens elsewhere with no key file and no password, and decrypts a file made before the copy' {
         $kmsKey = New-KmsKey 'EncryptionTools store root key'

@@ -27,6 +27,7 @@ public sealed class DocumentedExampleTests(ExampleFixture world) : IClassFixture
         ["Get-EncKey#3"] = ("Unlock-EncKeyStore -StorePath $root/srv/keys -Password $password", []),
         ["Lock-EncKeyStore#1"] = ("Set-EncKeyStore -Protection Password -Password $password -Confirm:$false | Out-Null; Lock-EncKeyStore | Out-Null", [ExampleFixture.StorePassword]),
         ["Unlock-EncKeyStore#1"] = ("Set-EncKeyStore -Protection Password -Password $password -Confirm:$false | Out-Null; Lock-EncKeyStore | Out-Null", [ExampleFixture.StorePassword]),
+        ["Unlock-EncKeyStore#3"] = ("New-EncKeyStore -Path $root/srv/fleet-keys -KmsKeyId 'arn:aws:kms:us-east-1:123456789012:alias/store-root' | Out-Null", []),
         ["Set-EncKeyStore#1"] = ("", ["New-store-pass-2"]),
         ["Set-EncKeyStore#2"] = ("Set-EncKeyStore -Protection Password -Password $password -Confirm:$false | Out-Null", [ExampleFixture.StorePassword, "New-store-pass-2"]),
         ["Set-EncKeyAlias#2"] = ("New-EncKeyAlias -AliasName alias/reports/2026 -KeyId alias/reports", []),

@@ -46,6 +46,40 @@ public sealed class EncKeyStoreAndAuditTests(ModuleRunspace ps)
     }
 
     [Fact]
+    public void UnlockWithoutAPasswordAsksAHostThatCanAskAndOtherwiseSaysWhatIsMissing()
+    {
+        using var box = new Sandbox();
+        var r = ps.Run("""
+            New-EncKey -Alias alias/a -StorePath $store | Out-Null
+            Set-EncKeyStore -Protection Password -Password (ConvertTo-SecureString 'Correct-horse-1' -AsPlainText -Force) -StorePath $store -Confirm:$false | Out-Null
+            Lock-EncKeyStore -StorePath $store | Out-Null
+            Unlock-EncKeyStore -StorePath $store
+            """, Vars(box));
+        // This runspace has no host to ask.
+        var error = SingleError(r, "EncKeyStorePasswordRequired", ErrorCategory.AuthenticationError, Path.GetFullPath(box.StorePath));
+        Assert.Contains("-Password", error.Exception.Message, StringComparison.Ordinal);
+
+        // A host that can ask is asked once, for a SecureString, as PowerShell asks for a mandatory one.
+        var host = new ScriptedHost(["Correct-horse-1"]);
+        using (var runspace = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace(host, ExampleFixture.Session(pester: false)))
+        {
+            runspace.Open();
+            using var asking = System.Management.Automation.PowerShell.Create();
+            asking.Runspace = runspace;
+            asking.AddScript("param($s) (Unlock-EncKeyStore -StorePath $s -Timeout 120 -PassThru).IsUnlocked").AddArgument(box.StorePath);
+            var output = asking.Invoke();
+            Assert.False(asking.HadErrors, string.Join("; ", asking.Streams.Error));
+            Assert.Equal([true], output.Select(o => o.BaseObject));
+        }
+        var after = ps.Run("""
+            (Get-EncKey -KeyId alias/a -StorePath $store).KeyState
+            Lock-EncKeyStore -StorePath $store | Out-Null
+            """, Vars(box));
+        after.AssertNoErrors();
+        Assert.Equal(["Enabled"], after.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
     public void SetEncKeyStoreWhatIfKeepsTheProtection()
     {
         using var box = new Sandbox();

@@ -50,17 +50,19 @@ internal sealed class KmsRootKeyProtector(StoreContext store, StoreAuditTrail au
         if (secret.KmsUses is { } sink) foreach (var use in uses.Items) sink.Record(use);
     }
 
-    public byte[] Recover(StoreDescriptor descriptor)
+    public byte[] Recover(StoreDescriptor descriptor) => Unlocked(descriptor) ?? Fetch(descriptor, LocalKeyStore.DefaultUnlockTimeout);
+
+    /// <summary>The root key from KMS now, kept for this process for <paramref name="keepFor"/> (Unlock-EncKeyStore asks
+    /// KMS up front and chooses how long; the caller zeroes what it gets).</summary>
+    public byte[] Fetch(StoreDescriptor descriptor, TimeSpan keepFor)
     {
-        var cached = Unlocked(descriptor);
-        if (cached is not null) return cached;
         var uses = new KeyUses();
         var root = Unwrap(descriptor, uses);
         // The kms:Decrypt that opened the store goes into its audit log ahead of the first record this process writes.
         foreach (var use in uses.Items)
             audit.Defer(ExternalKeyUseRecorder.ToEvent(use, null, "the key store's root key") with
                 { Time = store.Now, StoreLocation = store.Location, StoreId = descriptor.StoreId });
-        UnlockedRootKeys.Put(store.Location, descriptor.StoreId, root, store.Now + LocalKeyStore.DefaultUnlockTimeout);
+        UnlockedRootKeys.Put(store.Location, descriptor.StoreId, root, store.Now + keepFor);
         return root;
     }
 

@@ -61,14 +61,29 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
         if (span <= TimeSpan.Zero || span > TimeSpan.FromDays(365))
             throw StoreContext.Invalid("The unlock timeout must be more than zero and at most 365 days.");
         var descriptor = repository.ReadDescriptor() ?? throw store.StoreMissing();
-        if (descriptor.Protection != StoreProtection.Password) return GetStoreInfo(); // nothing to unlock
-        var root = protection.Password.Unwrap(descriptor, password, "StoreUnlock");
-        try
+        if (descriptor.Protection == StoreProtection.AwsKms)
         {
-            repository.LoadDocument(descriptor, root); // the data must open with it; gives the audit log its key
-            UnlockedRootKeys.Put(store.Location, descriptor.StoreId, root, store.Now + span);
+            // One kms:Decrypt now, kept for the timeout asked: a runbook learns at once whether KMS lets it in.
+            var kmsRoot = protection.Kms.Fetch(descriptor, span);
+            try { repository.LoadDocument(descriptor, kmsRoot); }
+            catch { UnlockedRootKeys.Remove(store.Location); throw; }
+            finally { CryptographicOperations.ZeroMemory(kmsRoot); }
         }
-        finally { CryptographicOperations.ZeroMemory(root); }
+        else if (descriptor.Protection != StoreProtection.Password) return GetStoreInfo(); // nothing to unlock
+        else
+        {
+            if (password.IsEmpty)
+                throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired,
+                    $"The key store '{store.Location}' is protected by a password: give it (-Password), or set {LocalKeyStore.PasswordEnvironmentVariable} for unattended runs.")
+                { Target = store.Location };
+            var root = protection.Password.Unwrap(descriptor, password, "StoreUnlock");
+            try
+            {
+                repository.LoadDocument(descriptor, root); // the data must open with it; gives the audit log its key
+                UnlockedRootKeys.Put(store.Location, descriptor.StoreId, root, store.Now + span);
+            }
+            finally { CryptographicOperations.ZeroMemory(root); }
+        }
         audit.Emit(new StoreEvent { Time = store.Now, Operation = "StoreUnlocked", StoreLocation = store.Location, StoreId = descriptor.StoreId, Detail = $"until {store.Now + span:u}" });
         return GetStoreInfo();
     }

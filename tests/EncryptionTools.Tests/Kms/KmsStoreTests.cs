@@ -388,6 +388,38 @@ public class KmsStoreTests
     }
 
     [Fact]
+    public void Unlock_asks_KMS_once_now_and_keeps_the_root_key_for_the_timeout_given()
+    {
+        var arn = Kms.CreateKey();
+        using var t = NewKmsStore(arn);
+        var id = t.Store.NewKey(new NewKeyRequest()).KeyId;
+        var store = Fresh(t);
+        static int Opens(LocalKeyStore s, string arn) =>
+            s.QueryAudit().Count(e => e.Action == "kms:Decrypt" && e.KeyId == arn && (e.Reason ?? "").Contains("root key", StringComparison.Ordinal));
+        var before = Opens(t.Open(), arn);
+        UnlockedRootKeys.Remove(t.Location);
+
+        // No password: KMS is the lock. The root key is fetched now and held for the hour asked, not the default 15 minutes.
+        var info = store.Unlock([], TimeSpan.FromHours(1));
+        Assert.True(info.IsUnlocked);
+        Assert.Equal(t.Clock.Now + TimeSpan.FromHours(1), info.UnlockedUntil);
+        Assert.Equal(before + 1, Opens(store, arn));
+        Assert.Contains(t.Events.Events, e => e.Operation == "StoreUnlocked" && e.Succeeded);
+
+        Kms.Disable(arn);
+        t.Clock.Advance(TimeSpan.FromMinutes(30)); // past the default, within the hour
+        Assert.Equal([id], KeyIds(t.Open()));
+        t.Clock.Advance(TimeSpan.FromMinutes(31));
+        KmsFails("KmsKeyDisabled", () => t.Open().GetKeys());
+
+        // A refused unlock says why with KMS's id and leaves nothing held.
+        KmsFails("KmsKeyDisabled", () => Fresh(t).Unlock([], TimeSpan.FromHours(1)));
+        Assert.False(t.Open().GetStoreInfo().IsUnlocked);
+        Kms.Enable(arn);
+        Assert.True(Fresh(t).VerifyAuditLog().IsValid);
+    }
+
+    [Fact]
     public void Only_a_key_or_alias_ARN_names_the_KMS_key_and_nothing_is_made_for_a_bad_one()
     {
         using var t = new TestStore(passwordIterations: 1000);

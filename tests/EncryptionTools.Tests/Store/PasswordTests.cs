@@ -39,6 +39,13 @@ public class PasswordTests
         Assert.Contains("wrong", wrong.Message);
         Assert.Equal(before, Snapshot(t));
         Assert.Contains(t.Events.Events, e => e.Operation == "StoreUnlockFailed" && !e.Succeeded);
+        // No password at all is a different error (the cmdlet asks the host on it), and not a failed guess.
+        var failures = t.Events.Events.Count(e => e.Operation == "StoreUnlockFailed");
+        var missing = StoreAssert.Fails(StoreErrorIds.StorePasswordRequired, () => t.Store.Unlock([]));
+        Assert.Equal(t.Location, missing.Target);
+        Assert.Contains("ENCRYPTIONTOOLS_STORE_PASSWORD", missing.Message);
+        Assert.Equal(failures, t.Events.Events.Count(e => e.Operation == "StoreUnlockFailed"));
+        Assert.Equal(before, Snapshot(t));
 
         // Changing needs the current password; a wrong one changes nothing.
         StoreAssert.Fails(StoreErrorIds.StorePasswordRequired, () => t.Store.SetProtection(new ProtectionChange { NewPassword = "new".ToCharArray() }));
