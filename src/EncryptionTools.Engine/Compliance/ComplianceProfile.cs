@@ -21,7 +21,7 @@ public sealed record ComplianceProfile
     /// </summary>
     public int? MaximumKeyVersionLag { get; init; }
 
-    /// <summary>The store's root key must be password-protected (ET4002).</summary>
+    /// <summary>The store's root key must be protected by a password or an AWS KMS key (ET4002).</summary>
     public bool RequirePassword { get; init; }
 
     /// <summary>Exportable keys are allowed (ET2005 when false).</summary>

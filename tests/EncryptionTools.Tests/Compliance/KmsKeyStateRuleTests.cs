@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EncryptionTools.Engine.Compliance;
 using EncryptionTools.Engine.Keyrings;
+using EncryptionTools.Engine.Store;
 using EncryptionTools.Kms;
 using EncryptionTools.Tests.Kms;
 
@@ -18,6 +19,18 @@ public sealed class KmsKeyStateRuleTests : IDisposable
     private static readonly string[] KmsRules = ["ET1011", "ET1012", "ET1013", "ET1014"];
 
     public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public void ET4002_AStoreWhoseRootKeyAnAwsKmsKeyProtectsMeetsRequirePassword()
+    {
+        KmsTestProvider.Register();
+        _f.NewKey();
+        var profile = new ComplianceProfile { RequirePassword = true };
+        Assert.Contains("File", Assert.Single(_f.Findings(ComplianceRules.StoreWithoutPassword, profile)).Message, StringComparison.Ordinal);
+        _f.Keys.SetProtection(new ProtectionChange { Protection = StoreProtection.AwsKms, KmsKeyId = Kms.CreateKey() });
+        Assert.Empty(_f.Findings(ComplianceRules.StoreWithoutPassword, profile));
+        Assert.Contains(ComplianceRules.StoreWithoutPassword, _f.Run(profile).Summary.RulesEvaluated);
+    }
 
     [Fact]
     public void ET1011_AFileUnderADisabledKmsKeyIsReportedOncePerFile()
