@@ -170,6 +170,36 @@ Describe 'Unlock-EncKeyStore on a KMS-protected store' {
     }
 }
 
+Describe 'Restore-EncKeyStore -KmsKeyId' {
+    It 'brings a backup back under an AWS KMS key, with no root key file, and refuses a bad key id before reading the backup' {
+        $source = StoreDir 'backed-up'
+        New-EncKey -Alias alias/dr -StorePath $source | Out-Null
+        $plain = New-Plain 'dr.txt'
+        Protect-File -LiteralPath $plain -KeyId alias/dr -StorePath $source | Out-Null
+        $backup = Join-Path $work 'dr.etb'
+        $pass = ConvertTo-SecureString 'offline backup 3' -AsPlainText -Force
+        Backup-EncKeyStore -Path $backup -Password $pass -StorePath $source | Out-Null
+
+        $target = StoreDir 'restored-kms'
+        Restore-EncKeyStore -Path $backup -Password $pass -StorePath $target -KmsKeyId 'alias/store-root' -ErrorAction SilentlyContinue -ErrorVariable failed |
+            Should -BeNullOrEmpty
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsInvalidKeyIdentifier*'
+        $failed[0].TargetObject | Should -Be 'alias/store-root'
+        $target | Should -Not -Exist
+
+        $kmsKey = New-KmsKey 'EncryptionTools restored store root key'
+        $info = Restore-EncKeyStore -Path $backup -Password $pass -StorePath $target -KmsKeyId $kmsKey -Confirm:$false
+        $info.Protection | Should -Be 'AwsKms'
+        $info.KmsKeyArn | Should -Be $kmsKey
+        Join-Path $target 'root.key' | Should -Not -Exist
+        Unprotect-File -LiteralPath "$plain.enc" -Destination (Join-Path $work 'dr.out.txt') -StorePath $target | Out-Null
+        Get-Content -LiteralPath (Join-Path $work 'dr.out.txt') -Raw | Should -BeExactly 'payroll dr.txt'
+        (Get-EncAuditEvent -StorePath $target | Where-Object { $_.Action -eq 'kms:Encrypt' -and $_.KeyId -eq $kmsKey }) | Should -Not -BeNullOrEmpty
+        (Test-EncAuditLog -StorePath $target).IsValid | Should -BeTrue
+    }
+}
+
 Describe 'A copy of a KMS-protected store' {
     It 'opens elsewhere with no key file and no password, and decrypts a file made before the copy' {
         $kmsKey = New-KmsKey 'EncryptionTools store root key'

@@ -40,6 +40,16 @@ public abstract class EncryptionToolsCmdlet : PSCmdlet
         WriteError(ErrorRecordFactory.Create(exception, target));
     }
 
+    /// <summary>False, with KmsInvalidKeyIdentifier written, for a -KmsKeyId that is not an AWS KMS key ARN or alias ARN:
+    /// refused before anything is asked of KMS or written.</summary>
+    protected bool IsKmsKeyIdValid(string? kmsKeyId)
+    {
+        if (kmsKeyId is null || Engine.Keyrings.AwsKmsArn.TryParse(kmsKeyId.Trim(), out _)) return true;
+        WriteEngineError(new EncryptionToolsException(ErrorCatalog.KmsInvalidKeyIdentifier,
+            $"-KmsKeyId '{UntrustedText.Neutralize(kmsKeyId)}' is not an AWS KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id> or ...:alias/<name>)."), kmsKeyId);
+        return false;
+    }
+
     /// <summary>
     /// Resolves -Path (wildcards) or -LiteralPath to FileSystem paths; unresolvable items become per-item errors. A
     /// literal path must exist unless <paramref name="mustExist"/> is false (a location about to be created).

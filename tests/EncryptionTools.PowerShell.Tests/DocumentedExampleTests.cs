@@ -33,6 +33,7 @@ public sealed class DocumentedExampleTests(ExampleFixture world) : IClassFixture
         ["Set-EncKeyAlias#2"] = ("New-EncKeyAlias -AliasName alias/reports/2026 -KeyId alias/reports", []),
         ["Test-EncryptionCompliance#3"] = ("Unlock-EncKeyStore -StorePath $root/srv/keys -Password $password", []),
         ["Restore-EncKeyStore#1"] = ("Backup-EncKeyStore -Path ./keys-backup.etb -Password $password | Out-Null", []),
+        ["Restore-EncKeyStore#3"] = ("Backup-EncKeyStore -Path ./keys-backup.etb -Password $password | Out-Null", []),
         ["Restore-EncKeyStore#2"] = ("New-EncKey -StorePath $root/srv/dr-keys -Alias alias/dr-restore -KeySpec RSA_3072 | Out-Null; " +
             "(Export-EncKey -KeyId alias/dr-restore -StorePath $root/srv/dr-keys -PublicKeyOnly -Confirm:$false).PublicKeyPem | Set-Content ./dr.pem; " +
             "Backup-EncKeyStore -Path ./keys-dr.etb -RecipientPublicKey ./dr.pem | Out-Null", []),

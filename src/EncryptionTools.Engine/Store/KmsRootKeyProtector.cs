@@ -41,7 +41,7 @@ internal sealed class KmsRootKeyProtector(StoreContext store, StoreAuditTrail au
     public void Protect(StoreDescriptor descriptor, byte[] root, RootKeySecret secret)
     {
         var keyId = ValidateKeyId(secret.KmsKeyId);
-        var uses = new KeyUses();
+        var uses = new KmsRootKeyCalls();
         var provider = Provider(keyId);
         byte[] blob;
         try { blob = provider.WrapSecret(keyId, root, Context(descriptor.StoreId), uses); }
@@ -56,7 +56,7 @@ internal sealed class KmsRootKeyProtector(StoreContext store, StoreAuditTrail au
     /// KMS up front and chooses how long; the caller zeroes what it gets).</summary>
     public byte[] Fetch(StoreDescriptor descriptor, TimeSpan keepFor)
     {
-        var uses = new KeyUses();
+        var uses = new KmsRootKeyCalls();
         var root = Unwrap(descriptor, uses);
         // The kms:Decrypt that opened the store goes into its audit log ahead of the first record this process writes.
         foreach (var use in uses.Items)
@@ -112,7 +112,7 @@ internal sealed class KmsRootKeyProtector(StoreContext store, StoreAuditTrail au
     /// The key ARN of the wrap: the ARN given when it names a key; for an alias, the key KMS reported using (the
     /// provider's record of the call), else DescribeKey's answer. Null when neither says: the alias is used to unwrap.
     /// </summary>
-    private static string? ResolvedKeyArn(IKeyringProvider provider, string keyId, KeyUses uses)
+    private static string? ResolvedKeyArn(IKeyringProvider provider, string keyId, KmsRootKeyCalls uses)
     {
         if (AwsKmsArn.TryParse(keyId, out var given) && !given.IsAlias) return keyId;
         foreach (var use in uses.Items)
@@ -140,14 +140,5 @@ internal sealed class KmsRootKeyProtector(StoreContext store, StoreAuditTrail au
         surfaced = new EncryptionToolsException(error,
             $"Cannot {doing} the key store '{store.Location}' with AWS KMS key '{UntrustedText.Neutralize(keyId)}': {ex.Message}", ex) { Target = store.Location };
         return true;
-    }
-
-    private sealed class KeyUses : IKeyUseSink
-    {
-        public List<ExternalKeyUse> Items { get; } = [];
-        public void Record(ExternalKeyUse use)
-        {
-            lock (Items) Items.Add(use);
-        }
     }
 }

@@ -170,16 +170,11 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
                     if (target == StoreProtection.AwsKms)
                     {
                         // KMS first: a key KMS refuses (denied, disabled, unreachable) changes nothing, not even the log.
-                        var uses = new KmsCalls();
+                        var uses = new KmsRootKeyCalls();
                         replacement = protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, null, null, kmsKeyId, uses);
                         protection.Kms.VerifyRecoverable(StoreDescriptor.Parse(replacement.Serialize(), store.Location), newRoot, uses);
                         // Each KMS call of the wrap, with its request id, to match CloudTrail.
-                        recorded.AddRange(uses.Items.Select(use => new StoreEvent
-                        {
-                            Time = store.Now, Operation = use.Operation == "kms:Decrypt" ? "KeyUsedToDecrypt" : "KeyUsedToEncrypt", StoreLocation = store.Location,
-                            StoreId = descriptor.StoreId, KeyId = use.KeyIdentifier, Action = use.Operation, Succeeded = use.Succeeded, RequestId = use.RequestId,
-                            Detail = $"{use.ProviderId}: the store's root key",
-                        }));
+                        recorded.AddRange(uses.Events(store, descriptor.StoreId));
                     }
                     audit.RecordAhead(doc, recorded, changed: true); // the change is in the log before it is made
                     replacement ??= protection.BuildDescriptor(descriptor.StoreId, descriptor.CreationDate, newRoot, target, newPassword,
@@ -218,12 +213,6 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
     private static bool SameKmsKey(StoreDescriptor descriptor, string keyId) =>
         descriptor.AwsKms is { } wrap && AwsKmsArn.TryParse(keyId, out var arn) && !arn.IsAlias
         && string.Equals(wrap.KeyId, keyId, StringComparison.Ordinal) && (wrap.KeyArn is null || string.Equals(wrap.KeyArn, keyId, StringComparison.Ordinal));
-
-    private sealed class KmsCalls : IKeyUseSink
-    {
-        public List<ExternalKeyUse> Items { get; } = [];
-        public void Record(ExternalKeyUse use) { lock (Items) Items.Add(use); }
-    }
 
     /// <summary>A protection as the audit log records it: the KMS key ARN is no secret (CloudTrail names it too).</summary>
     private static string Describe(StoreProtection mode, string? kmsKeyId) => mode == StoreProtection.AwsKms ? $"{mode} ({kmsKeyId})" : mode.ToString();

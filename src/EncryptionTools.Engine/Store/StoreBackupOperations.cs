@@ -102,38 +102,20 @@ internal sealed class StoreBackupOperations(StoreContext store, RootKeyProtectio
             var mode = RootKeyProtection.ModeOf(protection, RootKeyProtection.DefaultProtection());
             if (mode == StoreProtection.Password && (protection.NewPassword is null || protection.NewPassword.Length == 0))
                 throw new KeyStoreLockedException(StoreErrorIds.StorePasswordRequired, "Password protection of the restored store needs a password (-StorePassword).");
-            using (repository.AcquireWriteLock(create: true))
+            var root = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
+            try
             {
-                if (repository.ReadDescriptor() is not null) throw store.StoreExists();
-                if (File.Exists(store.DataPath) && !File.Exists(store.InitMarkerPath))
-                    throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData,
-                        $"'{store.Location}' has a key store data file but no descriptor; nothing was restored over it.") { Target = store.Location };
-                audit.SetAsideForeignAuditLog();
-                StoreFiles.WriteAtomically(store.InitMarkerPath, []);
-                if (payload.AuditFiles.Count > 0)
+                // KMS first: a key it refuses (denied, disabled, unreachable) leaves the location as it was.
+                StoreDescriptor? kmsDescriptor = null;
+                var kmsCalls = new KmsRootKeyCalls();
+                if (mode == StoreProtection.AwsKms)
                 {
-                    if (OperatingSystem.IsWindows()) Directory.CreateDirectory(store.AuditDirectory);
-                    else Directory.CreateDirectory(store.AuditDirectory, StorePermissions.DirectoryMode);
-                    foreach (var (name, content) in payload.AuditFiles) StoreFiles.WriteAtomically(Path.Combine(store.AuditDirectory, name), content);
+                    kmsDescriptor = rootKeys.BuildDescriptor(doc.StoreId, doc.CreationDate, root, mode, null, null, protection.KmsKeyId, kmsCalls);
+                    rootKeys.Kms.VerifyRecoverable(StoreDescriptor.Parse(kmsDescriptor.Serialize(), store.Location), root, kmsCalls);
                 }
-                var root = RandomNumberGenerator.GetBytes(StoreFiles.RootKeyBytes);
-                try
-                {
-                    var descriptor = rootKeys.BuildDescriptor(doc.StoreId, doc.CreationDate, root, mode, protection.NewPassword, protection.PasswordIterations, protection.KmsKeyId);
-                    audit.RememberAuditKey(doc);
-                    audit.NoteAnchor(doc);
-                    StoreEvent[] restored = [new StoreEvent { Time = store.Now, Operation = "StoreRestored", Action = "StoreRestored", StoreLocation = store.Location,
-                        StoreId = doc.StoreId, Detail = $"from a backup of {payload.BackupDate:u} of '{UntrustedText.Neutralize(payload.SourceLocation, 256)}'; {doc.Keys.Count} key(s); protection {mode}" }];
-                    audit.RecordAhead(doc, restored, changed: true);
-                    repository.Save(descriptor, doc, root);
-                    repository.CommitDescriptor(descriptor, root);
-                    File.Delete(store.InitMarkerPath);
-                    AtomicFile.FsyncDirectory(store.Location);
-                    if (RootKeyProtection.KeepsRootKey(mode)) UnlockedRootKeys.Put(store.Location, doc.StoreId, root, store.Now + LocalKeyStore.DefaultUnlockTimeout);
-                    audit.SendToSink(restored);
-                }
-                finally { CryptographicOperations.ZeroMemory(root); }
+                Write(doc, payload, root, mode, protection, kmsDescriptor, kmsCalls);
             }
+            finally { CryptographicOperations.ZeroMemory(root); }
         }
         catch (EncryptionToolsException ex)
         {
@@ -143,6 +125,41 @@ internal sealed class StoreBackupOperations(StoreContext store, RootKeyProtectio
         finally { doc.ZeroMaterial(); }
         cache.Drop();
         return administration.GetStoreInfo();
+    }
+
+    /// <summary>The restore's writes, under the store's lock; a KMS wrap was made and checked before it.</summary>
+    private void Write(StoreDocument doc, StoreBackupFormat.Payload payload, byte[] root, StoreProtection mode, ProtectionChange protection,
+        StoreDescriptor? kmsDescriptor, KmsRootKeyCalls kmsCalls)
+    {
+        using (repository.AcquireWriteLock(create: true))
+        {
+            if (repository.ReadDescriptor() is not null) throw store.StoreExists();
+            if (File.Exists(store.DataPath) && !File.Exists(store.InitMarkerPath))
+                throw new KeyStoreException(StoreErrorIds.StoreCorrupt, EngineErrorCategory.InvalidData,
+                    $"'{store.Location}' has a key store data file but no descriptor; nothing was restored over it.") { Target = store.Location };
+            audit.SetAsideForeignAuditLog();
+            StoreFiles.WriteAtomically(store.InitMarkerPath, []);
+            if (payload.AuditFiles.Count > 0)
+            {
+                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(store.AuditDirectory);
+                else Directory.CreateDirectory(store.AuditDirectory, StorePermissions.DirectoryMode);
+                foreach (var (name, content) in payload.AuditFiles) StoreFiles.WriteAtomically(Path.Combine(store.AuditDirectory, name), content);
+            }
+            var descriptor = kmsDescriptor
+                ?? rootKeys.BuildDescriptor(doc.StoreId, doc.CreationDate, root, mode, protection.NewPassword, protection.PasswordIterations);
+            audit.RememberAuditKey(doc);
+            audit.NoteAnchor(doc);
+            List<StoreEvent> restored = [new StoreEvent { Time = store.Now, Operation = "StoreRestored", Action = "StoreRestored", StoreLocation = store.Location,
+                StoreId = doc.StoreId, Detail = $"from a backup of {payload.BackupDate:u} of '{UntrustedText.Neutralize(payload.SourceLocation, 256)}'; {doc.Keys.Count} key(s); protection {mode}" }];
+            restored.AddRange(kmsCalls.Events(store, doc.StoreId));
+            audit.RecordAhead(doc, restored, changed: true);
+            repository.Save(descriptor, doc, root);
+            repository.CommitDescriptor(descriptor, root);
+            File.Delete(store.InitMarkerPath);
+            AtomicFile.FsyncDirectory(store.Location);
+            if (RootKeyProtection.KeepsRootKey(mode)) UnlockedRootKeys.Put(store.Location, doc.StoreId, root, store.Now + LocalKeyStore.DefaultUnlockTimeout);
+            audit.SendToSink(restored);
+        }
     }
 
     /// <summary>Counts what passes through to the output (the backup's size).</summary>

@@ -52,12 +52,7 @@ public sealed class NewEncKeyStoreCommand : EncryptionToolsCmdlet
 
     protected override void ProcessRecord()
     {
-        if (KmsKeyId is not null && !AwsKmsArn.TryParse(KmsKeyId.Trim(), out _))
-        {
-            WriteEngineError(new EncryptionToolsException(ErrorCatalog.KmsInvalidKeyIdentifier,
-                $"-KmsKeyId '{KmsKeyId}' is not an AWS KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id> or ...:alias/<name>)."), KmsKeyId);
-            return;
-        }
+        if (!IsKmsKeyIdValid(KmsKeyId)) return;
         foreach (var location in Locations())
         {
             var mode = Protection ?? (KmsKeyId is not null ? StoreProtection.AwsKms : Password is not null ? StoreProtection.Password : DefaultProtection);

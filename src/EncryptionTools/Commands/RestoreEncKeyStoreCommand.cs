@@ -37,9 +37,14 @@ public sealed class RestoreEncKeyStoreCommand : KeyStoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? KeyStorePath { get; set; }
 
-    /// <summary>The restored store's root-key protection: File, Dpapi or Password (with -StorePassword).</summary>
+    /// <summary>The restored store's root-key protection: File, Dpapi, Password (with -StorePassword) or AwsKms (with -KmsKeyId).</summary>
     [Parameter]
     public StoreProtection? Protection { get; set; }
+
+    /// <summary>The AWS KMS key (key ARN or alias ARN) that wraps the restored store's root key; implies -Protection AwsKms.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KmsKeyId { get; set; }
 
     /// <summary>The restored store's password (implies -Protection Password).</summary>
     [Parameter]
@@ -51,6 +56,7 @@ public sealed class RestoreEncKeyStoreCommand : KeyStoreCmdlet
 
     protected override void ProcessRecord()
     {
+        if (!IsKmsKeyIdValid(KmsKeyId)) return;
         var literal = ParameterSetName == LiteralPathSet;
         foreach (var source in ResolveFileSystemPaths([literal ? LiteralPath : Path], literal))
         {
@@ -71,9 +77,10 @@ public sealed class RestoreEncKeyStoreCommand : KeyStoreCmdlet
                         Keyrings = keyring is null ? [] : [keyring],
                         Protection = new ProtectionChange
                         {
-                            Protection = Protection ?? (storePassword is not null ? StoreProtection.Password : null),
+                            Protection = Protection ?? (KmsKeyId is not null ? StoreProtection.AwsKms : storePassword is not null ? StoreProtection.Password : null),
                             NewPassword = storePassword,
                             PasswordIterations = StorePasswordIterations,
+                            KmsKeyId = KmsKeyId?.Trim(),
                         },
                     }));
                 }

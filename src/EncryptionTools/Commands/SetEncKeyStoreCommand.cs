@@ -41,12 +41,7 @@ public sealed class SetEncKeyStoreCommand : KeyStoreCmdlet
 
     protected override void ProcessRecord()
     {
-        if (KmsKeyId is not null && !AwsKmsArn.TryParse(KmsKeyId.Trim(), out _))
-        {
-            WriteEngineError(new EncryptionToolsException(ErrorCatalog.KmsInvalidKeyIdentifier,
-                $"-KmsKeyId '{KmsKeyId}' is not an AWS KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id> or ...:alias/<name>)."), KmsKeyId);
-            return;
-        }
+        if (!IsKmsKeyIdValid(KmsKeyId)) return;
         var mode = Protection ?? (KmsKeyId is not null ? StoreProtection.AwsKms : null);
         var what = mode is { } p ? $"Protect the root key with {p}{(KmsKeyId is null ? "" : " key " + KmsKeyId.Trim())}"
             : Password is not null ? "Set a new store password" : "Re-wrap the root key";

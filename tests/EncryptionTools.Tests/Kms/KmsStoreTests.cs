@@ -466,4 +466,43 @@ public class KmsStoreTests
         Assert.True(store.VerifyAuditLog().IsValid);
         Assert.False(File.Exists(restored.File("root.key")));
     }
+
+    [Fact]
+    public void A_restore_under_a_KMS_key_asks_KMS_before_it_writes_and_records_the_calls()
+    {
+        var source = new TestStore(passwordIterations: 1000);
+        using var _ = source;
+        var id = source.Store.NewKey(new NewKeyRequest { Alias = "alias/dr" }).KeyId;
+        var backup = new MemoryStream();
+        source.Store.Backup(backup, new StoreBackupProtection { Password = "offline-backup-2".ToCharArray(), PasswordIterations = 1000 });
+        var refusing = Kms.CreateKey();
+        Kms.Disable(refusing);
+
+        using var restored = new TestStore(passwordIterations: 1000);
+        backup.Position = 0;
+        KmsFails("KmsKeyDisabled", () => restored.Store.Restore(backup, new StoreRestoreRequest
+        {
+            Password = "offline-backup-2".ToCharArray(),
+            Protection = new ProtectionChange { Protection = StoreProtection.AwsKms, KmsKeyId = refusing },
+        }));
+        // Nothing was written: no marker of a half-made store, no audit log, no data.
+        Assert.Empty(Directory.Exists(restored.Location) ? Directory.EnumerateFileSystemEntries(restored.Location) : []);
+
+        var good = Kms.CreateKey();
+        backup.Position = 0;
+        var info = restored.Store.Restore(backup, new StoreRestoreRequest
+        {
+            Password = "offline-backup-2".ToCharArray(),
+            Protection = new ProtectionChange { KmsKeyId = good },
+        });
+        Assert.Equal(StoreProtection.AwsKms, info.Protection);
+        var store = Fresh(restored);
+        Assert.Equal([id], KeyIds(store));
+        Assert.False(File.Exists(restored.File("root.key")));
+        var audit = store.QueryAudit();
+        Assert.Contains(audit, e => e.Action == "StoreRestored");
+        foreach (var call in new[] { "kms:Encrypt", "kms:Decrypt" })
+            Assert.Contains(audit, e => e.Action == call && e.KeyId == good && !string.IsNullOrEmpty(e.RequestId));
+        Assert.True(store.VerifyAuditLog().IsValid);
+    }
 }
