@@ -20,6 +20,21 @@ BeforeAll {
         $path
     }
     function StoreDir([string] $Name) { Join-Path $work $Name }
+    # A store under a new KMS key, with one key of that alias, locked (the root key KMS gave is forgotten).
+    function New-LockedKmsStore([string] $Name, [string] $Alias) {
+        $kmsKey = New-KmsKey 'EncryptionTools store root key'
+        $store = StoreDir $Name
+        New-EncKeyStore -Path $store -KmsKeyId $kmsKey | Out-Null
+        New-EncKey -Alias $Alias -StorePath $store | Out-Null
+        Lock-EncKeyStore -StorePath $store
+        [pscustomobject]@{ Store = $store; KmsKey = $kmsKey }
+    }
+    # Runs the script block with the KMS key disabled, and enables it again whatever happens.
+    function Invoke-WithKmsKeyDisabled([string] $KmsKey, [scriptblock] $Script) {
+        Invoke-Kms DisableKey @{ KeyId = (KeyIdOf $KmsKey) } | Out-Null
+        try { & $Script }
+        finally { Invoke-Kms EnableKey @{ KeyId = (KeyIdOf $KmsKey) } | Out-Null }
+    }
 }
 
 AfterAll {
@@ -117,19 +132,15 @@ Describe 'Set-EncKeyStore -Protection AwsKms' {
 
 Describe 'Lock-EncKeyStore on a KMS-protected store' {
     It 'forgets the root key KMS gave, so the next use asks KMS again' {
-        $kmsKey = New-KmsKey 'EncryptionTools store root key'
-        $store = StoreDir 'locking'
-        New-EncKeyStore -Path $store -KmsKeyId $kmsKey | Out-Null
-        New-EncKey -Alias alias/lock -StorePath $store | Out-Null
-        Lock-EncKeyStore -StorePath $store
+        $made = New-LockedKmsStore 'locking' alias/lock
+        $store = $made.Store
         (Get-EncKeyStore -StorePath $store).IsUnlocked | Should -BeFalse
         (Get-EncKey -KeyId alias/lock -StorePath $store).Aliases | Should -Contain 'alias/lock'
         $held = Get-EncKeyStore -StorePath $store
         $held.IsUnlocked | Should -BeTrue
         $held.UnlockedUntil | Should -BeGreaterThan ([DateTimeOffset]::UtcNow)
 
-        Invoke-Kms DisableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null
-        try {
+        Invoke-WithKmsKeyDisabled $made.KmsKey {
             # Held by this session until Lock-EncKeyStore (or its 15 minutes): the disabled key is not asked yet.
             (Get-EncKey -KeyId alias/lock -StorePath $store).KeyId | Should -Not -BeNullOrEmpty
             Lock-EncKeyStore -StorePath $store
@@ -140,25 +151,19 @@ Describe 'Lock-EncKeyStore on a KMS-protected store' {
             $info.Protection | Should -Be 'AwsKms'
             $info.KeyCount | Should -BeNullOrEmpty
         }
-        finally { Invoke-Kms EnableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null }
         (Get-EncKey -KeyId alias/lock -StorePath $store).KeyId | Should -Not -BeNullOrEmpty
     }
 }
 
 Describe 'Unlock-EncKeyStore on a KMS-protected store' {
     It 'asks KMS once, with no password, and holds the root key for -Timeout' {
-        $kmsKey = New-KmsKey 'EncryptionTools store root key'
-        $store = StoreDir 'unlocking'
-        New-EncKeyStore -Path $store -KmsKeyId $kmsKey | Out-Null
-        New-EncKey -Alias alias/unlock -StorePath $store | Out-Null
-        Lock-EncKeyStore -StorePath $store
-
+        $made = New-LockedKmsStore 'unlocking' alias/unlock
+        $store = $made.Store
         $info = Unlock-EncKeyStore -StorePath $store -Timeout '02:00:00' -PassThru
         $info.Protection | Should -Be 'AwsKms'
         $info.IsUnlocked | Should -BeTrue
         $info.UnlockedUntil | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddMinutes(100))
-        Invoke-Kms DisableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null
-        try {
+        Invoke-WithKmsKeyDisabled $made.KmsKey {
             (Get-EncKey -KeyId alias/unlock -StorePath $store).KeyState | Should -Be 'Enabled'
             Lock-EncKeyStore -StorePath $store
             Unlock-EncKeyStore -StorePath $store -ErrorAction SilentlyContinue -ErrorVariable failed
@@ -166,7 +171,6 @@ Describe 'Unlock-EncKeyStore on a KMS-protected store' {
             $failed[0].FullyQualifiedErrorId | Should -BeLike 'KmsKeyDisabled*'
             (Get-EncKeyStore -StorePath $store).IsUnlocked | Should -BeFalse
         }
-        finally { Invoke-Kms EnableKey @{ KeyId = (KeyIdOf $kmsKey) } | Out-Null }
     }
 }
 

@@ -37,6 +37,10 @@ public class KmsStoreTests
 
     private static JsonObject Descriptor(TestStore t) => JsonNode.Parse(File.ReadAllBytes(t.File("store.json")))!.AsObject();
 
+    /// <summary>The audit records of the kms:Decrypt calls that opened the store's root key.</summary>
+    private static List<AuditEvent> RootKeyOpens(LocalKeyStore store, string arn) =>
+        store.QueryAudit().Where(e => e.Action == "kms:Decrypt" && e.KeyId == arn && (e.Reason ?? "").Contains("root key", StringComparison.Ordinal)).ToList();
+
     private static string[] KeyIds(LocalKeyStore store) => store.GetKeys().Select(k => k.KeyId).Order().ToArray();
 
     private static Dictionary<string, byte[]> Snapshot(TestStore t) =>
@@ -127,19 +131,17 @@ public class KmsStoreTests
         var arn = Kms.CreateKey();
         using var t = NewKmsStore(arn);
         t.Store.NewKey(new NewKeyRequest { Alias = "alias/app" });
-        static List<AuditEvent> Opens(LocalKeyStore store, string arn) =>
-            store.QueryAudit().Where(e => e.Action == "kms:Decrypt" && e.KeyId == arn && (e.Reason ?? "").Contains("root key", StringComparison.Ordinal)).ToList();
 
         var first = Fresh(t);
         Assert.Single(first.GetKeys());
-        var afterOne = Opens(first, arn);
+        var afterOne = RootKeyOpens(first, arn);
         Assert.NotEmpty(afterOne);
         Assert.All(afterOne, e => Assert.False(string.IsNullOrEmpty(e.RequestId)));
 
         // Another process (no root key held) asks KMS again, and that call is recorded too; the chain stays valid.
         var second = Fresh(t);
         Assert.Single(second.GetKeys());
-        var afterTwo = Opens(second, arn);
+        var afterTwo = RootKeyOpens(second, arn);
         Assert.Equal(afterOne.Count + 1, afterTwo.Count);
         Assert.Equal(afterTwo.Count, afterTwo.Select(e => e.RequestId).Distinct().Count());
         Assert.True(second.VerifyAuditLog().IsValid);
@@ -394,16 +396,14 @@ public class KmsStoreTests
         using var t = NewKmsStore(arn);
         var id = t.Store.NewKey(new NewKeyRequest()).KeyId;
         var store = Fresh(t);
-        static int Opens(LocalKeyStore s, string arn) =>
-            s.QueryAudit().Count(e => e.Action == "kms:Decrypt" && e.KeyId == arn && (e.Reason ?? "").Contains("root key", StringComparison.Ordinal));
-        var before = Opens(t.Open(), arn);
+        var before = RootKeyOpens(t.Open(), arn).Count;
         UnlockedRootKeys.Remove(t.Location);
 
         // No password: KMS is the lock. The root key is fetched now and held for the hour asked, not the default 15 minutes.
         var info = store.Unlock([], TimeSpan.FromHours(1));
         Assert.True(info.IsUnlocked);
         Assert.Equal(t.Clock.Now + TimeSpan.FromHours(1), info.UnlockedUntil);
-        Assert.Equal(before + 1, Opens(store, arn));
+        Assert.Equal(before + 1, RootKeyOpens(store, arn).Count);
         Assert.Contains(t.Events.Events, e => e.Operation == "StoreUnlocked" && e.Succeeded);
 
         Kms.Disable(arn);
