@@ -61,6 +61,7 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
         if (span <= TimeSpan.Zero || span > TimeSpan.FromDays(365))
             throw StoreContext.Invalid("The unlock timeout must be more than zero and at most 365 days.");
         var descriptor = repository.ReadDescriptor() ?? throw store.StoreMissing();
+        if (!RootKeyProtection.KeepsRootKey(descriptor.Protection)) return GetStoreInfo(); // nothing to unlock
         if (descriptor.Protection == StoreProtection.AwsKms)
         {
             // One kms:Decrypt now, kept for the timeout asked: a runbook learns at once whether KMS lets it in.
@@ -69,7 +70,6 @@ internal sealed class StoreAdministration(StoreContext store, RootKeyProtection 
             catch { UnlockedRootKeys.Remove(store.Location); throw; }
             finally { CryptographicOperations.ZeroMemory(kmsRoot); }
         }
-        else if (descriptor.Protection != StoreProtection.Password) return GetStoreInfo(); // nothing to unlock
         else
         {
             if (password.IsEmpty)
