@@ -66,6 +66,8 @@ for trx in TestResults/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  # Name each failed test here, next to the counts, so a log's tail says what failed.
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/xunit failed: \1/p' || true
 done
 echo "xunit: $passed passed, $failed failed"
 if [ -f TestResults/pester-counts.txt ]; then
